@@ -1,0 +1,90 @@
+// quiver::Model: a Keras text classifier loaded from its file, immutable after load.
+//
+// Thread-safety: a loaded Model is immutable and thread-safe. predict() is const and
+// re-entrant; its scratch memory belongs to the call. Results for a row are bit-identical
+// whatever batch it is in, however many threads run, and whatever other models exist.
+// Model holds no global state: any number of models may be loaded, used and destroyed
+// in any order from any threads.
+#ifndef QUIVER_MODEL_H_
+#define QUIVER_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "quiver/status.h"
+#include "quiver/tensor.h"
+
+namespace quiver {
+
+// hard_sigmoid differs between Keras 2 (clip(0.2x+0.5)) and Keras 3 (clip(x/6+0.5)).
+enum class HardSigmoidMode { kAuto, kKeras2, kKeras3 };
+
+struct LoadOptions {
+  // Architecture file (model.to_json() / model.to_yaml() output) for weights-only .h5.
+  std::string architecture_path;
+  // kAuto picks the formula from the file's keras_version major (3 -> Keras 3, else Keras 2).
+  HardSigmoidMode hard_sigmoid = HardSigmoidMode::kAuto;
+};
+
+struct LayerInfo {
+  std::string name;
+  std::string class_name;
+  std::vector<std::vector<int64_t>> output_shapes;  // -1 for the batch / unknown dims
+  int64_t params = 0;
+};
+
+struct ModelInfo {
+  std::string path;
+  std::string format;         // "keras2-h5", "tf.keras-h5", "keras3-h5", "keras-zip", "weights-h5"
+  std::string keras_version;  // as written in the file ("2.2.4-tf", "3.8.0", ...), "" if absent
+  std::string backend;
+  int64_t input_length = -1;  // the fixed sequence length, or -1 when the model accepts any
+  int64_t vocab_size = 0;     // the Embedding's input_dim (valid ids are 0..vocab_size-1)
+  std::vector<LayerInfo> layers;
+  std::vector<std::vector<int64_t>> output_shapes;  // per model output, batch dim -1
+  int64_t total_params = 0;
+  int64_t memory_bytes = 0;   // bytes held by the loaded model (weights + precomputed tables)
+};
+
+struct PredictOptions {
+  // Threads this call may use (1 = the calling thread only). Results do not depend on it.
+  int threads = 1;
+};
+
+class ModelImpl;
+
+class Model {
+ public:
+  // Loads a .h5 / .keras file (format detected from the bytes). Never throws; a damaged
+  // or unsupported file gives an error naming the file, the layer and the reason, and no
+  // half-loaded model.
+  static Result<std::shared_ptr<const Model>> load(const std::string& path,
+                                                   const LoadOptions& options = {});
+
+  const ModelInfo& info() const;
+
+  // Runs the model on `batch` rows of `seq_len` padded token ids (row-major, ids.size()
+  // == batch * seq_len). Returns one Tensor per model output with a leading batch dim.
+  // Errors (InvalidArgument): wrong sizes, a seq_len the model does not accept, ids
+  // outside [0, vocab_size).
+  Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
+                                      int64_t seq_len,
+                                      const PredictOptions& options = {}) const;
+
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  explicit Model(std::unique_ptr<ModelImpl> impl);  // used by the loader only
+  const ModelImpl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<ModelImpl> impl_;
+};
+
+}  // namespace quiver
+
+#endif  // QUIVER_MODEL_H_

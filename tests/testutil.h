@@ -1,0 +1,63 @@
+// Helpers shared by the tests.
+#ifndef QUIVER_TESTS_TESTUTIL_H_
+#define QUIVER_TESTS_TESTUTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "quiver/status.h"
+
+// EXPECT_STATUS(expr, kCorruption, "substring"): expr's Status has that code and its
+// message contains the substring.
+#define EXPECT_STATUS(expr, code_, substr)                                              \
+  do {                                                                                  \
+    ::quiver::Status _s = ::quiver::testutil::status_of(expr);                          \
+    EXPECT_EQ(_s.code(), ::quiver::StatusCode::code_) << _s.to_string();                \
+    EXPECT_NE(_s.message().find(substr), std::string::npos)                             \
+        << "message: " << _s.message() << "\nexpected to contain: " << (substr);        \
+  } while (0)
+
+#define ASSERT_OK(expr)                                                                 \
+  do {                                                                                  \
+    ::quiver::Status _s = ::quiver::testutil::status_of(expr);                          \
+    ASSERT_TRUE(_s.ok()) << _s.to_string();                                             \
+  } while (0)
+
+namespace quiver::testutil {
+
+inline Status status_of(const Status& s) { return s; }
+template <typename T>
+Status status_of(const Result<T>& r) { return r.status(); }
+
+inline std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// The repository root (set by CTest), the quiver binary, ../shared, the npm packages.
+inline std::string source_dir() { return env_or("QUIVER_SOURCE_DIR", "."); }
+inline std::string quiver_binary() { return env_or("QUIVER_BINARY", "quiver"); }
+inline std::string shared_dir() { return env_or("QUIVER_SHARED_DIR", source_dir() + "/../shared"); }
+inline std::string npm_dir() { return env_or("QUIVER_NPM_DIR", source_dir() + "/third_party/npm/node_modules"); }
+
+// A fresh temporary folder for one test, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "quiver_test_XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::error_code ec; std::filesystem::remove_all(path_, ec); }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace quiver::testutil
+
+#endif  // QUIVER_TESTS_TESTUTIL_H_
