@@ -1,0 +1,157 @@
+"""Keras config handling for the golden harness: cleaning for tfjs and a graph view for numpy.
+
+clean_config() rewrites config fields that TensorFlow.js Layers rejects into the forms it reads
+(Keras 3 `batch_shape`, `module`/`registered_name` wrappers, dtype-policy dicts, initializer /
+regularizer / constraint objects, dict-form inbound nodes). This normalisation lives here, in
+the test harness, never in quiver. to_graph() turns Sequential and Functional configs into one
+node list for keras_numpy_ref.
+"""
+
+import copy
+
+_DROP_KEYS = {"module", "registered_name", "build_config", "shared_object_id", "seed",
+              "quantization_config", "lora_rank", "lora_alpha", "synchronized", "time_major",
+              "backward_layer", "ragged", "compile_config"}
+_ACTIVATION_ALIASES = {"silu": "swish"}
+
+
+def flavour(keras_version):
+  """'k2' = standalone Keras 2.0-2.3, 'tfk' = tf.keras 2.x, 'k3' = Keras 3 (KERAS.md 2.3)."""
+  v = (keras_version or "").strip()
+  if v.startswith("3"):
+    return "k3"
+  if v.endswith("-tf"):
+    return "tfk"
+  parts = v.split(".")
+  try:
+    major, minor = int(parts[0]), int(parts[1])
+  except (ValueError, IndexError):
+    return "tfk"
+  if major == 1 or (major == 2 and minor <= 3):
+    return "k2"
+  return "tfk"
+
+
+def _clean_dtype(value):
+  if isinstance(value, dict):
+    cfg = value.get("config", {})
+    name = cfg.get("name", "float32") if isinstance(cfg, dict) else "float32"
+    return "float32" if name.startswith("mixed") else name
+  return value
+
+
+def _clean_layer_config(cfg):
+  out = {}
+  for key, value in cfg.items():
+    if key in _DROP_KEYS:
+      continue
+    if key.endswith("_initializer") or key.endswith("_regularizer") or key.endswith("_constraint"):
+      continue
+    if key == "dtype":  # ids are fed as float32; Embedding casts them (as Keras does)
+      value = _clean_dtype(value)
+      value = "float32" if value.startswith("int") or value.startswith("uint") else value
+    elif key == "batch_shape":
+      key = "batch_input_shape"
+    elif key in ("activation", "recurrent_activation"):
+      if isinstance(value, dict):
+        value = value.get("config", {}).get("name", value.get("class_name"))
+      value = _ACTIVATION_ALIASES.get(value, value)
+    elif key in ("layer",) and isinstance(value, dict):
+      value = clean_layer(value)
+    elif key == "groups" and value == 1:
+      continue
+    out[key] = value
+  return out
+
+
+def _history_refs(arg, refs):
+  """Collects [layer, node, tensor] from Keras 3 nested `__keras_tensor__` args."""
+  if isinstance(arg, dict):
+    if arg.get("class_name") == "__keras_tensor__":
+      h = arg["config"]["keras_history"]
+      refs.append([h[0], h[1], h[2], {}])
+    else:
+      for v in arg.values():
+        _history_refs(v, refs)
+  elif isinstance(arg, (list, tuple)):
+    for v in arg:
+      _history_refs(v, refs)
+
+
+def inbound_lists(nodes):
+  """Inbound nodes in the Keras 2 list form [[[layer, node, tensor, kwargs], ...], ...]."""
+  out = []
+  for node in nodes or []:
+    if isinstance(node, dict):
+      refs = []
+      _history_refs(node.get("args", []), refs)
+      out.append(refs)
+    else:
+      out.append([list(r) + [{}] * (4 - len(r)) if len(r) < 4 else list(r) for r in node])
+  return out
+
+
+def clean_layer(layer):
+  out = {"class_name": layer["class_name"], "config": _clean_layer_config(layer["config"])}
+  if "name" in layer:
+    out["name"] = layer["name"]
+  if "inbound_nodes" in layer:
+    out["inbound_nodes"] = [[[r[0], r[1], r[2], {}] for r in node]
+                            for node in inbound_lists(layer["inbound_nodes"])]
+  return out
+
+
+def _io_refs(refs):
+  if refs and isinstance(refs[0], str):  # a single [name, node, tensor]
+    return [list(refs)]
+  return [list(r) for r in refs]
+
+
+def clean_config(config):
+  """A deep-cleaned copy of a {"class_name", "config"} model config."""
+  config = copy.deepcopy(config)
+  cls = config["class_name"]
+  body = config["config"]
+  if cls == "Sequential":
+    layers = body if isinstance(body, list) else body["layers"]
+    return {"class_name": "Sequential",
+            "config": {"name": "sequential" if isinstance(body, list) else body.get("name"),
+                       "layers": [clean_layer(l) for l in layers]}}
+  return {"class_name": "Model",
+          "config": {"name": body.get("name", "model"),
+                     "layers": [clean_layer(l) for l in body["layers"]],
+                     "input_layers": _io_refs(body["input_layers"]),
+                     "output_layers": _io_refs(body["output_layers"])}}
+
+
+def to_graph(cleaned):
+  """Functional view: (layers [{name, class_name, config, inbound}], inputs, outputs).
+
+  inbound is a list of nodes, each a list of (layer, node, tensor). A Sequential becomes a
+  chain behind one InputLayer (taken from the config or made from batch_input_shape).
+  """
+  body = cleaned["config"]
+  if cleaned["class_name"] != "Sequential":
+    layers = [{"name": l.get("name", l["config"].get("name")), "class_name": l["class_name"],
+               "config": l["config"],
+               "inbound": [[tuple(r[:3]) for r in n] for n in l.get("inbound_nodes", [])]}
+              for l in body["layers"]]
+    return layers, [tuple(r[:3]) for r in body["input_layers"]], \
+        [tuple(r[:3]) for r in body["output_layers"]]
+  layers, prev = [], None
+  for l in body["layers"]:
+    if l["class_name"] == "InputLayer":
+      node = {"name": l["config"]["name"], "class_name": "InputLayer", "config": l["config"],
+              "inbound": []}
+      layers.append(node)
+      prev = node["name"]
+      continue
+    if prev is None:
+      shape = l["config"].get("batch_input_shape")
+      layers.append({"name": "__input__", "class_name": "InputLayer",
+                     "config": {"batch_input_shape": shape}, "inbound": []})
+      prev = "__input__"
+    layers.append({"name": l["config"]["name"], "class_name": l["class_name"],
+                   "config": l["config"], "inbound": [[(prev, 0, 0)]]})
+    prev = l["config"]["name"]
+  return layers, [(layers[0]["name"], 0, 0)], [(prev, 0, 0)]
