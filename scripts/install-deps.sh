@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libhdf5-dev nlohmann-json3-dev libcli11-dev libzip-dev libyaml-cpp-dev libicu-dev
   libcsv-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3-h5py python3-numpy python3-yaml python3-keras-preprocessing python3-jieba python3-torch
+  fortunes-zh
   wrk curl
 )
 
@@ -37,4 +38,22 @@ if [ ! -f third_party/npm/.installed-v1 ] || [ scripts/npm-package.json -nt thir
   cp scripts/npm-package.json third_party/npm/package.json
   (cd third_party/npm && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
   touch third_party/npm/.installed-v1
+fi
+
+# Chinese segmentation: cppjieba + limonp headers from the nodejieba tarball (npm pack runs no
+# install script), and Debian's Chinese LibreOffice help pages as test text (apt-get download
+# + dpkg-deb -x: the pages without LibreOffice itself). Both unpacked into third_party/cache.
+CACHE=third_party/cache
+if [ ! -f "$CACHE/nodejieba-3.5.8/.unpacked" ]; then
+  mkdir -p "$CACHE" && rm -rf "$CACHE/nodejieba-3.5.8" "$CACHE"/nodejieba-*.tgz
+  (cd "$CACHE" && npm pack nodejieba@3.5.8 --silent >/dev/null && mkdir nodejieba-3.5.8 &&
+   tar xzf nodejieba-3.5.8.tgz -C nodejieba-3.5.8 --strip-components=1 && rm nodejieba-3.5.8.tgz)
+  touch "$CACHE/nodejieba-3.5.8/.unpacked"
+fi
+if [ ! -f "$CACHE/libreoffice-help-zh-cn/.unpacked" ]; then
+  mkdir -p "$CACHE" && rm -rf "$CACHE/libreoffice-help-zh-cn" "$CACHE"/libreoffice-help-zh-cn_*.deb
+  (cd "$CACHE" && { apt-get download -q libreoffice-help-zh-cn 2>/dev/null ||
+   { $SUDO apt-get update -q && apt-get download -q libreoffice-help-zh-cn; }; } &&
+   dpkg-deb -x libreoffice-help-zh-cn_*.deb libreoffice-help-zh-cn && rm libreoffice-help-zh-cn_*.deb)
+  touch "$CACHE/libreoffice-help-zh-cn/.unpacked"
 fi

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   CommandContext ctx;
   // One line per subcommand (src/cli/<command>.cc).
+  add_segment_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
