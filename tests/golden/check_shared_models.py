@@ -4,7 +4,8 @@
 usage: check_shared_models.py [SHARED_DIR] [--tol 1e-6]
 Each folder's model goes through reference_predict.predict_many (engine auto) and must match
 expected.jsonl within the tolerance. Prints one line per model and 'N passed, N failed'.
-Exits 0 with a SKIP line when the folder, python3-h5py or node is missing.
+Exits 77 (CTest SKIP_RETURN_CODE) with a SKIP line when the folder, python3-h5py or node is
+missing.
 """
 
 import argparse
@@ -27,15 +28,15 @@ def main():
   folder = os.path.join(args.shared, "keras-models")
   if not os.path.isdir(folder):
     print("SKIP: %s is absent" % folder)
-    return 0
+    return 77
   if shutil.which("node") is None:
     print("SKIP: node is missing")
-    return 0
+    return 77
   try:
     import reference_predict  # needs h5py and numpy
   except ImportError as e:
     print("SKIP: %s" % e)
-    return 0
+    return 77
   specs, expected = [], {}
   for d in sorted(glob.glob(os.path.join(folder, "*/"))):
     if not os.path.exists(os.path.join(d, "expected.jsonl")):

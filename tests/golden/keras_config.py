@@ -20,6 +20,8 @@ def flavour(keras_version):
   v = (keras_version or "").strip()
   if v.startswith("3"):
     return "k3"
+  if v.startswith("1"):
+    return "k2"
   if v.endswith("-tf"):
     return "tfk"
   parts = v.split(".")
@@ -107,19 +109,55 @@ def _io_refs(refs):
   return [list(r) for r in refs]
 
 
-def clean_config(config):
+_K1_RENAMES = {"inner_activation": "recurrent_activation", "border_mode": "padding",
+               "nb_filter": "filters", "bias": "use_bias"}
+
+
+def from_keras1(config):
+  """Keras 1.x layer configs -> Keras 2 keys, as Keras 2's legacy interfaces do on load."""
+  body = config["config"]
+  layers = body if isinstance(body, list) else body.get("layers", [])
+  for layer in layers:
+    cfg = layer["config"]
+    for old, new in _K1_RENAMES.items():
+      if old in cfg:
+        cfg[new] = cfg.pop(old)
+    if layer["class_name"] in ("LSTM", "GRU", "SimpleRNN", "Dense") and "output_dim" in cfg:
+      cfg["units"] = cfg.pop("output_dim")
+    if "filter_length" in cfg:
+      cfg["kernel_size"] = [cfg.pop("filter_length")]
+    if "subsample_length" in cfg:
+      cfg["strides"] = [cfg.pop("subsample_length")]
+    cfg.pop("input_dtype", None)
+  return config
+
+
+def _fill_defaults(layer, flav):
+  """Recurrent defaults by version, used only when the config lacks the key (KERAS.md 2.3)."""
+  cfg = layer["config"]
+  if layer["class_name"] in ("LSTM", "GRU"):
+    cfg.setdefault("recurrent_activation", "hard_sigmoid" if flav == "k2" else "sigmoid")
+  if layer["class_name"] == "GRU":
+    cfg.setdefault("reset_after", flav != "k2")
+  if isinstance(cfg.get("layer"), dict):
+    _fill_defaults(cfg["layer"], flav)
+  return layer
+
+
+def clean_config(config, flav="tfk"):
   """A deep-cleaned copy of a {"class_name", "config"} model config."""
   config = copy.deepcopy(config)
+  clean = lambda l: _fill_defaults(clean_layer(l), flav)
   cls = config["class_name"]
   body = config["config"]
   if cls == "Sequential":
     layers = body if isinstance(body, list) else body["layers"]
     return {"class_name": "Sequential",
             "config": {"name": "sequential" if isinstance(body, list) else body.get("name"),
-                       "layers": [clean_layer(l) for l in layers]}}
+                       "layers": [clean(l) for l in layers]}}
   return {"class_name": "Model",
           "config": {"name": body.get("name", "model"),
-                     "layers": [clean_layer(l) for l in body["layers"]],
+                     "layers": [clean(l) for l in body["layers"]],
                      "input_layers": _io_refs(body["input_layers"]),
                      "output_layers": _io_refs(body["output_layers"])}}
 

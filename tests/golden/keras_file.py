@@ -108,6 +108,8 @@ def _read_h5(f, architecture):
     fmt = "h5-weights"
   if not version:
     version = _text(group.attrs.get("keras_version", ""))
+  if not version:  # Keras 1 wrote no keras_version; Keras 2's loader calls such files '1'
+    version = "1"
   if architecture is not None and fmt == "h5":
     config = read_architecture(architecture)
   return ModelData(config, version, _h5_layer_weights(group), fmt)
@@ -170,6 +172,21 @@ def _read_keras_zip(data, architecture):
       used[key] = 0
     weights[layer["config"]["name"]] = _keras_layer_vars(h5, "layers/" + key, layer)
   return ModelData(config, meta.get("keras_version", ""), weights, "keras")
+
+
+def keras1_weights(cls, arrays):
+  """Keras 2 preprocess_weights_for_loading for Keras 1 files (KERAS.md 1.2).
+
+  LSTM: 12 arrays W,U,b per gate in order i, c, f, o -> kernel/recurrent/bias in i, f, c, o.
+  GRU: 9 arrays per gate z, r, h -> concatenated in the same order.
+  """
+  if cls == "LSTM" and len(arrays) == 12:
+    order = [0, 6, 3, 9]  # i, f, c, o
+  elif cls == "GRU" and len(arrays) == 9:
+    order = [0, 3, 6]
+  else:
+    return arrays
+  return [np.concatenate([arrays[k + j] for k in order], axis=-1) for j in range(3)]
 
 
 def read_model(path, architecture=None):

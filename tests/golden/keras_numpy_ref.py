@@ -319,7 +319,8 @@ def _apply_plain(cls, cfg, w, xs, masks, flav):
     if mask is None:
       return x.mean(axis=1)
     m = mask[..., None].astype(np.float64)
-    return (x * m).sum(axis=1) / m.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all-masked rows: 0/0 = NaN in Keras
+      return (x * m).sum(axis=1) / m.sum(axis=1)
   if cls == "Flatten":
     return x.reshape(x.shape[0], -1)
   if cls == "BatchNormalization":

@@ -33,8 +33,11 @@ NODE_MODULES = os.environ.get("QUIVER_NPM_DIR", os.path.join(ROOT, "third_party/
 AGREE_TOL = 1e-5
 
 _RNN = ("LSTM", "GRU", "SimpleRNN")
-_TFJS_MASK_OK = set(_RNN) | {"Bidirectional", "Dropout", "SpatialDropout1D", "GaussianNoise",
-                             "GaussianDropout", "AlphaDropout"}
+# Layers where tfjs was seen to depart from Keras when a mask reaches them (measured with
+# make_models.py --engine tfjs against the numpy reference): GlobalAveragePooling1D ignores the
+# mask (Keras takes the masked mean). Other mask paths (Dense, TimeDistributed, Conv1D,
+# merges) agreed; the tfjs-vs-numpy cross-check in predict_many catches any new departure.
+_TFJS_MASK_BAD = {"GlobalAveragePooling1D", "GlobalAvgPool1D"}
 _TFJS_MISSING_ACTIVATIONS = {"leaky_relu", "exponential"}
 _WEIGHTED = set(_RNN) | {"Embedding", "Dense", "CuDNNLSTM", "CuDNNGRU", "Bidirectional",
                          "TimeDistributed", "Conv1D", "BatchNormalization", "LayerNormalization"}
@@ -64,17 +67,14 @@ def tfjs_blockers(cleaned, graph, flav, masked_layers):
         reasons.append("hard_sigmoid in a Keras 3 file (tfjs uses 0.2x+0.5)")
     if cls == "Conv1D" and cfg.get("padding") == "causal":
       reasons.append("causal Conv1D (tfjs lacks it)")
-    if cls == "RNN" or cfg.get("return_state"):
-      reasons.append("return_state (tfjs multi-output node)")
-    if cls == "Bidirectional" and cfg.get("merge_mode", "concat") is None:
-      reasons.append("Bidirectional merge_mode=None")
   for name in masked_layers:
     cls = by_name[name]["class_name"]
-    if cls not in _TFJS_MASK_OK:
-      reasons.append("mask reaches %s (tfjs drops or ignores it)" % cls)
+    if cls in _TFJS_MASK_BAD:
+      reasons.append("masked %s (tfjs ignores the mask)" % cls)
     elif cls == "Bidirectional" and flav != "k2" and \
         by_name[name]["config"]["layer"]["config"].get("return_sequences"):
-      reasons.append("masked Bidirectional return_sequences (tf.keras zeroes padded outputs)")
+      reasons.append("masked Bidirectional return_sequences (tf.keras and Keras 3 zero the "
+                     "padded outputs; tfjs carries them like standalone Keras 2)")
   return sorted(set(reasons))
 
 
@@ -83,10 +83,16 @@ def _tfjs_model(cleaned, weights):
   layers = cleaned["config"]["layers"]
   weights = dict(weights)
   for l in layers:
+    name = l["config"]["name"]
+    inner = l["config"].get("layer")
     if l["class_name"] in ("CuDNNLSTM", "CuDNNGRU"):
-      name = l["config"]["name"]
       cls, cfg, w = keras_numpy_ref.cudnn_to_plain(l["class_name"], l["config"], weights[name])
       l["class_name"], l["config"], weights[name] = cls, cfg, w
+    elif l["class_name"] == "Bidirectional" and inner["class_name"] in ("CuDNNLSTM", "CuDNNGRU"):
+      w, h = weights[name], len(weights[name]) // 2
+      cls, cfg, wf = keras_numpy_ref.cudnn_to_plain(inner["class_name"], inner["config"], w[:h])
+      _, _, wb = keras_numpy_ref.cudnn_to_plain(inner["class_name"], inner["config"], w[h:])
+      inner["class_name"], inner["config"], weights[name] = cls, cfg, wf + wb
   return cleaned, weights
 
 
@@ -99,11 +105,18 @@ class Prepared:
     data = keras_file.read_model(model_path, architecture)
     self.keras_version = data.keras_version
     self.flavour = keras_config.flavour(data.keras_version)
-    self.cleaned = keras_config.clean_config(data.config)
+    config = data.config
+    if data.keras_version.startswith("1"):
+      config = keras_config.from_keras1(config)
+    self.cleaned = keras_config.clean_config(config, self.flavour)
     self.graph = keras_config.to_graph(self.cleaned)
     self.weights = {k: [np.asarray(a, dtype=np.float64) for a in v]
                     for k, v in data.weights.items()}
     self._match_weights_by_order()
+    if data.keras_version.startswith("1"):
+      classes = {l["name"]: l["class_name"] for l in self.graph[0]}
+      self.weights = {k: keras_file.keras1_weights(classes.get(k), v)
+                      for k, v in self.weights.items()}
 
   def _match_weights_by_order(self):
     """Keras loads h5 weights by order of the layers that have weights (KERAS.md 1.2)."""
