@@ -1,0 +1,263 @@
+// build_model: turns a keras_io::ModelSpec into the executable node graph.
+#include <algorithm>
+#include <map>
+
+#include "nn/embedding.h"
+#include "nn/model_impl.h"
+
+namespace quiver::nn {
+namespace {
+
+// Static facts about one node output, known at load.
+struct OutFacts {
+  Shape shape;
+  bool masked = false;
+  bool raw_ids = false;                       // the model's token ids (through identity layers)
+  const EmbeddingLayer* embedding = nullptr;  // an Embedding's output (through identity layers)
+};
+
+class Builder {
+ public:
+  Builder(const keras_io::ModelSpec& spec, ModelMeta meta)
+      : spec_(spec), meta_(std::move(meta)), impl_(std::make_unique<ModelImpl>()) {}
+
+  Result<std::unique_ptr<ModelImpl>> build();
+
+ private:
+  Status index_layers();
+  Status build_all_nodes();
+  // Input refs of call `call` of spec layer `si`; false if some producer is not built yet.
+  Result<bool> resolve_inputs(size_t si, size_t call, std::vector<ModelImpl::Ref>* refs);
+  Result<ModelImpl::Ref> resolve(const keras_io::InboundRef& ref, size_t si, bool* ready);
+  Status build_node(size_t si, std::vector<ModelImpl::Ref> refs);
+  Result<const Layer*> layer_for(size_t si, const std::vector<OutFacts*>& in);
+  Status finish();
+  void fill_info();
+  std::string where(size_t si) const {
+    return spec_.path + ": layer '" + spec_.layers[si].name + "' (" +
+           spec_.layers[si].class_name + ")";
+  }
+
+  const keras_io::ModelSpec& spec_;
+  ModelMeta meta_;
+  std::unique_ptr<ModelImpl> impl_;
+  std::map<std::string, size_t> by_name_;
+  std::vector<std::vector<long>> node_of_call_;  // per spec layer, per call: node or -1
+  std::vector<long> layer_index_;                // per spec layer: index in impl_->layers
+  std::vector<std::vector<Shape>> first_inputs_;  // per spec layer: input shapes of call 0
+  std::vector<std::vector<OutFacts>> facts_;     // per node
+};
+
+size_t call_count(const keras_io::LayerSpec& l) {
+  return l.inbound_nodes.empty() ? (l.class_name == "InputLayer" ? 1 : 0) : l.inbound_nodes.size();
+}
+
+Status Builder::index_layers() {
+  if (spec_.layers.empty()) return corruption(spec_.path + ": the model has no layers");
+  for (size_t i = 0; i < spec_.layers.size(); ++i) {
+    if (!by_name_.emplace(spec_.layers[i].name, i).second) {
+      return corruption(where(i) + ": duplicate layer name");
+    }
+    node_of_call_.emplace_back(call_count(spec_.layers[i]), -1);
+  }
+  layer_index_.assign(spec_.layers.size(), -1);
+  first_inputs_.resize(spec_.layers.size());
+  if (spec_.inputs.size() != 1) {
+    return unimplemented(spec_.path + ": models with " + std::to_string(spec_.inputs.size()) +
+                         " inputs are not supported (one token-id input is)");
+  }
+  if (spec_.outputs.empty()) return corruption(spec_.path + ": the model has no outputs");
+  return Status();
+}
+
+Result<ModelImpl::Ref> Builder::resolve(const keras_io::InboundRef& ref, size_t si, bool* ready) {
+  auto it = by_name_.find(ref.layer);
+  if (it == by_name_.end()) {
+    return corruption(where(si) + ": input from unknown layer '" + ref.layer + "'");
+  }
+  const auto& calls = node_of_call_[it->second];
+  size_t call = static_cast<size_t>(ref.node_index);
+  if (call >= calls.size() && calls.size() == 1) call = 0;  // node ids counted elsewhere
+  if (ref.node_index < 0 || call >= calls.size()) {
+    return corruption(where(si) + ": input node " + std::to_string(ref.node_index) +
+                      " of layer '" + ref.layer + "' does not exist");
+  }
+  if (calls[call] < 0) {
+    *ready = false;
+    return ModelImpl::Ref{};
+  }
+  const size_t node = static_cast<size_t>(calls[call]);
+  if (ref.tensor_index < 0 || static_cast<size_t>(ref.tensor_index) >= facts_[node].size()) {
+    return corruption(where(si) + ": input tensor " + std::to_string(ref.tensor_index) +
+                      " of layer '" + ref.layer + "' does not exist");
+  }
+  return ModelImpl::Ref{node, static_cast<size_t>(ref.tensor_index)};
+}
+
+Result<bool> Builder::resolve_inputs(size_t si, size_t call, std::vector<ModelImpl::Ref>* refs) {
+  const auto& layer = spec_.layers[si];
+  if (layer.inbound_nodes.empty()) return true;  // an InputLayer
+  bool ready = true;
+  for (const auto& ref : layer.inbound_nodes[call]) {
+    QUIVER_ASSIGN_OR_RETURN(ModelImpl::Ref r, resolve(ref, si, &ready));
+    if (!ready) return false;
+    refs->push_back(r);
+  }
+  return true;
+}
+
+Status Builder::build_all_nodes() {
+  // Config order is topological for each first call; later calls of shared layers may
+  // depend on layers listed after them, so sweep until nothing is pending.
+  bool progress = true, pending = true;
+  while (progress && pending) {
+    progress = pending = false;
+    for (size_t si = 0; si < spec_.layers.size(); ++si) {
+      for (size_t call = 0; call < node_of_call_[si].size(); ++call) {
+        if (node_of_call_[si][call] >= 0) continue;
+        std::vector<ModelImpl::Ref> refs;
+        QUIVER_ASSIGN_OR_RETURN(bool ready, resolve_inputs(si, call, &refs));
+        if (!ready) {
+          pending = true;
+          continue;
+        }
+        QUIVER_RETURN_IF_ERROR(build_node(si, std::move(refs)));
+        node_of_call_[si][call] = static_cast<long>(impl_->nodes.size() - 1);
+        progress = true;
+      }
+    }
+  }
+  if (pending) return corruption(spec_.path + ": the layer graph has a cycle");
+  return Status();
+}
+
+Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>& in) {
+  std::vector<Shape> shapes;
+  std::vector<bool> masked;
+  for (const OutFacts* f : in) {
+    shapes.push_back(f->shape);
+    masked.push_back(f->masked);
+  }
+  if (layer_index_[si] >= 0) {  // a shared layer called again
+    if (shapes != first_inputs_[si]) {
+      return unimplemented(where(si) + ": calling a shared layer on inputs of different shapes "
+                           "is not supported");
+    }
+    return impl_->layers[static_cast<size_t>(layer_index_[si])].get();
+  }
+  const keras_io::LayerSpec& ls = spec_.layers[si];
+  LayerFactory factory = find_layer_factory(ls.class_name);
+  if (!factory) {
+    return unimplemented(where(si) + ": layer class '" + ls.class_name +
+                         "' is not supported (supported: " + supported_layer_classes() + ")");
+  }
+  LayerContext ctx{ls, meta_, shapes, masked};
+  QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<Layer> layer, factory(ctx));
+  if (dynamic_cast<const EmbeddingLayer*>(layer.get()) && !in[0]->raw_ids) {
+    return unimplemented(where(si) + ": an Embedding must take the model's token ids");
+  }
+  if (in.size() == 1 && in[0]->embedding && !layer->is_identity()) {
+    layer->use_token_projection(*in[0]->embedding);
+  }
+  first_inputs_[si] = shapes;
+  layer_index_[si] = static_cast<long>(impl_->layers.size());
+  impl_->layers.push_back(std::move(layer));
+  return impl_->layers.back().get();
+}
+
+Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {
+  std::vector<OutFacts*> in;
+  for (const auto& r : refs) in.push_back(&facts_[r.node][r.index]);
+  const bool is_input = spec_.layers[si].class_name == "InputLayer";
+  if (is_input != refs.empty()) {
+    return corruption(where(si) + (is_input ? ": an InputLayer with inputs" : ": has no inputs"));
+  }
+  QUIVER_ASSIGN_OR_RETURN(const Layer* layer, layer_for(si, in));
+  std::vector<OutFacts> out;
+  for (size_t i = 0; i < layer->output_shapes().size(); ++i) {
+    OutFacts f{layer->output_shapes()[i], layer->output_masked()[i], false, nullptr};
+    if (is_input) f.raw_ids = true;
+    if (layer->is_identity() && !in.empty()) {
+      f.raw_ids = in[0]->raw_ids;
+      f.embedding = in[0]->embedding;
+    }
+    if (auto* e = dynamic_cast<const EmbeddingLayer*>(layer)) f.embedding = e;
+    out.push_back(f);
+  }
+  facts_.push_back(std::move(out));
+  impl_->nodes.push_back(ModelImpl::Node{layer, std::move(refs), {}});
+  return Status();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
+                                               const LoadOptions& options) {
+  Builder b(spec, model_meta(spec, options.hard_sigmoid));
+  return b.build();
+}
+
+Result<std::unique_ptr<ModelImpl>> Builder::build() {
+  QUIVER_RETURN_IF_ERROR(index_layers());
+  QUIVER_RETURN_IF_ERROR(build_all_nodes());
+  QUIVER_RETURN_IF_ERROR(finish());
+  return std::move(impl_);
+}
+
+Status Builder::finish() {
+  bool ready = true;
+  QUIVER_ASSIGN_OR_RETURN(ModelImpl::Ref input, resolve(spec_.inputs[0], 0, &ready));
+  size_t input_layers = 0;
+  for (const auto& n : impl_->nodes) input_layers += n.inputs.empty();
+  if (!ready || !impl_->nodes[input.node].inputs.empty() || input_layers != 1) {
+    return unimplemented(spec_.path + ": the model input must be its single InputLayer");
+  }
+  impl_->input_node = input.node;
+  std::vector<size_t> last_use(impl_->nodes.size(), 0);
+  for (size_t n = 0; n < impl_->nodes.size(); ++n) {
+    for (const auto& r : impl_->nodes[n].inputs) last_use[r.node] = n;
+  }
+  for (const auto& out : spec_.outputs) {
+    QUIVER_ASSIGN_OR_RETURN(ModelImpl::Ref r, resolve(out, 0, &ready));
+    if (!ready) return corruption(spec_.path + ": output layer '" + out.layer + "' is not built");
+    impl_->outputs.push_back(r);
+    impl_->output_shapes.push_back(facts_[r.node][r.index].shape);
+    last_use[r.node] = impl_->nodes.size();  // kept to the end
+  }
+  for (size_t n = 0; n < impl_->nodes.size(); ++n) {
+    if (last_use[n] < impl_->nodes.size()) impl_->nodes[last_use[n]].release_after.push_back(n);
+  }
+  fill_info();
+  return Status();
+}
+
+void Builder::fill_info() {
+  ModelInfo& info = impl_->info;
+  info.path = spec_.path;
+  info.format = spec_.format;
+  info.keras_version = spec_.keras_version;
+  info.backend = spec_.backend;
+  info.input_length = facts_[impl_->input_node][0].shape[0];
+  auto with_batch = [](const Shape& s) {
+    std::vector<int64_t> v{-1};
+    v.insert(v.end(), s.begin(), s.end());
+    return v;
+  };
+  for (size_t si = 0; si < spec_.layers.size(); ++si) {
+    LayerInfo li{spec_.layers[si].name, spec_.layers[si].class_name, {}, 0};
+    for (const auto& w : spec_.layers[si].weights) li.params += static_cast<int64_t>(w.values.size());
+    if (layer_index_[si] >= 0) {
+      const Layer& layer = *impl_->layers[static_cast<size_t>(layer_index_[si])];
+      for (const auto& s : layer.output_shapes()) li.output_shapes.push_back(with_batch(s));
+      info.memory_bytes += layer.memory_bytes();
+      if (auto* e = dynamic_cast<const EmbeddingLayer*>(&layer)) {
+        info.vocab_size = info.vocab_size ? std::min(info.vocab_size, e->input_dim()) : e->input_dim();
+      }
+    }
+    info.total_params += li.params;
+    info.layers.push_back(std::move(li));
+  }
+  for (const auto& s : impl_->output_shapes) info.output_shapes.push_back(with_batch(s));
+}
+
+}  // namespace quiver::nn

@@ -1,0 +1,59 @@
+// ModelImpl: the executable graph behind quiver::Model. Built once by build_model() from a
+// keras_io::ModelSpec; immutable afterwards (predict is const and re-entrant, its values and
+// scratch live in the call).
+#ifndef QUIVER_NN_MODEL_IMPL_H_
+#define QUIVER_NN_MODEL_IMPL_H_
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "keras_io/model_spec.h"
+#include "nn/layer.h"
+#include "quiver/model.h"
+
+namespace quiver {
+
+class ModelImpl {
+ public:
+  // One output of one node: the tensor_index-th value of node `node`.
+  struct Ref {
+    size_t node = 0;
+    size_t index = 0;
+  };
+  // One call of a layer.
+  struct Node {
+    const nn::Layer* layer = nullptr;
+    std::vector<Ref> inputs;
+    std::vector<size_t> release_after;  // nodes whose values are not needed after this one
+  };
+
+  ModelInfo info;
+  std::vector<std::unique_ptr<nn::Layer>> layers;
+  std::vector<Node> nodes;  // in execution order; nodes[input_node] is the InputLayer
+  size_t input_node = 0;
+  std::vector<Ref> outputs;
+  std::vector<nn::Shape> output_shapes;  // without batch
+
+  // See quiver::Model::predict.
+  Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
+                                      int64_t seq_len, const PredictOptions& options) const;
+
+ private:
+  Status check_input(std::span<const int32_t> ids, int64_t batch, int64_t seq_len) const;
+};
+
+namespace nn {
+
+// Builds the executable model. Validates every layer option and weight shape; errors name
+// the file and the layer. options.hard_sigmoid overrides the file's Keras version.
+Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
+                                               const LoadOptions& options);
+
+// File facts derived from the spec (keras version flavour, hard_sigmoid formula).
+ModelMeta model_meta(const keras_io::ModelSpec& spec, HardSigmoidMode hard_sigmoid);
+
+}  // namespace nn
+}  // namespace quiver
+
+#endif  // QUIVER_NN_MODEL_IMPL_H_

@@ -1,0 +1,101 @@
+// The recurrence shared by LSTM, GRU, SimpleRNN, their CuDNN variants and Bidirectional:
+// the cell math written once (KERAS.md §2.1-2.2), masking (§2.5) and direction (§2.6).
+//
+// Performance layout (issue 5): the input projection x·W + b is computed per time step for
+// all rows with one panel GEMM, or, when the layer is fed (through identity layers) by an
+// Embedding, gathered from a table E[v]·W + b precomputed at load. The recurrence runs as a
+// batched product h(B×u)·U(u×Gu) on a panel-packed U, followed by fused gate math per row.
+// Per-element reduction order is fixed (kernels.h), so the table path and the dense path give
+// the same bits and rows are bit-identical across batch sizes and thread counts.
+#ifndef QUIVER_NN_RECURRENT_H_
+#define QUIVER_NN_RECURRENT_H_
+
+#include <span>
+#include <vector>
+
+#include "nn/activation.h"
+#include "nn/kernels.h"
+#include "nn/layer.h"
+
+namespace quiver::nn {
+
+enum class CellKind { kLstm, kGru, kSimpleRnn };
+
+// A recurrent layer's options and weights in Keras 2 layout (after CuDNN / Keras 1
+// conversion): kernel [d, G*u], recurrent [u, G*u], gate blocks i,f,c,o (LSTM) or z,r,h (GRU).
+struct RecurrentSpec {
+  CellKind kind = CellKind::kLstm;
+  int64_t input_dim = 0;
+  int64_t units = 0;
+  bool return_sequences = false;
+  bool return_state = false;
+  bool go_backwards = false;
+  bool reset_after = false;  // GRU only
+  Activation activation;
+  Activation recurrent_activation;
+  std::vector<float> kernel;
+  std::vector<float> recurrent_kernel;
+  std::vector<float> input_bias;      // [G*u], zeros without bias
+  std::vector<float> recurrent_bias;  // [G*u], GRU reset_after only (zeros otherwise)
+
+  int64_t gates() const { return kind == CellKind::kLstm ? 4 : kind == CellKind::kGru ? 3 : 1; }
+  int64_t state_count() const { return kind == CellKind::kLstm ? 2 : 1; }
+};
+
+// Builds the spec of a recurrent layer of class `class_name` from its config and weight
+// arrays. `what` prefixes weight names in messages ("forward " inside Bidirectional).
+// Unsupported options (stateful, time_major, ...) are Unimplemented.
+Result<RecurrentSpec> recurrent_spec(const LayerContext& ctx, const std::string& class_name,
+                                     const nlohmann::json& config,
+                                     std::span<const keras_io::WeightArray> weights,
+                                     const std::string& what);
+// Number of weight arrays a layer of this class/config stores (to split Bidirectional's).
+Result<size_t> recurrent_weight_count(const LayerContext& ctx, const std::string& class_name,
+                                      const nlohmann::json& config, size_t available);
+
+struct RecurrentResult {
+  Tensor output;               // [B, T, u] in processing order, or [B, u]
+  std::vector<Tensor> states;  // h (and c for LSTM), [B, u] each
+};
+
+// One direction of a recurrent layer, ready to run. Immutable after
+// use_token_projection(); run() is const and thread-safe.
+class RecurrentCore {
+ public:
+  explicit RecurrentCore(RecurrentSpec spec);
+
+  const RecurrentSpec& spec() const { return spec_; }
+  int64_t memory_bytes() const;
+  // Precomputes the per-token projection table for inputs coming from `embedding` (skipped
+  // when it would exceed kMaxTableBytes).
+  void use_token_projection(const EmbeddingLayer& embedding);
+  bool has_table_for(const EmbeddingLayer* embedding) const {
+    return embedding != nullptr && embedding == table_source_;
+  }
+
+  // Runs over the whole input value ([B, T, d] dense, or lazy from the table's Embedding).
+  // zero_masked_outputs: masked steps output 0 instead of the carried state.
+  void run(const Value& x, bool zero_masked_outputs, int threads, RecurrentResult* out) const;
+
+  static constexpr int64_t kMaxTableBytes = int64_t{256} << 20;
+
+ private:
+  struct Scratch;
+  void run_rows(const Value& x, int64_t b0, int64_t b1, int64_t seq_len, bool zero_masked,
+                RecurrentResult* out) const;
+  void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
+                        float* xproj) const;
+  void step(Scratch& s, int64_t n, const uint8_t* live) const;
+
+  RecurrentSpec spec_;
+  PackedMatrix kernel_;
+  PackedMatrix recurrent_;      // all gates (LSTM, SimpleRNN, GRU reset_after)
+  PackedMatrix recurrent_zr_;   // GRU reset_after=False: z,r columns
+  PackedMatrix recurrent_h_;    // GRU reset_after=False: h columns
+  std::vector<float> table_;    // [vocab, G*u]
+  const EmbeddingLayer* table_source_ = nullptr;
+};
+
+}  // namespace quiver::nn
+
+#endif  // QUIVER_NN_RECURRENT_H_

@@ -1,0 +1,60 @@
+// The Keras class_name -> layer factory registry (as in frugally-deep's import_model.hpp).
+#include <map>
+#include <string>
+
+#include "nn/layer.h"
+
+namespace quiver::nn {
+
+// Factories, one per layer file.
+Result<std::unique_ptr<Layer>> make_input_layer(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_embedding(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_identity(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_dense(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_activation(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_recurrent(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_bidirectional(const LayerContext& ctx);
+
+namespace {
+
+// Immutable after its first use (a function-local const: no global mutable state).
+const std::map<std::string, LayerFactory, std::less<>>& registry() {
+  static const std::map<std::string, LayerFactory, std::less<>> kRegistry = {
+      {"InputLayer", make_input_layer},
+      {"Embedding", make_embedding},
+      {"Dropout", make_identity},
+      {"SpatialDropout1D", make_identity},
+      {"GaussianNoise", make_identity},
+      {"GaussianDropout", make_identity},
+      {"AlphaDropout", make_identity},
+      {"ActivityRegularization", make_identity},
+      {"Dense", make_dense},
+      {"Activation", make_activation},
+      {"ReLU", make_activation},
+      {"LeakyReLU", make_activation},
+      {"ELU", make_activation},
+      {"Softmax", make_activation},
+      {"LSTM", make_recurrent},
+      {"GRU", make_recurrent},
+      {"SimpleRNN", make_recurrent},
+      {"CuDNNLSTM", make_recurrent},
+      {"CuDNNGRU", make_recurrent},
+      {"Bidirectional", make_bidirectional},
+  };
+  return kRegistry;
+}
+
+}  // namespace
+
+LayerFactory find_layer_factory(std::string_view class_name) {
+  auto it = registry().find(class_name);
+  return it == registry().end() ? nullptr : it->second;
+}
+
+std::string supported_layer_classes() {
+  std::string out;
+  for (const auto& [name, factory] : registry()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace quiver::nn
