@@ -52,7 +52,8 @@ struct ModelSpec {
   std::string format;         // see quiver::ModelInfo::format
   std::string keras_version;  // "" if the file has none
   std::string backend;        // "tensorflow", "theano", ... ("" if absent)
-  int keras_major = 2;        // 1, 2 or 3 (from keras_version; 3 for .keras zips of Keras 3)
+  int keras_major = 2;        // 1, 2 or 3 (from keras_version; 3 for .keras zips of Keras 3;
+                              // 1 for a layer_names .h5 with no version anywhere)
   // Every layer, InputLayers included (synthesised for a Sequential without one, named
   // "input_1" unless the config names it), in the config's order, which is topological.
   std::vector<LayerSpec> layers;

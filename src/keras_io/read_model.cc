@@ -1,0 +1,166 @@
+// read_model: format detection and the two container formats (HDF5, .keras zip).
+#include <cstring>
+
+#include "base/file.h"
+#include "keras_io/config_parser.h"
+#include "keras_io/h5_objects.h"
+#include "keras_io/hdf5.h"
+#include "keras_io/model_spec.h"
+#include "keras_io/weights_reader.h"
+#include "keras_io/zip_archive.h"
+
+namespace quiver::keras_io {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kHdf5Signature[] = "\x89HDF\r\n\x1a\n";
+
+// HDF5 looks for its superblock at 0, 512, 1024, 2048, ... (a user block may precede it).
+bool is_hdf5(const std::string& bytes) {
+  for (size_t offset = 0; offset + 8 <= bytes.size(); offset = offset ? offset * 2 : 512) {
+    if (std::memcmp(bytes.data() + offset, kHdf5Signature, 8) == 0) return true;
+  }
+  return false;
+}
+
+bool is_zip(const std::string& bytes) {
+  return bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' &&
+         ((bytes[2] == 3 && bytes[3] == 4) || (bytes[2] == 5 && bytes[3] == 6));
+}
+
+int major_of(const std::string& version, int fallback) {
+  if (version.empty() || version[0] < '0' || version[0] > '9') return fallback;
+  return version[0] - '0';
+}
+
+// "2.2.4-tf", 2.4+ (tf.keras) and 3.x are told apart by keras_version.
+std::string h5_format(const std::string& version) {
+  int major = major_of(version, 2);
+  if (major >= 3) return "keras3-h5";
+  if (version.find("-tf") != std::string::npos) return "tf.keras-h5";
+  int minor = 0;
+  if (version.size() > 2 && version[1] == '.') minor = std::atoi(version.c_str() + 2);
+  return major == 2 && minor >= 4 ? "tf.keras-h5" : "keras2-h5";
+}
+
+Result<ModelGraph> graph_from_architecture(const std::string& architecture_path) {
+  QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(architecture_path, 1 << 28));
+  Result<json> config = parse_architecture_text(text);
+  if (!config.ok()) return config.status().with_context(architecture_path);
+  Result<ModelGraph> graph = parse_model_config(*config);
+  if (!graph.ok()) return graph.status().with_context(architecture_path);
+  return graph;
+}
+
+// The graph from the file's own model_config attribute, or from the architecture file.
+Result<ModelGraph> h5_graph(hid_t file, const ReadOptions& options, bool& weights_only) {
+  weights_only = !h5::has_attribute(file, "model_config");
+  if (!options.architecture_path.empty()) return graph_from_architecture(options.architecture_path);
+  if (weights_only) {
+    return invalid_argument("no model_config attribute (weights-only file?); pass the "
+                            "architecture JSON/YAML file (--architecture)");
+  }
+  Result<std::vector<std::string>> text = h5::read_string_attribute(file, "model_config");
+  if (!text.ok()) return text.status();
+  if (text->size() != 1) return corruption("model_config attribute is not one string");
+  QUIVER_ASSIGN_OR_RETURN(json config, parse_config_json(text->front()));
+  return parse_model_config(config);
+}
+
+Status h5_weights(hid_t file, std::vector<LayerSpec>& layers) {
+  if (h5::is_group(file, "model_weights")) {
+    QUIVER_ASSIGN_OR_RETURN(h5::Handle group, h5::open_group(file, "model_weights"));
+    return read_layer_names_weights(group.get(), layers);
+  }
+  if (h5::has_attribute(file, "layer_names") || h5::has_attribute(file, "layer_names0")) {
+    return read_layer_names_weights(file, layers);
+  }
+  if (h5::is_group(file, "layers") || h5::is_group(file, "_layer_checkpoint_dependencies")) {
+    QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file));
+    return read_saveable_weights(file, tree, layers);
+  }
+  return corruption("no weights: neither a model_weights group, a layer_names attribute nor "
+                    "a layers group");
+}
+
+Result<ModelSpec> read_h5(const std::string& bytes, const std::string& path,
+                          const ReadOptions& options) {
+  Hdf5Lock lock;
+  QUIVER_ASSIGN_OR_RETURN(h5::Handle file, h5::open_image(bytes));
+  bool weights_only = false;
+  QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, h5_graph(file.get(), options, weights_only));
+  QUIVER_RETURN_IF_ERROR(h5_weights(file.get(), graph.layers));
+  ModelSpec spec;
+  spec.keras_version = h5::string_attribute_or_empty(file.get(), "keras_version");
+  spec.backend = h5::string_attribute_or_empty(file.get(), "backend");
+  if (spec.keras_version.empty()) spec.keras_version = graph.keras_version;
+  if (spec.backend.empty()) spec.backend = graph.backend;
+  bool saveable_layout = !h5::is_group(file.get(), "model_weights") &&
+                         !h5::has_attribute(file.get(), "layer_names") &&
+                         !h5::has_attribute(file.get(), "layer_names0");
+  // No version anywhere: Keras 1.0/1.1 wrote none (1.2+ and every 2.x write it); Keras 3
+  // .weights.h5 files carry none either.
+  spec.keras_major = major_of(spec.keras_version, saveable_layout ? 3 : 1);
+  spec.format = weights_only ? "weights-h5" : h5_format(spec.keras_version);
+  spec.layers = std::move(graph.layers);
+  spec.inputs = std::move(graph.inputs);
+  spec.outputs = std::move(graph.outputs);
+  return spec;
+}
+
+Result<ModelSpec> read_zip(std::string bytes) {
+  QUIVER_ASSIGN_OR_RETURN(ZipArchive archive, ZipArchive::open(std::move(bytes)));
+  for (const char* member : {"config.json", "model.weights.h5"}) {
+    if (!archive.contains(member)) {
+      return corruption(std::string(member) + " missing from the .keras archive");
+    }
+  }
+  QUIVER_ASSIGN_OR_RETURN(std::string config_text, archive.read("config.json", 1 << 28));
+  Result<json> config = parse_config_json(config_text);
+  if (!config.ok()) return config.status().with_context("config.json");
+  QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, parse_model_config(*config));
+  ModelSpec spec;
+  if (archive.contains("metadata.json")) {
+    QUIVER_ASSIGN_OR_RETURN(std::string meta_text, archive.read("metadata.json", 1 << 20));
+    json meta = json::parse(meta_text, nullptr, /*allow_exceptions=*/false);
+    if (!meta.is_object()) return corruption("metadata.json is not a JSON object");
+    if (meta.contains("keras_version") && meta["keras_version"].is_string()) {
+      spec.keras_version = meta["keras_version"].get<std::string>();
+    }
+  }
+  QUIVER_ASSIGN_OR_RETURN(std::string weights, archive.read("model.weights.h5"));
+  {
+    Hdf5Lock lock;
+    Result<h5::Handle> file = h5::open_image(weights);
+    if (!file.ok()) return file.status().with_context("model.weights.h5");
+    QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file->get()));
+    Status s = read_saveable_weights(file->get(), tree, graph.layers);
+    if (!s.ok()) return s.with_context("model.weights.h5");
+  }
+  spec.format = "keras-zip";
+  spec.keras_major = major_of(spec.keras_version, 3);
+  spec.layers = std::move(graph.layers);
+  spec.inputs = std::move(graph.inputs);
+  spec.outputs = std::move(graph.outputs);
+  return spec;
+}
+
+}  // namespace
+
+Result<ModelSpec> read_model(const std::string& path, const ReadOptions& options) {
+  QUIVER_ASSIGN_OR_RETURN(std::string bytes, base::read_file(path));
+  Result<ModelSpec> spec = corruption("empty file");
+  if (is_zip(bytes)) {
+    spec = read_zip(std::move(bytes));
+  } else if (is_hdf5(bytes)) {
+    spec = read_h5(bytes, path, options);
+  } else if (!bytes.empty()) {
+    spec = corruption("not a Keras model file (neither HDF5 nor a .keras zip archive)");
+  }
+  if (!spec.ok()) return spec.status().with_context(path);
+  spec->path = path;
+  return spec;
+}
+
+}  // namespace quiver::keras_io
