@@ -358,7 +358,7 @@ def run(graph, weights, ids, flav):
   tensors = {}  # (layer, node, tensor) -> (value, mask)
   for ref in inputs:
     tensors[tuple(ref)] = (np.asarray(ids, dtype=np.float64), None)
-  info = {"masked_layers": []}
+  info = {"masked_layers": [], "input_shapes": {}}
   pending = [l for l in layers if l["class_name"] != "InputLayer"]
   while pending:
     progress = False
@@ -369,6 +369,7 @@ def run(graph, weights, ids, flav):
           continue
         xs = [tensors[tuple(r)][0] for r in node]
         ms = [tensors[tuple(r)][1] for r in node]
+        info["input_shapes"][layer["name"]] = xs[0].shape[1:]
         if any(m is not None for m in ms):
           info["masked_layers"].append(layer["name"])
         ys, ym = apply_layer(layer["class_name"], layer["config"],

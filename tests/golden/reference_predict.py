@@ -51,7 +51,7 @@ def _walk_layers(layers):
       yield from _walk_layers([inner])
 
 
-def tfjs_blockers(cleaned, graph, flav, masked_layers):
+def tfjs_blockers(cleaned, graph, flav, masked_layers, causal_rewritten=False):
   """Reasons why tfjs would not reproduce Keras for this model (empty: tfjs is right)."""
   reasons = []
   by_name = {l["name"]: l for l in graph[0]}
@@ -65,7 +65,7 @@ def tfjs_blockers(cleaned, graph, flav, masked_layers):
         reasons.append("activation %s (not in tfjs)" % act)
       if act == "hard_sigmoid" and flav == "k3":
         reasons.append("hard_sigmoid in a Keras 3 file (tfjs uses 0.2x+0.5)")
-    if cls == "Conv1D" and cfg.get("padding") == "causal":
+    if cls == "Conv1D" and cfg.get("padding") == "causal" and not causal_rewritten:
       reasons.append("causal Conv1D (tfjs lacks it)")
   for name in masked_layers:
     cls = by_name[name]["class_name"]
@@ -76,6 +76,36 @@ def tfjs_blockers(cleaned, graph, flav, masked_layers):
       reasons.append("masked Bidirectional return_sequences (tf.keras and Keras 3 zero the "
                      "padded outputs; tfjs carries them like standalone Keras 2)")
   return sorted(set(reasons))
+
+
+def _causal_pad_layers(conv, in_len, channels):
+  """Reshape + ZeroPadding2D + Reshape: left-pads (k-1)*d steps, which is causal padding."""
+  k = keras_numpy_ref._int(conv["config"]["kernel_size"])
+  pad = (k - 1) * keras_numpy_ref._int(conv["config"].get("dilation_rate", 1))
+  name = conv["config"]["name"]
+  conv["config"]["padding"] = "valid"
+  return [{"class_name": "Reshape", "config": {"name": name + "_causal_a",
+                                               "target_shape": [in_len, 1, channels]}},
+          {"class_name": "ZeroPadding2D", "config": {"name": name + "_causal_b",
+                                                     "padding": [[pad, 0], [0, 0]]}},
+          {"class_name": "Reshape", "config": {"name": name + "_causal_c",
+                                               "target_shape": [in_len + pad, channels]}}]
+
+
+def _tfjs_causal(cleaned, shapes):
+  """Rewrites causal Conv1D (which tfjs lacks) in a Sequential model; None if impossible."""
+  if cleaned["class_name"] != "Sequential":
+    return None
+  out = []
+  for l in cleaned["config"]["layers"]:
+    if l["class_name"] == "Conv1D" and l["config"].get("padding") == "causal":
+      in_shape = shapes.get(l["config"]["name"])
+      if in_shape is None or "batch_input_shape" in l["config"]:
+        return None
+      out += _causal_pad_layers(l, in_shape[0], in_shape[1])
+    out.append(l)
+  cleaned["config"]["layers"] = out
+  return cleaned
 
 
 def _tfjs_model(cleaned, weights):
@@ -133,7 +163,8 @@ def run_tfjs_batch(prepared, node="node"):
   with tempfile.TemporaryDirectory() as tmp:
     cases = []
     for i, p in enumerate(prepared):
-      topology, weights = _tfjs_model(json.loads(json.dumps(p.cleaned)), p.weights)
+      topology, weights = _tfjs_model(json.loads(json.dumps(p.tfjs_config or p.cleaned)),
+                                      p.weights)
       wfile = os.path.join(tmp, "w%d.bin" % i)
       entries, blobs = [], []
       for name, arrays in weights.items():
@@ -182,12 +213,17 @@ def predict_many(specs, engine="auto"):
     try:
       outs, info = keras_numpy_ref.run(p.graph, p.weights, p.inputs, p.flavour)
       numpy_out[p.id] = outs[0] if len(outs) == 1 else ValueError("%d outputs" % len(outs))
-      p.masked = info["masked_layers"]
+      p.masked, p.shapes = info["masked_layers"], info["input_shapes"]
     except Exception as e:
       numpy_out[p.id] = e
-      p.masked = []
+      p.masked, p.shapes = [], {}
   for p in prepared:
-    p.blockers = tfjs_blockers(p.cleaned, p.graph, p.flavour, p.masked)
+    p.tfjs_config = p.cleaned
+    if any(l["class_name"] == "Conv1D" and l["config"].get("padding") == "causal"
+           for l in p.graph[0]):
+      p.tfjs_config = _tfjs_causal(json.loads(json.dumps(p.cleaned)), p.shapes)
+    p.blockers = tfjs_blockers(p.cleaned, p.graph, p.flavour, p.masked,
+                               p.tfjs_config is not None)
   tfjs_out = {}
   if engine != "numpy":
     tfjs_out = run_tfjs_batch([p for p in prepared if not p.blockers or engine == "tfjs"])
