@@ -139,6 +139,9 @@ CASES = [
     ("layout_k1.2.2_weights_json_gru", "k1.2.2-weights-json",
      seq(emb(True), rnn("GRU", return_sequences=True, recurrent_activation="hard_sigmoid"),
          rnn("LSTM", recurrent_activation="sigmoid", go_backwards=True), dense(2))),
+    ("layout_k1.2.2_weights_k2json_lstm_gru", "k1.2.2-weights-k2json", lambda n: n.chain(
+        emb(True), rnn("LSTM", return_sequences=True, recurrent_activation="hard_sigmoid"),
+        rnn("GRU", recurrent_activation="hard_sigmoid", reset_after=False), dense(2))),
     ("layout_k2.2.4_split_layer_names", "k2.2.4", LSTM_BASE, {"split": True}),
     ("functional_k2.0.8_merge_concat", "k2.0.8", f_merge("Concatenate")),
     ("functional_k2.2.4_merge_add", "k2.2.4", f_merge("Add")),

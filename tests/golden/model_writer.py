@@ -20,7 +20,8 @@ from keras_file import to_snake_case
 
 
 class Layout:
-  def __init__(self, version, style, h5strings, sorted_groups=False, fmt="h5"):
+  def __init__(self, version, style, h5strings, sorted_groups=False, fmt="h5", arch_style=None):
+    self.arch_style = arch_style  # config style when it differs from the weights' (Keras 1)
     self.version = version
     self.style = style  # 'k2.0' (list Sequential), 'k2.2', 'tfk', 'k3'
     self.h5strings = h5strings  # 'fixed' (h5py 2: NUL-padded arrays) or 'vlen' (h5py 3)
@@ -43,6 +44,7 @@ LAYOUTS = {
     "k2.2.4-weights-yaml": Layout("2.2.4", "k2.2", "fixed", fmt="weights-yaml"),
     "k2.1.6-weights-json2": Layout("2.1.6", "k2.0", "fixed", fmt="weights-json2"),
     "k1.2.2-weights-json": Layout("", "k1", "fixed", fmt="weights-json"),
+    "k1.2.2-weights-k2json": Layout("", "k1", "fixed", fmt="weights-json", arch_style="k2.2"),
 }
 
 _CELL = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}
@@ -185,7 +187,7 @@ def k1_weights(node):
 
 
 def model_config(net, layout, for_zip=False):
-  style = layout.style
+  style = layout.arch_style or layout.style
   if style == "k1":
     shape = net.nodes[0].out_shapes[0]
     return {"class_name": "Sequential",
