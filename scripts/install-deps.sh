@@ -9,7 +9,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 APT_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libhdf5-dev hdf5-tools nlohmann-json3-dev libcli11-dev libzip-dev libyaml-cpp-dev libicu-dev
   libcsv-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3-h5py python3-numpy python3-yaml python3-keras-preprocessing python3-jieba python3-torch
