@@ -72,6 +72,11 @@ struct ReadOptions {
 // InvalidArgument (weights-only file without architecture).
 Result<ModelSpec> read_model(const std::string& path, const ReadOptions& options = {});
 
+// The same for a file's bytes already in memory (an upload, a fuzzer). `name` stands for
+// the file in messages and in ModelSpec::path. Thread-safe, like read_model.
+Result<ModelSpec> read_model_bytes(std::string bytes, const std::string& name,
+                                   const ReadOptions& options = {});
+
 }  // namespace quiver::keras_io
 
 #endif  // QUIVER_KERAS_IO_MODEL_SPEC_H_

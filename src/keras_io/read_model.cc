@@ -44,6 +44,15 @@ std::string h5_format(const std::string& version) {
   return major == 2 && minor >= 4 ? "tf.keras-h5" : "keras2-h5";
 }
 
+// Moves the graph's layers, inputs and outputs (not its version strings) into a spec.
+ModelSpec spec_from_graph(ModelGraph&& graph) {
+  ModelSpec spec;
+  spec.layers = std::move(graph.layers);
+  spec.inputs = std::move(graph.inputs);
+  spec.outputs = std::move(graph.outputs);
+  return spec;
+}
+
 Result<ModelGraph> graph_from_architecture(const std::string& architecture_path) {
   QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(architecture_path, 1 << 28));
   Result<json> config = parse_architecture_text(text);
@@ -84,14 +93,14 @@ Status h5_weights(hid_t file, std::vector<LayerSpec>& layers) {
                     "a layers group");
 }
 
-Result<ModelSpec> read_h5(const std::string& bytes, const std::string& path,
-                          const ReadOptions& options) {
+Result<ModelSpec> read_h5(std::string bytes, const ReadOptions& options) {
   Hdf5Lock lock;
   QUIVER_ASSIGN_OR_RETURN(h5::Handle file, h5::open_image(bytes));
+  std::string().swap(bytes);  // HDF5 holds its own copy of the image now
   bool weights_only = false;
   QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, h5_graph(file.get(), options, weights_only));
   QUIVER_RETURN_IF_ERROR(h5_weights(file.get(), graph.layers));
-  ModelSpec spec;
+  ModelSpec spec = spec_from_graph(std::move(graph));
   spec.keras_version = h5::string_attribute_or_empty(file.get(), "keras_version");
   spec.backend = h5::string_attribute_or_empty(file.get(), "backend");
   if (spec.keras_version.empty()) spec.keras_version = graph.keras_version;
@@ -103,46 +112,62 @@ Result<ModelSpec> read_h5(const std::string& bytes, const std::string& path,
   // .weights.h5 files carry none either.
   spec.keras_major = major_of(spec.keras_version, saveable_layout ? 3 : 1);
   spec.format = weights_only ? "weights-h5" : h5_format(spec.keras_version);
-  spec.layers = std::move(graph.layers);
-  spec.inputs = std::move(graph.inputs);
-  spec.outputs = std::move(graph.outputs);
   return spec;
 }
 
-Result<ModelSpec> read_zip(std::string bytes) {
+struct ZipMembers {
+  std::string config;
+  std::string metadata;  // "" when absent
+  std::string weights;
+};
+
+// Takes what read_zip needs out of the archive, so the archive's bytes can be dropped
+// before HDF5 copies the weights image.
+Result<ZipMembers> read_zip_members(std::string bytes) {
   QUIVER_ASSIGN_OR_RETURN(ZipArchive archive, ZipArchive::open(std::move(bytes)));
   for (const char* member : {"config.json", "model.weights.h5"}) {
     if (!archive.contains(member)) {
       return corruption(std::string(member) + " missing from the .keras archive");
     }
   }
-  QUIVER_ASSIGN_OR_RETURN(std::string config_text, archive.read("config.json", 1 << 28));
-  Result<json> config = parse_config_json(config_text);
+  ZipMembers members;
+  QUIVER_ASSIGN_OR_RETURN(members.config, archive.read("config.json", 1 << 28));
+  if (archive.contains("metadata.json")) {
+    QUIVER_ASSIGN_OR_RETURN(members.metadata, archive.read("metadata.json", 1 << 20));
+  }
+  QUIVER_ASSIGN_OR_RETURN(members.weights, archive.read("model.weights.h5"));
+  return members;
+}
+
+Result<std::string> metadata_version(const std::string& text) {
+  if (text.empty()) return std::string();
+  json meta = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!meta.is_object()) return corruption("metadata.json is not a JSON object");
+  if (meta.contains("keras_version") && meta["keras_version"].is_string()) {
+    return meta["keras_version"].get<std::string>();
+  }
+  return std::string();
+}
+
+Result<ModelSpec> read_zip(std::string bytes) {
+  QUIVER_ASSIGN_OR_RETURN(ZipMembers members, read_zip_members(std::move(bytes)));
+  Result<json> config = parse_config_json(members.config);
   if (!config.ok()) return config.status().with_context("config.json");
   QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, parse_model_config(*config));
-  ModelSpec spec;
-  if (archive.contains("metadata.json")) {
-    QUIVER_ASSIGN_OR_RETURN(std::string meta_text, archive.read("metadata.json", 1 << 20));
-    json meta = json::parse(meta_text, nullptr, /*allow_exceptions=*/false);
-    if (!meta.is_object()) return corruption("metadata.json is not a JSON object");
-    if (meta.contains("keras_version") && meta["keras_version"].is_string()) {
-      spec.keras_version = meta["keras_version"].get<std::string>();
-    }
-  }
-  QUIVER_ASSIGN_OR_RETURN(std::string weights, archive.read("model.weights.h5"));
+  QUIVER_ASSIGN_OR_RETURN(std::string version, metadata_version(members.metadata));
   {
     Hdf5Lock lock;
-    Result<h5::Handle> file = h5::open_image(weights);
+    Result<h5::Handle> file = h5::open_image(members.weights);
     if (!file.ok()) return file.status().with_context("model.weights.h5");
+    std::string().swap(members.weights);  // HDF5 holds its own copy of the image now
     QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file->get()));
     Status s = read_saveable_weights(file->get(), tree, graph.layers);
     if (!s.ok()) return s.with_context("model.weights.h5");
   }
+  ModelSpec spec = spec_from_graph(std::move(graph));
   spec.format = "keras-zip";
-  spec.keras_major = major_of(spec.keras_version, 3);
-  spec.layers = std::move(graph.layers);
-  spec.inputs = std::move(graph.inputs);
-  spec.outputs = std::move(graph.outputs);
+  spec.keras_version = version;
+  spec.keras_major = major_of(version, 3);
   return spec;
 }
 
@@ -150,16 +175,21 @@ Result<ModelSpec> read_zip(std::string bytes) {
 
 Result<ModelSpec> read_model(const std::string& path, const ReadOptions& options) {
   QUIVER_ASSIGN_OR_RETURN(std::string bytes, base::read_file(path));
+  return read_model_bytes(std::move(bytes), path, options);
+}
+
+Result<ModelSpec> read_model_bytes(std::string bytes, const std::string& name,
+                                   const ReadOptions& options) {
   Result<ModelSpec> spec = corruption("empty file");
   if (is_zip(bytes)) {
     spec = read_zip(std::move(bytes));
   } else if (is_hdf5(bytes)) {
-    spec = read_h5(bytes, path, options);
+    spec = read_h5(std::move(bytes), options);
   } else if (!bytes.empty()) {
     spec = corruption("not a Keras model file (neither HDF5 nor a .keras zip archive)");
   }
-  if (!spec.ok()) return spec.status().with_context(path);
-  spec->path = path;
+  if (!spec.ok()) return spec.status().with_context(name);
+  spec->path = name;
   return spec;
 }
 

@@ -242,6 +242,46 @@ def windows_zip(path):
                      ("assets\\readme.txt", "x")])
 
 
+# --- Keras 3 Sequential .keras without InputLayer; TimeDistributed; opaque bfloat16 ------
+def keras3_sequential_zip(path):
+    wrap = lambda cls, **cfg: {"module": "keras.layers", "class_name": cls, "config": cfg,
+                               "registered_name": None}
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "sequential", "build_input_shape": [None, 5], "layers": [
+                  wrap("Embedding", name="embedding", input_dim=4, output_dim=3),
+                  wrap("TimeDistributed", name="time_distributed",
+                       layer=wrap("Dense", name="dense", units=2)),
+                  wrap("GlobalMaxPooling1D", name="global_max_pooling1d"),
+                  wrap("Dense", name="dense_1", units=1)]}}
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as h5:
+        g = h5.require_group("layers/embedding").create_group("vars")
+        ds = g.create_dataset("0", data=bf16_bits(arr((4, 3), 1)).view("V2"))  # opaque
+        ds.attrs["dtype"] = "bfloat16"
+        write_vars(h5, "layers/time_distributed", [])
+        write_vars(h5, "layers/time_distributed/layer", [arr((3, 2), 2), arr((2,), 3)])
+        write_vars(h5, "layers/global_max_pooling1d", [])
+        write_vars(h5, "layers/dense", [arr((2, 1), 4), arr((1,), 5)])
+    write_zip(path, [("metadata.json", json.dumps({"keras_version": "3.4.1"})),
+                     ("config.json", json.dumps(config)), ("model.weights.h5", buf.getvalue())])
+
+
+# --- Keras 3 save_weights (.weights.h5) + config JSON; an HDF5 user block ------------
+def keras3_weights(out_dir):
+    with open(os.path.join(out_dir, "keras3.weights.h5"), "wb") as f:
+        f.write(k3_weights_h5())
+    with open(os.path.join(out_dir, "keras3_config.json"), "w") as f:
+        json.dump(k3_functional_config(), f)
+    path = os.path.join(out_dir, "userblock.h5")
+    with h5py.File(path, "w", userblock_size=512):
+        pass
+    with h5py.File(path, "a") as f:  # same content as keras20.h5, after 512 bytes
+        with h5py.File(os.path.join(out_dir, "keras20.h5"), "r") as src:
+            for k, v in src.attrs.items():
+                f.attrs[k] = v
+            src.copy("model_weights", f)
+
+
 # --- Keras 3 legacy .h5: dict-form nodes, w.path names without ':0' --------------------
 def keras3_h5(path):
     config = k3_functional_config()
@@ -410,6 +450,8 @@ def main(out_dir):
     weights_json(out_dir)
     weights_yaml(out_dir)
     keras1(out_dir)
+    keras3_sequential_zip(os.path.join(out_dir, "keras3_seq.keras"))
+    keras3_weights(out_dir)
     damaged(out_dir)
 
 

@@ -174,6 +174,37 @@ TEST_F(SyntheticTest, TfKeras213CheckpointDependenciesWithCounterGaps) {
   expect_array(spec->layers[4].weights.at(1), {1}, 5);
 }
 
+TEST_F(SyntheticTest, Keras3SequentialZipWithoutInputLayer) {
+  Result<ModelSpec> spec = read("keras3_seq.keras");
+  ASSERT_OK(spec);
+  EXPECT_EQ(names_of(*spec), (std::vector<std::string>{"input_1", "embedding", "time_distributed",
+                                                       "global_max_pooling1d", "dense_1"}));
+  EXPECT_EQ(spec->layers[0].config["batch_input_shape"], nlohmann::json::parse("[null, 5]"));
+  expect_array(spec->layers[1].weights.at(0), {4, 3}, 1);  // opaque bfloat16 in the file
+  const LayerSpec& td = spec->layers[2];
+  EXPECT_EQ(td.config["layer"]["class_name"], "Dense");
+  ASSERT_EQ(td.weights.size(), 2u);  // time_distributed/layer/vars
+  expect_array(td.weights[0], {3, 2}, 2);
+  expect_array(spec->layers[4].weights.at(0), {2, 1}, 4);  // group "dense": first Dense
+}
+
+TEST_F(SyntheticTest, Keras3WeightsH5WithConfigJson) {
+  Result<ModelSpec> spec = read("keras3.weights.h5", "keras3_config.json");
+  ASSERT_OK(spec);
+  EXPECT_EQ(spec->format, "weights-h5");
+  EXPECT_EQ(spec->keras_major, 3);
+  ASSERT_EQ(spec->layers.size(), 8u);
+  expect_array(spec->layers[1].weights.at(0), {6, 3}, 1);
+  expect_array(spec->layers[2].weights.at(5), {8}, 7);
+}
+
+TEST_F(SyntheticTest, Hdf5AfterUserBlockIsDetected) {
+  Result<ModelSpec> spec = read("userblock.h5");
+  ASSERT_OK(spec);
+  EXPECT_EQ(spec->format, "keras2-h5");
+  expect_array(spec->layers[2].weights.at(0), {4, 12}, 2);
+}
+
 void expect_weights_only(const ModelSpec& spec) {
   EXPECT_EQ(spec.format, "weights-h5");
   EXPECT_EQ(spec.keras_version, "2.1.6");
