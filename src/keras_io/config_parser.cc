@@ -11,6 +11,11 @@ using nlohmann::json;
 
 std::string layer_context(const std::string& name) { return "layer '" + name + "'"; }
 
+// For messages: never throws (YAML input may carry invalid UTF-8, which dump() rejects).
+std::string short_dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 80);
+}
+
 bool is_model_class(const std::string& class_name) {
   return class_name == "Sequential" || class_name == "Model" || class_name == "Functional";
 }
@@ -25,11 +30,11 @@ std::string string_or(const json& j, const char* key, const std::string& fallbac
 Result<InboundRef> parse_ref(const json& j) {
   if (!j.is_array() || j.size() < 3 || !j[0].is_string() || !j[1].is_number_integer() ||
       !j[2].is_number_integer()) {
-    return corruption("malformed tensor reference " + j.dump().substr(0, 80));
+    return corruption("malformed tensor reference " + short_dump(j));
   }
   InboundRef ref{j[0].get<std::string>(), j[1].get<int>(), j[2].get<int>()};
   if (ref.node_index < 0 || ref.tensor_index < 0) {
-    return corruption("negative index in tensor reference " + j.dump().substr(0, 80));
+    return corruption("negative index in tensor reference " + short_dump(j));
   }
   return ref;
 }
@@ -57,7 +62,7 @@ Status collect_refs(const json& j, std::vector<InboundRef>& out, int depth = 0) 
     }
     return Status();
   }
-  return corruption("malformed tensor list " + j.dump().substr(0, 80));
+  return corruption("malformed tensor list " + short_dump(j));
 }
 
 // Keras 3 node arguments: every __keras_tensor__ found, in order.
@@ -96,7 +101,7 @@ Result<std::vector<InboundRef>> parse_node(const json& node) {
     }
     return refs;
   }
-  if (!node.is_array()) return corruption("malformed inbound node " + node.dump().substr(0, 80));
+  if (!node.is_array()) return corruption("malformed inbound node " + short_dump(node));
   for (const json& entry : node) {  // Keras 1/2: [[name, node, tensor(, kwargs)], ...]
     QUIVER_ASSIGN_OR_RETURN(InboundRef ref, parse_ref(entry));
     refs.push_back(std::move(ref));

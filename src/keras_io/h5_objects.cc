@@ -196,6 +196,12 @@ bool path_exists(hid_t loc, const std::string& path) {
   for (const std::string& part : split_path(path, '/')) {
     prefix += part;
     if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    // An external link would make HDF5 open another file on this machine: refuse.
+    H5L_info_t info;
+    if (H5Lget_info(loc, prefix.c_str(), &info, H5P_DEFAULT) < 0 ||
+        info.type == H5L_TYPE_EXTERNAL) {
+      return false;
+    }
     prefix += "/";
   }
   return true;

@@ -1,5 +1,6 @@
 // read_model: format detection and the two container formats (HDF5, .keras zip).
 #include <cstring>
+#include <filesystem>
 
 #include "base/file.h"
 #include "keras_io/config_parser.h"
@@ -174,6 +175,11 @@ Result<ModelSpec> read_zip(std::string bytes) {
 }  // namespace
 
 Result<ModelSpec> read_model(const std::string& path, const ReadOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return unimplemented(path + ": a directory (a TensorFlow SavedModel?); quiver reads Keras "
+                         ".h5 and .keras files");
+  }
   QUIVER_ASSIGN_OR_RETURN(std::string bytes, base::read_file(path));
   return read_model_bytes(std::move(bytes), path, options);
 }

@@ -403,6 +403,11 @@ def damaged(out_dir):
     keras20(p("missing_dataset.h5"))
     with h5py.File(p("missing_dataset.h5"), "a") as f:
         del f["model_weights/lstm_1/lstm_1/bias:0"]
+    keras20(p("external_link.h5"))  # a weight that points into another file
+    with h5py.File(p("external_link.h5"), "a") as f:
+        del f["model_weights/lstm_1/lstm_1/bias:0"]
+        f["model_weights/lstm_1/lstm_1/bias:0"] = h5py.ExternalLink(
+            p("keras20.h5"), "/model_weights/lstm_1/lstm_1/bias:0")
     keras20(p("int_weights.h5"))
     with h5py.File(p("int_weights.h5"), "a") as f:
         del f["model_weights/dense_1/dense_1/bias:0"]

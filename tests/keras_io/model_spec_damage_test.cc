@@ -63,6 +63,10 @@ TEST_F(DamageTest, MissingFileIsNotFound) {
   EXPECT_STATUS(read_model(dir_.file("nope.h5")), kNotFound, "nope.h5");
 }
 
+TEST_F(DamageTest, DirectoryIsUnimplemented) {
+  EXPECT_STATUS(read_model(dir_.path()), kUnimplemented, "a directory (a TensorFlow SavedModel?)");
+}
+
 TEST_F(DamageTest, RandomGarbageIsCorruption) {
   std::mt19937 rng(1234);
   for (size_t size : {1u, 7u, 100u, 5000u}) {
@@ -118,6 +122,11 @@ TEST_F(DamageTest, MissingWeightGroupsNameTheLayer) {
                 "missing_dataset.h5: layer 'lstm_1': dataset 'lstm_1/bias:0' missing");
   EXPECT_STATUS(read_model(file("missing_vars.keras")), kCorruption,
                 "layer 'bidirectional' (Bidirectional): weight group 'layers/bidirectional' missing");
+}
+
+TEST_F(DamageTest, ExternalLinksAreNotFollowed) {
+  EXPECT_STATUS(read_model(file("external_link.h5")), kCorruption,
+                "external_link.h5: layer 'lstm_1': dataset 'lstm_1/bias:0' missing");
 }
 
 TEST_F(DamageTest, NonFloatWeightsAreCorruption) {
