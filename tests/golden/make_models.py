@@ -295,6 +295,13 @@ CASES = [
         emb(False), ("Permute", {"dims": [2, 1]}), dense(4, "tanh"),
         ("Reshape", {"target_shape": [4, E]}), ("Permute", {"dims": [2, 1]}), ("Flatten", {}),
         dense(2))),
+    ("permute_flatten_tf2.11", "tf2.11", seq(
+        emb(False), ("Permute", {"dims": [2, 1]}), ("Flatten", {}), dense(2))),
+    ("reshape_flatten_tf2.11", "tf2.11", seq(
+        emb(False), ("Reshape", {"target_shape": [5, 2 * E]}), ("Flatten", {}), dense(2))),
+    ("permute_dense_tf2.11", "tf2.11", seq(
+        emb(False), ("Permute", {"dims": [2, 1]}), dense(4, "linear"), ("Flatten", {}),
+        dense(2))),
     ("reshape_permute_k3.8_keras", "k3.8-keras", seq(
         emb(False), ("Reshape", {"target_shape": [5, 2 * E]}), ("Permute", {"dims": [2, 1]}),
         ("GlobalMaxPooling1D", {}), dense(2))),

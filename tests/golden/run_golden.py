@@ -107,6 +107,7 @@ def run_case(quiver, folder, meta):
       return False, "timeout after 60 s"
   if proc.returncode != 0:
     first = (proc.stderr.strip().splitlines() or ["(no message)"])[0]
+    first = first.replace(d + os.sep, "")  # keep messages free of the temp folder
     return False, "exit %d: %s" % (proc.returncode, first[:300])
   try:
     actual = parse_rows(proc.stdout)
