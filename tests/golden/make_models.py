@@ -26,8 +26,8 @@ from net_builder import Net  # noqa: E402
 T, V, E, U = 10, 30, 6, 5
 
 
-def emb(mask=False, **kw):
-  return ("Embedding", dict(input_dim=V, output_dim=E, mask_zero=mask, **kw))
+def emb(mask=False, input_dim=V, output_dim=E):
+  return ("Embedding", dict(input_dim=input_dim, output_dim=output_dim, mask_zero=mask))
 
 
 def dense(units=3, act="softmax"):
@@ -42,8 +42,9 @@ def lstm_k2(**kw):
   return rnn("LSTM", recurrent_activation="hard_sigmoid", **kw)
 
 
-def bidi(net, inner_cls, mode="concat", **inner_kw):
-  return ("Bidirectional", dict(layer=net.inner(inner_cls, units=U, **inner_kw), merge_mode=mode))
+def bidi(net, inner_cls, mode="concat", units=U, **inner_kw):
+  return ("Bidirectional", dict(layer=net.inner(inner_cls, units=units, **inner_kw),
+                                merge_mode=mode))
 
 
 def seq(*layers):
@@ -302,6 +303,48 @@ CASES = [
     ("permute_dense_tf2.11", "tf2.11", seq(
         emb(False), ("Permute", {"dims": [2, 1]}), dense(4, "linear"), ("Flatten", {}),
         dense(2))),
+    # options: no bias, BatchNormalization without scale/center, variable length, int32 input
+    ("no_bias_dense_conv_lstm_tf2.11", "tf2.11", seq(
+        emb(False), ("Conv1D", dict(filters=4, kernel_size=[3], strides=[1], padding="same",
+                                    dilation_rate=[1], activation="relu", use_bias=False)),
+        rnn("LSTM", use_bias=False, recurrent_activation="sigmoid"),
+        ("Dense", dict(units=2, activation="softmax", use_bias=False)))),
+    ("no_bias_gru_k3.8_keras", "k3.8-keras", seq(
+        emb(True), rnn("GRU", use_bias=False, reset_after=True), dense(2))),
+    ("batchnorm_no_scale_center_k3.8_h5", "k3.8-h5", seq(
+        emb(False), ("Flatten", {}), dense(6, "linear"),
+        ("BatchNormalization", dict(axis=-1, epsilon=1e-3, center=False, scale=False)),
+        dense(4, "linear"), ("BatchNormalization", dict(axis=-1, epsilon=0.01, center=True,
+                                                        scale=False)),
+        ("LayerNormalization", dict(axis=[-1], epsilon=1e-5, center=False, scale=True)),
+        dense(2))),
+    ("variable_length_tf2.11", "tf2.11", seq(emb(True), rnn("GRU", reset_after=True), dense(2)),
+     {"dynamic_len": True}),
+    ("variable_length_k3.8_keras", "k3.8-keras", seq(
+        emb(False), ("Conv1D", dict(filters=4, kernel_size=[3], strides=[1], padding="same",
+                                    dilation_rate=[1], activation="relu")),
+        ("GlobalMaxPooling1D", {}), dense(2)), {"dynamic_len": True}),
+    ("variable_length_k2.2.4", "k2.2.4", LSTM_BASE, {"dynamic_len": True}),
+    ("int32_input_functional_k2.0.8", "k2.0.8", f_merge("Add"), {"input_dtype": "int32"}),
+    ("int32_input_functional_k3.8_keras", "k3.8-keras", f_textcnn, {"input_dtype": "int32"}),
+    # bigger sizes (panel / blocked GEMM paths)
+    ("big_bilstm_stack_tf2.11", "tf2.11", lambda n: n.chain(
+        emb(True, 300, 24), bidi(n, "LSTM", "concat", 32, return_sequences=True,
+                                 recurrent_activation="sigmoid"),
+        bidi(n, "LSTM", "concat", 16, recurrent_activation="sigmoid"), dense(16, "relu"),
+        dense(5, "sigmoid")), {"T": 40, "V": 300}),
+    ("big_gru_reset_after_k3.8_keras", "k3.8-keras", seq(
+        emb(True, 300, 24), rnn("GRU", 48, reset_after=True), dense(3)), {"T": 40, "V": 300}),
+    ("big_textcnn_k2.3.1", "k2.3.1", seq(
+        emb(False, 300, 32), ("Conv1D", dict(filters=64, kernel_size=[5], strides=[1],
+                                             padding="valid", dilation_rate=[1],
+                                             activation="relu")),
+        ("MaxPooling1D", dict(pool_size=[2], strides=[2], padding="valid")),
+        ("Conv1D", dict(filters=32, kernel_size=[3], strides=[1], padding="same",
+                        dilation_rate=[1], activation="relu")),
+        ("GlobalMaxPooling1D", {}), dense(32, "relu"), dense(1, "sigmoid")), {"T": 40, "V": 300}),
+    ("big_lstm_k2.2.4", "k2.2.4", seq(emb(True, 300, 24), lstm_k2(units=64), dense(3)),
+     {"T": 40, "V": 300}),
     ("reshape_permute_k3.8_keras", "k3.8-keras", seq(
         emb(False), ("Reshape", {"target_shape": [5, 2 * E]}), ("Permute", {"dims": [2, 1]}),
         ("GlobalMaxPooling1D", {}), dense(2))),
@@ -348,7 +391,11 @@ def build_case(entry, out_dir):
   opts = entry[3] if len(entry) > 3 else {}
   layout = model_writer.LAYOUTS[layout_key]
   seed = sum(ord(c) * (i + 1) for i, c in enumerate(name)) % (2 ** 31)
-  net = Net(name.replace(".", "_"), T, V, seed)
+  t, v = opts.get("T", T), opts.get("V", V)
+  net = Net(name.replace(".", "_"), t, v, seed)
+  net.dynamic_len = opts.get("dynamic_len", False)
+  if "input_dtype" in opts:
+    net.nodes[0].core["dtype"] = opts["input_dtype"]
   builder(net)
   net.assign_names(layout.style)
   if name.startswith("masking_layer"):
@@ -356,7 +403,7 @@ def build_case(entry, out_dir):
   folder = os.path.join(out_dir, name)
   os.makedirs(folder, exist_ok=True)
   model, arch = model_writer.write(net, layout, folder, split_layer_names=opts.get("split"))
-  inputs = make_inputs(np.random.default_rng(seed + 1), T, V)
+  inputs = make_inputs(np.random.default_rng(seed + 1), t, v)
   with open(os.path.join(folder, "inputs.jsonl"), "w") as f:
     for row in inputs:
       f.write(json.dumps(row) + "\n")

@@ -115,10 +115,11 @@ def layer_config(node, style, first_shape=None):
 
 
 def _input_config(node, style, shape):
+  dtype = node.core.get("dtype", "float32")
   if style == "k3":
-    return {"batch_shape": [None] + list(shape), "dtype": "float32", "sparse": False,
+    return {"batch_shape": [None] + list(shape), "dtype": dtype, "sparse": False,
             "name": node.name}
-  cfg = {"batch_input_shape": [None] + list(shape), "dtype": "float32", "sparse": False,
+  cfg = {"batch_input_shape": [None] + list(shape), "dtype": dtype, "sparse": False,
          "name": node.name}
   if style == "tfk":
     cfg["ragged"] = False
@@ -188,13 +189,14 @@ def k1_weights(node):
 
 def model_config(net, layout, for_zip=False):
   style = layout.arch_style or layout.style
+  shape = net.nodes[0].out_shapes[0]
+  if getattr(net, "dynamic_len", False):  # an Embedding without input_length: [null, null]
+    shape = (None,)
   if style == "k1":
-    shape = net.nodes[0].out_shapes[0]
     return {"class_name": "Sequential",
             "config": [{"class_name": n.cls, "config": _k1_layer_config(n, shape if i == 0
                                                                         else None)}
                        for i, n in enumerate(net.nodes[1:])]}
-  shape = net.nodes[0].out_shapes[0]
   if net.sequential:
     layers = []
     body_nodes = net.nodes[1:]

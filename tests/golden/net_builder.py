@@ -49,6 +49,16 @@ def _conv_len(t, k, s, d, padding):
   return (t - span) // s + 1
 
 
+def _bias(core, n):
+  return [("bias", (n,))] if core.get("use_bias", True) else []
+
+
+def _affine(core, c):
+  """gamma then beta, each only when scale / center is on (Keras weight order)."""
+  return ([("gamma", c)] if core.get("scale", True) else []) + \
+      ([("beta", c)] if core.get("center", True) else [])
+
+
 def spec(cls, core, ins):
   """(output shapes, weight spec) of one layer for input shapes `ins` (batch excluded)."""
   s = ins[0]
@@ -56,7 +66,7 @@ def spec(cls, core, ins):
     return [(s[0], core["output_dim"])], [("embeddings", (core["input_dim"], core["output_dim"]))]
   if cls == "Dense":
     u = core["units"]
-    return [s[:-1] + (u,)], [("kernel", (s[-1], u)), ("bias", (u,))]
+    return [s[:-1] + (u,)], [("kernel", (s[-1], u))] + _bias(core, u)
   if cls in _RNN_GATES:
     w, u = _rnn_spec(cls, core, s[-1])
     return _rnn_shapes(core, s[0], u, 2 if "LSTM" in cls else 1), w
@@ -74,8 +84,8 @@ def spec(cls, core, ins):
   if cls == "Conv1D":
     k, st, d = core["kernel_size"][0], core.get("strides", [1])[0], core.get("dilation_rate", [1])[0]
     t = _conv_len(s[0], k, st, d, core.get("padding", "valid"))
-    return [(t, core["filters"])], [("kernel", (k, s[1], core["filters"])),
-                                    ("bias", (core["filters"],))]
+    return [(t, core["filters"])], [("kernel", (k, s[1], core["filters"]))] + \
+        _bias(core, core["filters"])
   if cls in ("MaxPooling1D", "AveragePooling1D"):
     p = core["pool_size"][0]
     st = (core.get("strides") or [p])[0]
@@ -86,9 +96,9 @@ def spec(cls, core, ins):
     return [(int(np.prod(s)),)], []
   if cls == "BatchNormalization":
     c = (s[-1],)
-    return [s], [("gamma", c), ("beta", c), ("moving_mean", c), ("moving_variance", c)]
+    return [s], _affine(core, c) + [("moving_mean", c), ("moving_variance", c)]
   if cls == "LayerNormalization":
-    return [s], [("gamma", (s[-1],)), ("beta", (s[-1],))]
+    return [s], _affine(core, (s[-1],))
   if cls == "RepeatVector":
     return [(core["n"],) + s], []
   if cls == "Reshape":
