@@ -107,6 +107,17 @@ def f_bidi_state(net):
   net.outputs = [(net.add("Dense", m, units=2, activation="softmax"), 0)]
 
 
+def f_shared_dense(net):
+  """One Dense layer called on two branches: inbound node index 1 (shared layers)."""
+  e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=False)
+  a = net.add("LSTM", e, units=U, recurrent_activation="sigmoid")
+  b = net.add("GRU", e, units=U, recurrent_activation="sigmoid", reset_after=False)
+  shared = net.add("Dense", a, units=4, activation="tanh")
+  second = net.call(shared, b)
+  m = net.add("Concatenate", [shared, second], axis=-1)
+  net.outputs = [(net.add("Dense", m, units=2, activation="softmax"), 0)]
+
+
 def f_add_residual(net):
   e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=False)
   a = net.add("Dense", e, units=E, activation="tanh")
@@ -152,6 +163,9 @@ CASES = [
     ("functional_k3.8_keras_merge_concat", "k3.8-keras", f_merge("Concatenate")),
     ("functional_tf1.15_textcnn", "tf1.15", f_textcnn),
     ("functional_k3.8_keras_textcnn", "k3.8-keras", f_textcnn),
+    ("functional_k2.2.4_shared_dense", "k2.2.4", f_shared_dense),
+    ("functional_tf2.11_shared_dense", "tf2.11", f_shared_dense),
+    ("functional_k3.8_keras_shared_dense", "k3.8-keras", f_shared_dense),
     ("functional_tf2.11_residual_layernorm", "tf2.11", f_add_residual),
     # embeddings and masking
     ("emb_nomask_lstm_k2.2.4", "k2.2.4", seq(emb(False), lstm_k2(), dense(1, "sigmoid"))),

@@ -134,15 +134,22 @@ def _k3_wrap(entry, node=None):
   return entry
 
 
-def _inbound(net, node, style):
-  if not node.inbound:
-    return []
+def _inbound_node(net, inbound, style):
   if style != "k3":
-    return [[[net.nodes[i].name, 0, t, {}] for i, t in node.inbound]]
+    return [net.ref(i, t) + [{}] for i, t in inbound]
   args = [{"class_name": "__keras_tensor__",
            "config": {"shape": [None] + list(net.nodes[i].out_shapes[t]), "dtype": "float32",
-                      "keras_history": [net.nodes[i].name, 0, t]}} for i, t in node.inbound]
-  return [{"args": [args] if len(args) > 1 else args, "kwargs": {}}]
+                      "keras_history": net.ref(i, t)}} for i, t in inbound]
+  return {"args": [args] if len(args) > 1 else args, "kwargs": {}}
+
+
+def _inbound(net, node, style):
+  """All calls of a layer: its own inbound node, then those of later shared calls."""
+  if not node.inbound:
+    return []
+  index = net.nodes.index(node)
+  calls = [node] + [n for n in net.nodes if n.shared_of == index]
+  return [_inbound_node(net, c.inbound, style) for c in calls]
 
 
 def _k1_layer_config(node, first_shape):
@@ -216,13 +223,13 @@ def model_config(net, layout, for_zip=False):
     out = {"class_name": "Sequential", "config": body}
     return dict({"module": "keras"}, **out, registered_name=None) if for_zip else out
   layers = []
-  for node in net.nodes:
+  for node in net.layer_nodes():
     cfg = (_input_config(node, style, shape) if node.cls == "InputLayer"
            else layer_config(node, style))
     entry = {"name": node.name, "class_name": node.cls, "config": cfg,
              "inbound_nodes": _inbound(net, node, style)}
     layers.append(_k3_wrap(entry, node) if for_zip else entry)
-  out_refs = [[net.nodes[i].name, 0, t] for i, t in net.outputs]
+  out_refs = [net.ref(i, t) for i, t in net.outputs]
   body = {"name": net.name, "layers": layers, "input_layers": [[net.nodes[0].name, 0, 0]],
           "output_layers": out_refs}
   cls = "Model" if style in ("k2.0", "k2.2") or layout.version == "2.2.4-tf" else "Functional"
@@ -278,7 +285,7 @@ def _set_list(attrs, key, values, layout):
 
 def _weighted_nodes(net, layout):
   """Nodes listed in layer_names: Sequential files omit the InputLayer."""
-  return [n for n in net.nodes if not (n.cls == "InputLayer" and net.sequential)]
+  return [n for n in net.layer_nodes() if not (n.cls == "InputLayer" and net.sequential)]
 
 
 def write_weights_group(g, net, layout, split_layer_names=False, cset="ascii"):
@@ -369,7 +376,7 @@ def write_keras_zip(path, net, layout):
   buf = io.BytesIO()
   with h5py.File(buf, "w") as f:
     used = {}
-    nodes = [n for n in net.nodes if not (net.sequential and n.cls == "InputLayer")]
+    nodes = [n for n in net.layer_nodes() if not (net.sequential and n.cls == "InputLayer")]
     for node in nodes:
       key = to_snake_case(node.cls)
       if key in used:

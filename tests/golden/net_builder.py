@@ -16,6 +16,8 @@ class Node:
     self.core = core  # the semantic config keys (units, padding, ...)
     self.inbound = inbound  # [(node index, tensor index)]
     self.name = None
+    self.shared_of = None  # index of the layer node this call reuses (shared layers)
+    self.call_index = 0  # Keras node index of this call of the layer
     self.in_shapes = []
     self.out_shapes = []
     self.wspec = []  # [(short name, shape)]
@@ -154,6 +156,29 @@ class Net:
     self.nodes.append(node)
     return len(self.nodes) - 1
 
+  def call(self, layer, inputs):
+    """Calls an existing layer again (a shared layer): Keras node index 1, 2, ..."""
+    refs = inputs if isinstance(inputs, list) else [inputs]
+    refs = [(r, 0) if isinstance(r, int) else r for r in refs]
+    orig = self.nodes[layer]
+    node = Node(orig.cls, orig.core, refs)
+    node.shared_of = layer
+    node.call_index = 1 + sum(1 for n in self.nodes if n.shared_of == layer)
+    node.in_shapes = [self.nodes[i].out_shapes[t] for i, t in refs]
+    node.out_shapes, _ = spec(orig.cls, orig.core, node.in_shapes)
+    self.nodes.append(node)
+    self.sequential = False
+    return len(self.nodes) - 1
+
+  def layer_nodes(self):
+    """Nodes that are layers (not repeated calls of a shared layer)."""
+    return [n for n in self.nodes if n.shared_of is None]
+
+  def ref(self, index, tensor):
+    """[layer name, node index, tensor index] of a node's output."""
+    n = self.nodes[index]
+    return [n.name, n.call_index, tensor]
+
   def chain(self, *layers):
     """Sequential helper: chain(("Embedding", {...}), ...) from the input."""
     x = 0
@@ -175,6 +200,9 @@ class Net:
       return base if n == 0 else "%s_%d" % (base, n)
 
     for node in self.nodes:
+      if node.shared_of is not None:
+        node.name = self.nodes[node.shared_of].name
+        continue
       if node.cls == "InputLayer":
         node.name = {"k3": "input_layer"}.get(style, "input_1")
         if self.sequential and style == "tfk":

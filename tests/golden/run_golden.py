@@ -8,7 +8,8 @@ Generates every case of make_models.py into WORK/<hash of the generator sources>
 when it exists, so reruns are fast), runs `quiver predict --model M [--architecture A]
 --input-ids` on each case's inputs.jsonl, and compares with expected.jsonl: max abs diff
 <= 1e-5 (NaN, which Keras gives for a masked mean over an all-padding row, must be NaN).
-Prints one line per case and 'N passed, N failed'. Cases listed in known_failures.txt
+Each case runs a second time with the rows reversed; every row's output must be bit-identical
+(a row's result may not depend on its batch). Prints one line per case and 'N passed, N failed'. Cases listed in known_failures.txt
 (name + reason per line) are reported as expected failures and do not fail the run.
 --write-known FILE rewrites such a list with exactly the cases that fail now.
 Exit code 77 (CTest SKIP_RETURN_CODE) when python3-h5py / numpy or node is missing.
@@ -94,28 +95,50 @@ def compare(expected, actual):
   return worst <= TOL, "max diff %.2e" % worst
 
 
-def run_case(quiver, folder, meta):
-  d = os.path.join(folder, meta["name"])
+def _predict(quiver, d, meta, rows_text):
+  """(ok, stdout or message) of one `quiver predict --input-ids` run."""
   args = [quiver, "predict", "--model", os.path.join(d, meta["model"])]
   if meta.get("architecture"):
     args += ["--architecture", os.path.join(d, meta["architecture"])]
   args.append("--input-ids")
-  with open(os.path.join(d, "inputs.jsonl")) as f:
-    try:
-      proc = subprocess.run(args, stdin=f, capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
-      return False, "timeout after 60 s"
+  try:
+    proc = subprocess.run(args, input=rows_text, capture_output=True, text=True, timeout=60)
+  except subprocess.TimeoutExpired:
+    return False, "timeout after 60 s"
   if proc.returncode != 0:
     first = (proc.stderr.strip().splitlines() or ["(no message)"])[0]
     first = first.replace(d + os.sep, "")  # keep messages free of the temp folder
     return False, "exit %d: %s" % (proc.returncode, first[:300])
+  return True, proc.stdout
+
+
+def run_case(quiver, folder, meta):
+  """Compares with expected.jsonl, then reruns with the rows reversed: each row's output must
+  be bit-identical whatever batch it is in (issue 2's isolation promise)."""
+  d = os.path.join(folder, meta["name"])
+  with open(os.path.join(d, "inputs.jsonl")) as f:
+    lines = [l for l in f.read().splitlines() if l.strip()]
+  ok, out = _predict(quiver, d, meta, "\n".join(lines) + "\n")
+  if not ok:
+    return False, out
   try:
-    actual = parse_rows(proc.stdout)
+    actual = parse_rows(out)
   except ValueError as e:
     return False, "unreadable output: %s" % e
   with open(os.path.join(d, "expected.jsonl")) as f:
     expected = parse_rows(f.read())
-  return compare(expected, actual)
+  ok, msg = compare(expected, actual)
+  if not ok:
+    return ok, msg
+  ok2, out2 = _predict(quiver, d, meta, "\n".join(reversed(lines)) + "\n")
+  if not ok2:
+    return False, "rerun with rows reversed: " + out2
+  again = list(reversed(out2.strip().splitlines()))
+  first = out.strip().splitlines()
+  changed = [i for i, (a, b) in enumerate(zip(first, again)) if a != b]
+  if changed or len(first) != len(again):
+    return False, "%s, but rows %s change when the batch order changes" % (msg, changed)
+  return True, msg
 
 
 def read_known(path):
