@@ -124,6 +124,8 @@ def to_snake_case(name):
 
 def _vars(h5, path):
   g = h5.get(path + "/vars")
+  if g is None and path.startswith("layers/"):  # tf.keras 2.13 (Keras 3 H5Entry fallback)
+    g = h5.get("_layer_checkpoint_dependencies/" + path[len("layers/"):] + "/vars")
   if g is None:
     return []
   keys = sorted(g.keys(), key=int)

@@ -144,6 +144,10 @@ CASES = [
     ("layout_k3.8_h5_lstm", "k3.8-h5", LSTM_SIG),
     ("layout_k3.8_keras_lstm", "k3.8-keras", LSTM_SIG),
     ("layout_tf2.15_keras_windows_lstm", "tf2.15-keras-win", LSTM_SIG),
+    ("layout_tf2.13_keras_lstm", "tf2.13-keras", LSTM_SIG),
+    ("layout_tf2.13_keras_bigru", "tf2.13-keras", lambda n: n.chain(
+        emb(True), bidi(n, "GRU", "concat", return_sequences=True, reset_after=True),
+        ("GlobalMaxPooling1D", {}), dense(2))),
     ("layout_tf2.11_weights_json_lstm", "tf2.11-weights-json", LSTM_SIG),
     ("layout_k2.2.4_weights_yaml_lstm", "k2.2.4-weights-yaml", LSTM_BASE),
     ("layout_k2.1.6_weights_json2_lstm", "k2.1.6-weights-json2", LSTM_BASE),
@@ -187,6 +191,9 @@ CASES = [
     # recurrent layers
     ("gru_reset_after_false_k2.2.4", "k2.2.4", seq(emb(True), rnn(
         "GRU", recurrent_activation="hard_sigmoid", reset_after=False), dense(1, "sigmoid"))),
+    ("gru_no_reset_after_key_k2.1.6", "k2.1.6", seq(emb(True), rnn(
+        "GRU", recurrent_activation="hard_sigmoid", return_sequences=True),
+        rnn("GRU", recurrent_activation="hard_sigmoid", go_backwards=True), dense(2))),
     ("gru_reset_after_true_k2.3.1", "k2.3.1", seq(emb(True), rnn(
         "GRU", recurrent_activation="sigmoid", reset_after=True), dense(1, "sigmoid"))),
     ("gru_reset_after_true_tf2.11", "tf2.11", seq(emb(True), rnn(

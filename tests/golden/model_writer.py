@@ -40,6 +40,7 @@ LAYOUTS = {
     "k3.8-h5": Layout("3.8.0", "k3", "vlen", sorted_groups=True),
     "k3.8-keras": Layout("3.8.0", "k3", "vlen", fmt="keras"),
     "tf2.15-keras-win": Layout("2.15.0", "tfk", "vlen", fmt="keras-win"),
+    "tf2.13-keras": Layout("2.13.1", "tfk", "vlen", fmt="keras-2.13"),
     "tf2.11-weights-json": Layout("2.11.0", "tfk", "vlen", True, fmt="weights-json"),
     "k2.2.4-weights-yaml": Layout("2.2.4", "k2.2", "fixed", fmt="weights-yaml"),
     "k2.1.6-weights-json2": Layout("2.1.6", "k2.0", "fixed", fmt="weights-json2"),
@@ -373,6 +374,9 @@ def _zip_var_groups(node):
 def write_keras_zip(path, net, layout):
   windows = layout.fmt == "keras-win"
   sep = "\\" if windows else "/"
+  # tf.keras 2.13 walked dir(model): layers sit under _layer_checkpoint_dependencies (KERAS.md
+  # 1.3; Keras 3's H5Entry keeps a fallback for it).
+  top = "_layer_checkpoint_dependencies" if layout.fmt == "keras-2.13" else "layers"
   buf = io.BytesIO()
   with h5py.File(buf, "w") as f:
     used = {}
@@ -385,7 +389,7 @@ def write_keras_zip(path, net, layout):
       else:
         used[key] = 0
       for sub, arrays in _zip_var_groups(node):
-        gpath = "layers" + sep + key + (sep + sub.replace("/", sep) if sub else "")
+        gpath = top + sep + key + (sep + sub.replace("/", sep) if sub else "")
         g = f.require_group(gpath) if not windows else f.create_group(gpath)
         v = g.create_group("vars")
         if layout.style == "k3":
@@ -404,7 +408,7 @@ def write_keras_zip(path, net, layout):
 def write(net, layout, folder, split_layer_names=False):
   """Writes the model files; returns (model_path, architecture_path or None)."""
   import os
-  if layout.fmt in ("keras", "keras-win"):
+  if layout.fmt.startswith("keras"):
     p = os.path.join(folder, "model.keras")
     write_keras_zip(p, net, layout)
     return p, None
