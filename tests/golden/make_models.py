@@ -446,13 +446,13 @@ def main():
       meta, spec = build_case(entry, args.out_dir)
       metas.append(meta)
       specs.append(spec)
-  results = reference_predict.predict_many(specs, args.engine)
+  results = reference_predict.predict_many(specs, args.engine, measure_departures=True)
   bad = 0
   for meta in metas:
     r = results[meta["name"]]
     folder = os.path.join(args.out_dir, meta["name"])
-    meta.update({k: r[k] for k in ("engine", "reasons", "agreement", "error", "tfjs_error",
-                                   "numpy_error") if k in r})
+    meta.update({k: r[k] for k in ("engine", "reasons", "agreement", "tfjs_departure", "error",
+                                   "tfjs_error", "numpy_error") if k in r})
     if "outputs" in r:
       with open(os.path.join(folder, "expected.jsonl"), "w") as f:
         for row in r["outputs"]:
