@@ -4,7 +4,8 @@
 usage: check_shared_models.py [SHARED_DIR] [--tol 1e-6] [--engine auto|tfjs|numpy]
 Each folder's model goes through reference_predict.predict_many and must match expected.jsonl
 within the tolerance. CTest uses --engine numpy (seconds); the default `auto` also runs tfjs on
-every model and requires both engines to agree, but tfjs needs minutes for the T=500 LSTMs. Prints one line per model and 'N passed, N failed'.
+every model and requires both engines to agree, but tfjs needs minutes for the T=500 LSTMs.
+Prints one line per model and 'N passed, N failed'.
 Exits 77 (CTest SKIP_RETURN_CODE) with a SKIP line when the folder, python3-h5py or node is
 missing.
 """
@@ -48,7 +49,8 @@ def main():
                  if os.path.exists(p))
     arch = next((p for p in (os.path.join(d, a) for a in ("architecture.json", "architecture.yml"))
                  if os.path.exists(p)), None)
-    specs.append((name, model, arch, reference_predict.read_inputs(os.path.join(d, "inputs.jsonl"))))
+    inputs = reference_predict.read_inputs(os.path.join(d, "inputs.jsonl"))
+    specs.append((name, model, arch, inputs))
     expected[name] = reference_predict.read_inputs(os.path.join(d, "expected.jsonl"))
   results = reference_predict.predict_many(specs, args.engine)
   passed = failed = 0

@@ -84,7 +84,8 @@ def spec(cls, core, ins):
     inner_shapes, w = spec(core["layer"].cls, core["layer"].core, [s[1:]])
     return [(s[0],) + inner_shapes[0]], w
   if cls == "Conv1D":
-    k, st, d = core["kernel_size"][0], core.get("strides", [1])[0], core.get("dilation_rate", [1])[0]
+    k, st = core["kernel_size"][0], core.get("strides", [1])[0]
+    d = core.get("dilation_rate", [1])[0]
     t = _conv_len(s[0], k, st, d, core.get("padding", "valid"))
     return [(t, core["filters"])], [("kernel", (k, s[1], core["filters"]))] + \
         _bias(core, core["filters"])

@@ -9,8 +9,9 @@ when it exists, so reruns are fast), runs `quiver predict --model M [--architect
 --input-ids` on each case's inputs.jsonl, and compares with expected.jsonl: max abs diff
 <= 1e-5 (NaN, which Keras gives for a masked mean over an all-padding row, must be NaN).
 Each case runs a second time with the rows reversed; every row's output must be bit-identical
-(a row's result may not depend on its batch). Prints one line per case and 'N passed, N failed'. Cases listed in known_failures.txt
-(name + reason per line) are reported as expected failures and do not fail the run.
+(a row's result may not depend on its batch). Prints one line per case and 'N passed, N failed'.
+Cases listed in known_failures.txt (name + reason per line) are reported as expected failures
+and do not fail the run.
 --write-known FILE rewrites such a list with exactly the cases that fail now.
 Exit code 77 (CTest SKIP_RETURN_CODE) when python3-h5py / numpy or node is missing.
 """
