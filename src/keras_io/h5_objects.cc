@@ -149,6 +149,36 @@ Status fill_tree(hid_t file, TreeNode& node, const std::string& actual, int dept
   return Status();
 }
 
+uint64_t read_le(const std::string& bytes, size_t at, int width) {
+  uint64_t v = 0;
+  for (int i = width - 1; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[at + i]);
+  return v;
+}
+
+// libhdf5 1.10 (H5HG__cache_heap_deserialize) loops forever on a global heap collection
+// whose free-space object has size 0, and walks out of bounds on sizes that overflow.
+// Vlen strings (tf.keras attributes) live in such collections, so a damaged file could
+// hang a load. Every collection ("GCOL", version 1, 8-byte lengths) is walked here first
+// the way HDF5 will walk it; one that HDF5 could not walk safely is Corruption.
+Status check_global_heaps(const std::string& bytes) {
+  constexpr size_t kHeader = 16, kObjectHeader = 16, kMinCollection = 4096;
+  for (size_t at = bytes.find("GCOL"); at != std::string::npos; at = bytes.find("GCOL", at + 4)) {
+    if (at + kHeader > bytes.size() || bytes[at + 4] != 1) continue;
+    uint64_t size = read_le(bytes, at + 8, 8);
+    if (size < kMinCollection || size > bytes.size() - at) continue;  // not a collection
+    for (uint64_t p = kHeader; p < size && p + kObjectHeader <= size;) {
+      uint64_t index = read_le(bytes, at + p, 2);
+      uint64_t object_size = read_le(bytes, at + p + 8, 8);
+      uint64_t need = index > 0 ? kObjectHeader + ((object_size + 7) & ~uint64_t{7}) : object_size;
+      if (object_size > size || need == 0 || need > size - p) {
+        return corruption("damaged global heap at byte " + std::to_string(at));
+      }
+      p += need;
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 Handle& Handle::operator=(Handle&& other) noexcept {
@@ -174,13 +204,8 @@ void Handle::reset() {
   id_ = -1;
 }
 
-Result<Handle> open_file(const std::string& path) {
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
-  if (!file.valid()) return corruption("not a readable HDF5 file (damaged or truncated)");
-  return file;
-}
-
 Result<Handle> open_image(const std::string& bytes) {
+  QUIVER_RETURN_IF_ERROR(check_global_heaps(bytes));
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
   if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 16, /*backing_store=*/0) < 0 ||
       H5Pset_file_image(fapl.get(), const_cast<char*>(bytes.data()), bytes.size()) < 0) {

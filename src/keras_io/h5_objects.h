@@ -38,9 +38,9 @@ class Handle {
   hid_t id_ = -1;
 };
 
-// Opens an HDF5 file read-only from disk, or from an in-memory image (the bytes are
-// copied; nothing touches the disk). Corruption when the bytes are not a readable file.
-Result<Handle> open_file(const std::string& path);
+// Opens an HDF5 file read-only from an in-memory image (the bytes are copied; nothing
+// touches the disk). Corruption when the bytes are not a readable file, or hold a global
+// heap that would make libhdf5 loop forever (checked before HDF5 sees the bytes).
 Result<Handle> open_image(const std::string& bytes);
 
 // True if every component of the '/'-separated `path` below `loc` exists.

@@ -408,6 +408,13 @@ def damaged(out_dir):
         del f["model_weights/lstm_1/lstm_1/bias:0"]
         f["model_weights/lstm_1/lstm_1/bias:0"] = h5py.ExternalLink(
             p("keras20.h5"), "/model_weights/lstm_1/lstm_1/bias:0")
+    # A global heap object of index 0 and size 0: libhdf5 1.10 loops forever reading it.
+    tfkeras(p("heap_loop.h5"))
+    with open(p("heap_loop.h5"), "r+b") as f:
+        data = f.read()
+        at = data.index(b"GCOL")
+        f.seek(at + 16)
+        f.write(b"\0" * 16)
     keras20(p("int_weights.h5"))
     with h5py.File(p("int_weights.h5"), "a") as f:
         del f["model_weights/dense_1/dense_1/bias:0"]

@@ -124,6 +124,12 @@ TEST_F(DamageTest, MissingWeightGroupsNameTheLayer) {
                 "layer 'bidirectional' (Bidirectional): weight group 'layers/bidirectional' missing");
 }
 
+TEST_F(DamageTest, GlobalHeapThatWouldHangHdf5IsCorruption) {
+  // Found by fuzz/keras_io_fuzz.cc: libhdf5 1.10 never returns from reading this file.
+  EXPECT_STATUS(read_model(file("heap_loop.h5")), kCorruption,
+                "heap_loop.h5: damaged global heap at byte");
+}
+
 TEST_F(DamageTest, ExternalLinksAreNotFollowed) {
   EXPECT_STATUS(read_model(file("external_link.h5")), kCorruption,
                 "external_link.h5: layer 'lstm_1': dataset 'lstm_1/bias:0' missing");
