@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOL = 1e-5
@@ -45,15 +46,17 @@ def generate(work):
   folder = os.path.join(work, generator_hash())
   manifest = os.path.join(folder, "manifest.json")
   if not os.path.exists(manifest):
-    tmp = folder + ".tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(work, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="gen-", dir=work)  # private: parallel runs may race
     proc = subprocess.run([sys.executable, os.path.join(HERE, "make_models.py"), tmp],
                           capture_output=True, text=True)
     if proc.returncode != 0:
       print(proc.stdout[-3000:] + proc.stderr[-3000:])
       raise SystemExit("make_models.py failed")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.rename(tmp, folder)
+    try:
+      os.rename(tmp, folder)
+    except OSError:  # another run finished first; use its copy
+      shutil.rmtree(tmp, ignore_errors=True)
   with open(manifest) as f:
     return folder, json.load(f)
 
