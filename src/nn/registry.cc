@@ -14,6 +14,17 @@ Result<std::unique_ptr<Layer>> make_dense(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_activation(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_recurrent(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_bidirectional(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_conv1d(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_pooling1d(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_global_pooling1d(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_flatten(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_reshape(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_permute(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_repeat_vector(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_batch_normalization(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_layer_normalization(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_merge(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_time_distributed(const LayerContext& ctx);
 
 namespace {
 
@@ -40,6 +51,30 @@ const std::map<std::string, LayerFactory, std::less<>>& registry() {
       {"CuDNNLSTM", make_recurrent},
       {"CuDNNGRU", make_recurrent},
       {"Bidirectional", make_bidirectional},
+      {"TimeDistributed", make_time_distributed},
+      {"Conv1D", make_conv1d},
+      {"Convolution1D", make_conv1d},
+      {"MaxPooling1D", make_pooling1d},
+      {"MaxPool1D", make_pooling1d},
+      {"AveragePooling1D", make_pooling1d},
+      {"AvgPool1D", make_pooling1d},
+      {"GlobalMaxPooling1D", make_global_pooling1d},
+      {"GlobalMaxPool1D", make_global_pooling1d},
+      {"GlobalAveragePooling1D", make_global_pooling1d},
+      {"GlobalAvgPool1D", make_global_pooling1d},
+      {"Flatten", make_flatten},
+      {"Reshape", make_reshape},
+      {"Permute", make_permute},
+      {"RepeatVector", make_repeat_vector},
+      {"BatchNormalization", make_batch_normalization},
+      {"LayerNormalization", make_layer_normalization},
+      {"Concatenate", make_merge},
+      {"Add", make_merge},
+      {"Subtract", make_merge},
+      {"Multiply", make_merge},
+      {"Average", make_merge},
+      {"Maximum", make_merge},
+      {"Minimum", make_merge},
   };
   return kRegistry;
 }

@@ -1,0 +1,93 @@
+// quiver inspect MODEL [--architecture FILE] [--json] [--hard-sigmoid auto|keras2|keras3]
+// Loads the model and prints its format, Keras version, layers (output shapes, parameter
+// counts), input length, vocabulary size and outputs; --json prints one JSON object.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/model_args.h"
+
+namespace quiver::cli {
+namespace {
+
+struct InspectArgs {
+  ModelArgs model;
+  bool json = false;
+};
+
+nlohmann::json shape_json(const std::vector<int64_t>& shape) {
+  nlohmann::json j = nlohmann::json::array();
+  for (int64_t d : shape) j.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
+  return j;
+}
+
+std::string info_json(const ModelInfo& info) {
+  nlohmann::json j;
+  j["path"] = info.path;
+  j["format"] = info.format;
+  j["keras_version"] = info.keras_version;
+  j["backend"] = info.backend;
+  j["input_length"] = info.input_length < 0 ? nlohmann::json(nullptr) : nlohmann::json(info.input_length);
+  j["vocab_size"] = info.vocab_size;
+  j["layers"] = nlohmann::json::array();
+  for (const LayerInfo& l : info.layers) {
+    nlohmann::json shapes = nlohmann::json::array();
+    for (const auto& s : l.output_shapes) shapes.push_back(shape_json(s));
+    j["layers"].push_back({{"name", l.name}, {"class_name", l.class_name},
+                           {"output_shapes", shapes}, {"params", l.params}});
+  }
+  j["outputs"] = nlohmann::json::array();
+  for (const auto& s : info.output_shapes) j["outputs"].push_back(shape_json(s));
+  j["total_params"] = info.total_params;
+  j["memory_bytes"] = info.memory_bytes;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string info_text(const ModelInfo& info) {
+  std::string s = "model: " + info.path + "\nformat: " + info.format +
+                  "\nkeras_version: " + (info.keras_version.empty() ? "-" : info.keras_version) +
+                  "\nbackend: " + (info.backend.empty() ? "-" : info.backend) +
+                  "\ninput_length: " +
+                  (info.input_length < 0 ? "None" : std::to_string(info.input_length)) +
+                  "\nvocab_size: " + std::to_string(info.vocab_size) + "\nlayers:\n";
+  char line[512];
+  std::snprintf(line, sizeof(line), "  %-28s %-24s %-22s %s\n", "name", "class", "output shape",
+                "params");
+  s += line;
+  for (const LayerInfo& l : info.layers) {
+    std::string shapes;
+    for (const auto& sh : l.output_shapes) shapes += (shapes.empty() ? "" : " ") + shape_text(sh);
+    std::snprintf(line, sizeof(line), "  %-28s %-24s %-22s %lld\n", l.name.c_str(),
+                  l.class_name.c_str(), shapes.c_str(), static_cast<long long>(l.params));
+    s += line;
+  }
+  s += "outputs:";
+  for (const auto& sh : info.output_shapes) s += " " + shape_text(sh);
+  s += "\ntotal_params: " + std::to_string(info.total_params) +
+       "\nmemory_bytes: " + std::to_string(info.memory_bytes) + "\n";
+  return s;
+}
+
+Status run_inspect(const InspectArgs& args) {
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, load_model(args.model));
+  const std::string text = args.json ? info_json(model->info()) : info_text(model->info());
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) != 0) return io_error("stdout: write failed");
+  return Status();
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<InspectArgs>();
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a Keras model's format, layers and shapes");
+  cmd->add_option("model", args->model.model, "model file (.h5 / .keras)")->required();
+  add_model_options(cmd, &args->model);
+  cmd->add_flag("--json", args->json, "print one JSON object");
+  cmd->callback([args, &ctx] { run_command(ctx, "inspect", [&] { return run_inspect(*args); }); });
+}
+
+}  // namespace quiver::cli

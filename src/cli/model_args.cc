@@ -1,0 +1,81 @@
+#include "cli/model_args.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace quiver::cli {
+
+void add_model_options(CLI::App* cmd, ModelArgs* args) {
+  cmd->add_option("--architecture", args->architecture,
+                  "model.to_json() / to_yaml() file for a weights-only .h5");
+  cmd->add_option("--hard-sigmoid", args->hard_sigmoid,
+                  "hard_sigmoid formula: auto (from the file's Keras version), keras2 "
+                  "(clip(0.2x+0.5)) or keras3 (clip(x/6+0.5))")
+      ->check(CLI::IsMember({"auto", "keras2", "keras3"}));
+}
+
+Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args) {
+  LoadOptions options;
+  options.architecture_path = args.architecture;
+  options.hard_sigmoid = args.hard_sigmoid == "keras2"   ? HardSigmoidMode::kKeras2
+                         : args.hard_sigmoid == "keras3" ? HardSigmoidMode::kKeras3
+                                                         : HardSigmoidMode::kAuto;
+  return Model::load(args.model, options);
+}
+
+void append_float(float v, std::string* out) {
+  if (std::isnan(v)) {
+    *out += "NaN";
+  } else if (std::isinf(v)) {
+    *out += v > 0 ? "Infinity" : "-Infinity";
+  } else {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(v));
+    *out += buf;
+  }
+}
+
+namespace {
+
+void append_block(const Tensor& t, size_t axis, const float* data, std::string* out) {
+  if (axis == t.shape.size()) {
+    append_float(*data, out);
+    return;
+  }
+  int64_t stride = 1;
+  for (size_t a = axis + 1; a < t.shape.size(); ++a) stride *= t.shape[a];
+  out->push_back('[');
+  for (int64_t i = 0; i < t.shape[axis]; ++i) {
+    if (i) out->push_back(',');
+    append_block(t, axis + 1, data + i * stride, out);
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
+void append_row(const Tensor& t, int64_t row, std::string* out) {
+  const int64_t per_row = t.shape[0] ? t.size() / t.shape[0] : 0;
+  append_block(t, 1, t.data.data() + row * per_row, out);
+}
+
+void append_outputs_row(const std::vector<Tensor>& outputs, int64_t row, std::string* out) {
+  if (outputs.size() == 1) return append_row(outputs[0], row, out);
+  out->push_back('[');
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (i) out->push_back(',');
+    append_row(outputs[i], row, out);
+  }
+  out->push_back(']');
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += shape[i] < 0 ? "None" : std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+}  // namespace quiver::cli

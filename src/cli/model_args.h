@@ -1,0 +1,44 @@
+// Options and output formatting shared by `quiver inspect` and `quiver predict`.
+#ifndef QUIVER_CLI_MODEL_ARGS_H_
+#define QUIVER_CLI_MODEL_ARGS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "quiver/model.h"
+
+namespace quiver::cli {
+
+struct ModelArgs {
+  std::string model;
+  std::string architecture;
+  std::string hard_sigmoid = "auto";
+};
+
+// Adds --architecture FILE and --hard-sigmoid auto|keras2|keras3 (the model path is added
+// by the caller, positional or --model).
+void add_model_options(CLI::App* cmd, ModelArgs* args);
+
+// Loads the model with those options.
+Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args);
+
+// Appends `v` as JSON with round-trip precision (%.9g); NaN and infinities as Python's json
+// writes them (NaN, Infinity, -Infinity).
+void append_float(float v, std::string* out);
+
+// Appends row `row` of `t` as JSON: a flat array for [B, n], nested arrays for higher ranks,
+// a bare number for [B].
+void append_row(const Tensor& t, int64_t row, std::string* out);
+
+// Appends row `row` of the model outputs: the single output's row, or an array of them.
+void append_outputs_row(const std::vector<Tensor>& outputs, int64_t row, std::string* out);
+
+// "[None,100,64]" style shape text with -1 shown as None.
+std::string shape_text(const std::vector<int64_t>& shape);
+
+}  // namespace quiver::cli
+
+#endif  // QUIVER_CLI_MODEL_ARGS_H_

@@ -1,0 +1,238 @@
+// quiver predict --model MODEL [--architecture FILE] --input-ids
+//   stdin: JSON lines, each one padded id sequence ([0,0,12,7]); stdout: JSON lines, each the
+//   model's output for that row (flat for 2-D outputs, nested for 3-D, an array of them for
+//   several outputs), floats with %.9g.
+// quiver predict --model MODEL --tokenizer FILE [--labels a,b] [--maxlen N --padding pre|post
+//   --truncating pre|post]
+//   stdin: text lines; stdout: {"scores":[...]} (+ "label") per line.
+// Rows are run in batches of --batch (default 64) consecutive lines of equal length; results
+// do not depend on the batching (Model's isolation promise). Empty input: no output.
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "cli/commands.h"
+#include "cli/model_args.h"
+#include "quiver/tokenizer.h"
+
+namespace quiver::cli {
+namespace {
+
+struct PredictArgs {
+  ModelArgs model;
+  bool input_ids = false;
+  std::string tokenizer;
+  std::string labels;
+  std::optional<int64_t> maxlen;
+  std::string padding = "pre";
+  std::string truncating = "pre";
+  int threads = 1;
+  int64_t batch = 64;
+};
+
+// Formats one output row (all outputs) as a line of text, without the newline.
+using RowFormatter = std::function<void(const std::vector<Tensor>&, int64_t, std::string*)>;
+
+// Collects consecutive rows of equal length and runs them as one predict call.
+class RowBatcher {
+ public:
+  RowBatcher(const Model& model, const PredictArgs& args, RowFormatter format)
+      : model_(model), args_(args), format_(std::move(format)) {}
+
+  Status add(std::vector<int32_t> row) {
+    if (rows_ > 0 && (static_cast<int64_t>(row.size()) != len_ || rows_ >= args_.batch)) {
+      QUIVER_RETURN_IF_ERROR(flush());
+    }
+    len_ = static_cast<int64_t>(row.size());
+    ids_.insert(ids_.end(), row.begin(), row.end());
+    ++rows_;
+    return Status();
+  }
+
+  Status flush() {
+    if (rows_ == 0) return Status();
+    PredictOptions options;
+    options.threads = args_.threads;
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model_.predict(ids_, rows_, len_, options));
+    std::string text;
+    for (int64_t r = 0; r < rows_; ++r) {
+      format_(out, r, &text);
+      text.push_back('\n');
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (std::fflush(stdout) != 0) return io_error("stdout: write failed");
+    ids_.clear();
+    rows_ = 0;
+    return Status();
+  }
+
+ private:
+  const Model& model_;
+  const PredictArgs& args_;
+  RowFormatter format_;
+  std::vector<int32_t> ids_;
+  int64_t rows_ = 0;
+  int64_t len_ = 0;
+};
+
+// Checks one row against the model so errors name the input line.
+Status check_row(const ModelInfo& info, const std::vector<int32_t>& row, size_t line_no) {
+  const std::string where = "stdin line " + std::to_string(line_no) + ": ";
+  if (row.empty()) return invalid_argument(where + "empty id sequence");
+  if (info.input_length >= 0 && static_cast<int64_t>(row.size()) != info.input_length) {
+    return invalid_argument(where + std::to_string(row.size()) + " ids, the model takes " +
+                            std::to_string(info.input_length));
+  }
+  for (int32_t id : row) {
+    if (info.vocab_size > 0 && (id < 0 || id >= info.vocab_size)) {
+      return invalid_argument(where + "token id " + std::to_string(id) +
+                              " is outside the vocabulary [0, " + std::to_string(info.vocab_size) + ")");
+    }
+  }
+  return Status();
+}
+
+Result<std::vector<int32_t>> parse_ids(const std::string& line, size_t line_no) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  const std::string where = "stdin line " + std::to_string(line_no) + ": ";
+  if (!j.is_array()) return invalid_argument(where + "expected a JSON array of token ids");
+  std::vector<int32_t> row;
+  row.reserve(j.size());
+  for (const auto& v : j) {
+    if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
+      return invalid_argument(where + "'" + v.dump() + "' is not an integer token id");
+    }
+    row.push_back(static_cast<int32_t>(v.get<int64_t>()));
+  }
+  return row;
+}
+
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+
+Status run_ids(const Model& model, const PredictArgs& args) {
+  RowBatcher batcher(model, args, append_outputs_row);
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(std::cin, line)) {
+    ++line_no;
+    if (blank(line)) continue;
+    QUIVER_ASSIGN_OR_RETURN(std::vector<int32_t> row, parse_ids(line, line_no));
+    QUIVER_RETURN_IF_ERROR(check_row(model.info(), row, line_no));
+    QUIVER_RETURN_IF_ERROR(batcher.add(std::move(row)));
+  }
+  return batcher.flush();
+}
+
+std::vector<std::string> split_labels(const std::string& s) {
+  std::vector<std::string> out;
+  if (s.empty()) return out;
+  size_t start = 0;
+  for (size_t comma; (comma = s.find(',', start)) != std::string::npos; start = comma + 1) {
+    out.push_back(s.substr(start, comma - start));
+  }
+  out.push_back(s.substr(start));
+  return out;
+}
+
+// {"scores":[...],"label":"..."}: argmax over several scores; for one sigmoid unit
+// labels[1] if score >= 0.5 else labels[0].
+void append_scores(const std::vector<std::string>& labels, const std::vector<Tensor>& out,
+                   int64_t row, std::string* text) {
+  const Tensor& t = out[0];
+  const int64_t n = t.shape[0] ? t.size() / t.shape[0] : 0;
+  const float* s = t.data.data() + row * n;
+  *text += "{\"scores\":[";
+  for (int64_t i = 0; i < n; ++i) {
+    if (i) text->push_back(',');
+    append_float(s[i], text);
+  }
+  text->push_back(']');
+  if (!labels.empty() && n > 0) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; ++i) best = s[i] > s[best] ? i : best;
+    const std::string& label = n == 1 ? labels[s[0] >= 0.5f ? 1 : 0] : labels[best];
+    *text += ",\"label\":" + nlohmann::json(label).dump(-1, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace);
+  }
+  text->push_back('}');
+}
+
+Result<PadMode> pad_mode(const std::string& flag, const std::string& value) {
+  if (value == "pre") return PadMode::kPre;
+  if (value == "post") return PadMode::kPost;
+  return invalid_argument(flag + ": expected pre or post, got '" + value + "'");
+}
+
+Status run_text(const Model& model, const PredictArgs& args) {
+  QUIVER_ASSIGN_OR_RETURN(PadMode padding, pad_mode("--padding", args.padding));
+  QUIVER_ASSIGN_OR_RETURN(PadMode truncating, pad_mode("--truncating", args.truncating));
+  const ModelInfo& info = model.info();
+  int64_t maxlen = args.maxlen.value_or(info.input_length);
+  if (args.maxlen && (maxlen < 1 || (info.input_length >= 0 && maxlen != info.input_length))) {
+    return invalid_argument("--maxlen " + std::to_string(maxlen) + ": the model takes " +
+                            (info.input_length < 0 ? std::string("any length >= 1")
+                                                   : std::to_string(info.input_length)));
+  }
+  std::vector<std::string> labels = split_labels(args.labels);
+  const int64_t n_scores = info.output_shapes.empty() ? 0 : info.output_shapes[0].back();
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != std::max<int64_t>(n_scores, 2)) {
+    return invalid_argument("--labels: " + std::to_string(labels.size()) + " labels for " +
+                            std::to_string(n_scores) + " scores");
+  }
+  QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
+  auto tokenizer = Tokenizer::from_json(json);
+  if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
+  RowBatcher batcher(model, args, [&labels](const std::vector<Tensor>& out, int64_t row,
+                                            std::string* text) {
+    append_scores(labels, out, row, text);
+  });
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(std::cin, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<int32_t> ids = tokenizer->text_to_sequence(line);
+    // Without a fixed length, each line keeps its own length (at least one pad id).
+    const int64_t len = maxlen > 0 ? maxlen : std::max<int64_t>(static_cast<int64_t>(ids.size()), 1);
+    ids = pad_sequence(ids, len, padding, truncating);
+    QUIVER_RETURN_IF_ERROR(check_row(info, ids, line_no));
+    QUIVER_RETURN_IF_ERROR(batcher.add(std::move(ids)));
+  }
+  return batcher.flush();
+}
+
+Status run_predict(const PredictArgs& args) {
+  if (args.input_ids == !args.tokenizer.empty()) {
+    return invalid_argument("give exactly one of --input-ids and --tokenizer FILE");
+  }
+  if (args.batch < 1 || args.threads < 1) return invalid_argument("--batch and --threads must be >= 1");
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, load_model(args.model));
+  return args.input_ids ? run_ids(*model, args) : run_text(*model, args);
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<PredictArgs>();
+  CLI::App* cmd = app.add_subcommand("predict", "Run a Keras model on id or text lines from stdin");
+  cmd->add_option("--model", args->model.model, "model file (.h5 / .keras)")->required();
+  add_model_options(cmd, &args->model);
+  cmd->add_flag("--input-ids", args->input_ids, "stdin holds JSON arrays of padded token ids");
+  cmd->add_option("--tokenizer", args->tokenizer, "Keras tokenizer JSON; stdin holds text lines");
+  cmd->add_option("--labels", args->labels, "comma-separated class labels (text mode)");
+  cmd->add_option("--maxlen", args->maxlen, "pad/truncate to N ids (default: the model's length)");
+  cmd->add_option("--padding", args->padding, "pre or post");
+  cmd->add_option("--truncating", args->truncating, "pre or post");
+  cmd->add_option("--threads", args->threads, "threads per predict call (results do not change)");
+  cmd->add_option("--batch", args->batch, "rows per predict call (results do not change)");
+  cmd->callback([args, &ctx] { run_command(ctx, "predict", [&] { return run_predict(*args); }); });
+}
+
+}  // namespace quiver::cli

@@ -1,0 +1,124 @@
+// The isolation promise: a row's output is byte-identical whatever batch it is in and
+// however many threads run (issue 2/5), and the precomputed token-projection path gives the
+// same bits as computing x·W + b per step.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "spec_builder.h"
+
+namespace quiver::nn {
+namespace {
+
+using testing::random_weight;
+using testing::SpecBuilder;
+
+constexpr int kLen = 12, kVocab = 50;
+
+// Embedding(mask) -> Bidirectional(LSTM, seq) -> GRU(reset_after) -> Dense(softmax), with
+// `between` (e.g. Activation linear) inserted after the Embedding when given.
+keras_io::ModelSpec recurrent_spec(bool via_activation) {
+  std::mt19937 rng(7);
+  SpecBuilder b(kLen, 2, "2.8.0");
+  b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}, {"mask_zero", true}},
+        {random_weight(rng, {kVocab, 8})});
+  if (via_activation) b.add("act", "Activation", {{"activation", "linear"}});
+  std::vector<keras_io::WeightArray> bw;
+  for (int d = 0; d < 2; ++d) {
+    bw.push_back(random_weight(rng, {8, 24}));
+    bw.push_back(random_weight(rng, {6, 24}));
+    bw.push_back(random_weight(rng, {24}));
+  }
+  nlohmann::json inner = {{"units", 6}, {"return_sequences", true}};
+  b.add("bidi", "Bidirectional", {{"layer", {{"class_name", "LSTM"}, {"config", inner}}}}, bw);
+  b.add("gru", "GRU", {{"units", 5}, {"reset_after", true}},
+        {random_weight(rng, {12, 15}), random_weight(rng, {5, 15}), random_weight(rng, {2, 15})});
+  b.add("dense", "Dense", {{"units", 3}, {"activation", "softmax"}},
+        {random_weight(rng, {5, 3}), random_weight(rng, {3})});
+  return b.spec();
+}
+
+// Embedding -> Conv1D(same) -> MaxPooling1D -> SimpleRNN -> Dense(sigmoid).
+keras_io::ModelSpec conv_spec() {
+  std::mt19937 rng(11);
+  SpecBuilder b(kLen, 3, "3.8.0");
+  b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}},
+        {random_weight(rng, {kVocab, 8})});
+  b.add("conv", "Conv1D", {{"filters", 7}, {"kernel_size", {3}}, {"padding", "same"}, {"activation", "relu"}},
+        {random_weight(rng, {3, 8, 7}), random_weight(rng, {7})});
+  b.add("pool", "MaxPooling1D", {{"pool_size", {2}}});
+  b.add("rnn", "SimpleRNN", {{"units", 9}},
+        {random_weight(rng, {7, 9}), random_weight(rng, {9, 9}), random_weight(rng, {9})});
+  b.add("dense", "Dense", {{"units", 1}, {"activation", "sigmoid"}},
+        {random_weight(rng, {9, 1}), random_weight(rng, {1})});
+  return b.spec();
+}
+
+std::vector<int32_t> random_rows(int rows) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> id(1, kVocab - 1), pad(0, kLen);
+  std::vector<int32_t> ids;
+  for (int r = 0; r < rows; ++r) {
+    int p = pad(rng);  // pre-padding of random length, sometimes all pads
+    for (int t = 0; t < kLen; ++t) ids.push_back(t < p ? 0 : id(rng));
+  }
+  return ids;
+}
+
+void expect_rows_identical(const ModelImpl& m) {
+  const std::vector<int32_t> ids = random_rows(256);
+  const auto full = testing::run(m, ids, 256, 1);
+  const auto full2 = testing::run(m, ids, 256, 2);
+  const auto part = testing::run(m, std::vector<int32_t>(ids.begin(), ids.begin() + 37 * kLen), 37, 2);
+  ASSERT_EQ(full.size(), 1u);
+  const size_t width = full[0].data.size() / 256;
+  auto same_row = [&](const Tensor& t, int64_t row_in_t, int64_t row) {
+    return std::memcmp(t.data.data() + row_in_t * width, full[0].data.data() + row * width,
+                       width * sizeof(float)) == 0;
+  };
+  EXPECT_EQ(std::memcmp(full[0].data.data(), full2[0].data.data(), full[0].data.size() * 4), 0);
+  for (int64_t r = 0; r < 37; ++r) EXPECT_TRUE(same_row(part[0], r, r)) << "row " << r;
+  for (int64_t r : {0, 5, 36, 100, 255}) {
+    auto one = testing::run(m, std::vector<int32_t>(ids.begin() + r * kLen, ids.begin() + (r + 1) * kLen), 1);
+    EXPECT_TRUE(same_row(one[0], 0, r)) << "row " << r;
+  }
+}
+
+TEST(IsolationTest, RecurrentRowsAreBitIdenticalAcrossBatchesAndThreads) {
+  auto m = build_model(recurrent_spec(false), {});
+  ASSERT_OK(m);
+  expect_rows_identical(**m);
+}
+
+TEST(IsolationTest, ConvRowsAreBitIdenticalAcrossBatchesAndThreads) {
+  auto m = build_model(conv_spec(), {});
+  ASSERT_OK(m);
+  expect_rows_identical(**m);
+}
+
+TEST(IsolationTest, TokenProjectionTableGivesTheSameBitsAsTheDensePath) {
+  auto table = build_model(recurrent_spec(false), {});
+  auto dense = build_model(recurrent_spec(true), {});  // Activation forces x·W per step
+  ASSERT_OK(table);
+  ASSERT_OK(dense);
+  EXPECT_GT((*table)->info.memory_bytes, (*dense)->info.memory_bytes);  // the tables
+  const auto ids = random_rows(40);
+  const auto a = testing::run(**table, ids, 40), b = testing::run(**dense, ids, 40);
+  EXPECT_EQ(std::memcmp(a[0].data.data(), b[0].data.data(), a[0].data.size() * 4), 0);
+}
+
+TEST(IsolationTest, IdsOutsideTheVocabularyAreRejectedBeforeRunning) {
+  auto m = build_model(conv_spec(), {});
+  ASSERT_OK(m);
+  std::vector<int32_t> ids(kLen, 1);
+  ids[4] = kVocab;
+  EXPECT_STATUS((*m)->predict(ids, 1, kLen, {}), kInvalidArgument,
+                "token id 50 (row 0) is outside the vocabulary [0, 50)");
+  ids[4] = -1;
+  EXPECT_STATUS((*m)->predict(ids, 1, kLen, {}), kInvalidArgument, "token id -1");
+  EXPECT_STATUS((*m)->predict(ids, 1, kLen - 1, {}), kInvalidArgument, "ids given for batch");
+}
+
+}  // namespace
+}  // namespace quiver::nn
