@@ -13,7 +13,8 @@ namespace {
 struct PyValue {
   bool is_dict = false;
   double number = 0;
-  std::vector<std::pair<std::u32string, PyValue>> items;
+  std::vector<std::u32string> keys;  // parallel to values (a std::pair of the incomplete
+  std::vector<PyValue> values;       // PyValue would not compile with libc++/clang)
 };
 
 // Recursive-descent reader for the subset of Python literal syntax prob_*.py use:
@@ -71,7 +72,8 @@ class PyLiteralReader {
       if (!eat(':')) return error("expected ':'");
       PyValue value;
       QUIVER_RETURN_IF_ERROR(read_value(&value, depth + 1));
-      out->items.emplace_back(std::move(key), std::move(value));
+      out->keys.push_back(std::move(key));
+      out->values.push_back(std::move(value));
       if (!eat(',')) {
         if (!eat('}')) return error("expected ',' or '}'");
         break;
@@ -151,10 +153,10 @@ int state_of(const std::u32string& key) {
 // Calls fn(state, value) for each item of a dict keyed by states.
 template <typename F>
 Status for_each_state(const PyValue& dict, const std::string& path, F&& fn) {
-  for (const auto& [key, value] : dict.items) {
-    int state = state_of(key);
+  for (size_t i = 0; i < dict.keys.size(); ++i) {
+    int state = state_of(dict.keys[i]);
     if (state < 0) return corruption(path + ": key is not one of B, E, M, S");
-    QUIVER_RETURN_IF_ERROR(fn(state, value));
+    QUIVER_RETURN_IF_ERROR(fn(state, dict.values[i]));
   }
   return Status();
 }
@@ -189,11 +191,13 @@ Result<JiebaHmm> JiebaHmm::load(const std::string& finalseg_dir) {
   }));
   QUIVER_RETURN_IF_ERROR(for_each_state(emit, emit_path, [&](int s, const PyValue& row) {
     if (!row.is_dict) return corruption(emit_path + ": expected a dict per state");
-    for (const auto& [key, v] : row.items) {
-      if (key.size() != 1 || v.is_dict) return corruption(emit_path + ": bad emission entry");
+    for (size_t i = 0; i < row.keys.size(); ++i) {
+      const std::u32string& key = row.keys[i];
+      if (key.size() != 1 || row.values[i].is_dict)
+        return corruption(emit_path + ": bad emission entry");
       auto [it, added] = hmm.emit_.try_emplace(key[0]);
       if (added) it->second.fill(kMinFloat);
-      it->second[s] = v.number;
+      it->second[s] = row.values[i].number;
     }
     return Status();
   }));
