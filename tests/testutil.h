@@ -38,10 +38,29 @@ inline std::string env_or(const char* name, const std::string& fallback) {
 }
 
 // The repository root (set by CTest), the quiver binary, ../shared, the npm packages.
-inline std::string source_dir() { return env_or("QUIVER_SOURCE_DIR", "."); }
-inline std::string quiver_binary() { return env_or("QUIVER_BINARY", "quiver"); }
-inline std::string shared_dir() { return env_or("QUIVER_SHARED_DIR", source_dir() + "/../shared"); }
-inline std::string npm_dir() { return env_or("QUIVER_NPM_DIR", source_dir() + "/third_party/npm/node_modules"); }
+// quiver_add_test compiles these in; QUIVER_* environment variables override them.
+#ifndef QUIVER_TEST_SOURCE_DIR
+#define QUIVER_TEST_SOURCE_DIR "."
+#endif
+#ifndef QUIVER_TEST_BINARY
+#define QUIVER_TEST_BINARY "quiver"
+#endif
+inline std::string source_dir() { return env_or("QUIVER_SOURCE_DIR", QUIVER_TEST_SOURCE_DIR); }
+inline std::string quiver_binary() { return env_or("QUIVER_BINARY", QUIVER_TEST_BINARY); }
+inline std::string shared_dir() {
+#ifdef QUIVER_TEST_SHARED_DIR
+  return env_or("QUIVER_SHARED_DIR", QUIVER_TEST_SHARED_DIR);
+#else
+  return env_or("QUIVER_SHARED_DIR", source_dir() + "/../shared");
+#endif
+}
+inline std::string npm_dir() {
+#ifdef QUIVER_TEST_NPM_DIR
+  return env_or("QUIVER_NPM_DIR", QUIVER_TEST_NPM_DIR);
+#else
+  return env_or("QUIVER_NPM_DIR", source_dir() + "/third_party/npm/node_modules");
+#endif
+}
 
 // A fresh temporary folder for one test, removed when the object dies.
 class TempDir {
