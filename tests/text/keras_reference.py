@@ -109,7 +109,10 @@ def cmd_load(req, resp):
     """Loads tokenizer JSON written elsewhere; returns its sequences and its own to_json()."""
     out = []
     for case in req["cases"]:
-        tok = tokenizer_from_json(case["json"])
+        text = case["json"]
+        while isinstance(json.loads(text), str):  # double/triple-encoded files
+            text = json.loads(text)
+        tok = tokenizer_from_json(text)
         out.append({"sequences": tok.texts_to_sequences(case["texts"]),
                     "word_index": tok.word_index, "to_json": tok.to_json()})
     json.dump(out, resp)
@@ -122,6 +125,12 @@ def cmd_pad(req, resp):
                           truncating=case["truncating"], value=case["value"])
         out.append([int(v) for v in x[0]])
     json.dump(out, resp)
+
+
+def cmd_decode(req, resp):
+    """bytes.decode("utf-8", "replace") of hex-encoded byte strings, as code point lists."""
+    json.dump([[ord(c) for c in bytes.fromhex(h).decode("utf-8", "replace")]
+               for h in req["hex"]], resp)
 
 
 def cmd_csv_fit(req, resp):
@@ -143,7 +152,8 @@ def main():
     if sys.argv[1] == "lower":
         cmd_lower(sys.argv[2])
         return
-    commands = {"golden": cmd_golden, "load": cmd_load, "pad": cmd_pad, "csv_fit": cmd_csv_fit}
+    commands = {"golden": cmd_golden, "load": cmd_load, "pad": cmd_pad, "csv_fit": cmd_csv_fit,
+                "decode": cmd_decode}
     with open(sys.argv[2], encoding="utf-8") as f:
         req = json.load(f)
     with open(sys.argv[3], "w", encoding="utf-8") as resp:

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 
 #include "quiver/tokenizer.h"
@@ -31,6 +32,16 @@ inline std::string read_text_file(const std::string& path) {
 inline void write_text_file(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary);
   out << data;
+}
+
+// The lines of tests/text/testdata/multilingual.txt (split at "\n" only).
+inline std::vector<std::string> multilingual_lines() {
+  std::string data = read_text_file(source_dir() + "/tests/text/testdata/multilingual.txt");
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = data.find('\n', at)) != std::string::npos; at = nl + 1) {
+    lines.push_back(data.substr(at, nl - at));
+  }
+  return lines;
 }
 
 // Shell-quotes one argument.
