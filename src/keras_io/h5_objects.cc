@@ -81,11 +81,24 @@ Status read_bfloat16(hid_t ds, hid_t file_type, H5T_class_t cls, std::vector<flo
   return Status();
 }
 
+// The bytes a dataset's shape needs must be backed by the file: exactly for contiguous
+// storage (what Keras writes); for chunked storage (possibly compressed) within a generous
+// ratio, so that a small damaged file cannot make us allocate gigabytes.
 Status check_storage(hid_t ds, uint64_t elements, size_t type_size) {
+  constexpr uint64_t kMaxCompression = 1024, kSlackBytes = 1 << 20;
   Handle dcpl(H5Dget_create_plist(ds));
   if (!dcpl.valid()) return corruption("unreadable dataset properties");
-  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || elements == 0) return Status();
+  if (elements == 0) return Status();
+  H5D_layout_t layout = H5Pget_layout(dcpl.get());
   hsize_t stored = H5Dget_storage_size(ds);
+  if (layout == H5D_COMPACT) return Status();  // data inside the object header
+  if (layout != H5D_CONTIGUOUS) {
+    if (elements * type_size > stored * kMaxCompression + kSlackBytes) {
+      return corruption("claims " + std::to_string(elements * type_size) + " bytes but stores " +
+                        std::to_string(stored));
+    }
+    return Status();
+  }
   if (stored != elements * type_size) {
     return corruption("holds " + std::to_string(stored) + " bytes, its shape needs " +
                       std::to_string(elements * type_size));
@@ -310,6 +323,7 @@ Result<WeightArray> read_float_dataset(hid_t loc, const std::string& path, std::
   if (!type.valid()) return fail("has an unreadable type");
   H5T_class_t cls = H5Tget_class(type.get());
   size_t type_size = H5Tget_size(type.get());
+  if (type_size == 0 || type_size > 8) return fail("is not floating point");
   if (Status s = check_storage(ds.get(), shape->elements, type_size); !s.ok()) {
     return fail(s.message());
   }

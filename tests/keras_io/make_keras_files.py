@@ -394,6 +394,15 @@ def keras1(out_dir):
         json.dump(config, f)
 
 
+# --- Chunked, gzip-compressed weights (valid HDF5, not what Keras writes) -------------
+def chunked(path):
+    keras20(path)
+    with h5py.File(path, "a") as f:
+        del f["model_weights/embedding_1/embedding_1/embeddings:0"]
+        f.create_dataset("model_weights/embedding_1/embedding_1/embeddings:0",
+                         data=arr((10, 4), 1), chunks=(3, 2), compression="gzip")
+
+
 # --- Damaged or unsupported variants (for the damage tests) ---------------------------
 def damaged(out_dir):
     p = lambda name: os.path.join(out_dir, name)
@@ -415,6 +424,11 @@ def damaged(out_dir):
         at = data.index(b"GCOL")
         f.seek(at + 16)
         f.write(b"\0" * 16)
+    keras20(p("huge_chunked.h5"))  # a 10 GB chunked dataset with nothing stored
+    with h5py.File(p("huge_chunked.h5"), "a") as f:
+        del f["model_weights/dense_1/dense_1/bias:0"]
+        f.create_dataset("model_weights/dense_1/dense_1/bias:0", shape=(50000, 50000),
+                         chunks=(10, 10), dtype="f4")
     keras20(p("int_weights.h5"))
     with h5py.File(p("int_weights.h5"), "a") as f:
         del f["model_weights/dense_1/dense_1/bias:0"]
@@ -464,6 +478,7 @@ def main(out_dir):
     keras1(out_dir)
     keras3_sequential_zip(os.path.join(out_dir, "keras3_seq.keras"))
     keras3_weights(out_dir)
+    chunked(os.path.join(out_dir, "chunked.h5"))
     damaged(out_dir)
 
 

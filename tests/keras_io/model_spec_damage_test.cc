@@ -130,6 +130,12 @@ TEST_F(DamageTest, GlobalHeapThatWouldHangHdf5IsCorruption) {
                 "heap_loop.h5: damaged global heap at byte");
 }
 
+TEST_F(DamageTest, HugeShapeWithoutStorageIsCorruption) {
+  EXPECT_STATUS(read_model(file("huge_chunked.h5")), kCorruption,
+                "huge_chunked.h5: layer 'dense_1': dataset 'dense_1/bias:0' claims 10000000000 "
+                "bytes but stores 0");
+}
+
 TEST_F(DamageTest, ExternalLinksAreNotFollowed) {
   EXPECT_STATUS(read_model(file("external_link.h5")), kCorruption,
                 "external_link.h5: layer 'lstm_1': dataset 'lstm_1/bias:0' missing");

@@ -198,6 +198,12 @@ TEST_F(SyntheticTest, Keras3WeightsH5WithConfigJson) {
   expect_array(spec->layers[2].weights.at(5), {8}, 7);
 }
 
+TEST_F(SyntheticTest, ChunkedCompressedWeightsLoad) {
+  Result<ModelSpec> spec = read("chunked.h5");
+  ASSERT_OK(spec);
+  expect_array(spec->layers[1].weights.at(0), {10, 4}, 1);
+}
+
 TEST_F(SyntheticTest, Hdf5AfterUserBlockIsDetected) {
   Result<ModelSpec> spec = read("userblock.h5");
   ASSERT_OK(spec);
