@@ -1,6 +1,7 @@
 // Panel GEMM. See kernels.h for the fixed-reduction-order contract.
 #include "nn/kernels.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace quiver::nn {
@@ -8,24 +9,45 @@ namespace {
 
 constexpr int64_t kW = PackedMatrix::kPanelWidth;
 
-// `rows` rows of c (≤ 4) against one panel. Accumulators live in registers; the k loop is
-// outermost so each element sees its products in k order.
+// Four floats in one SIMD register (GCC/Clang vector extension; SSE2 on baseline x86-64).
+typedef float V4 __attribute__((vector_size(16)));
+constexpr int kVecs = kW / 4;
+
+inline V4 load4(const float* p) {
+  V4 v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// `rows` rows of c (≤ 4) against one panel. The accumulators stay in registers; the k loop
+// is outermost so each element sees its products in k order (a separate multiply and add,
+// never fused: the build has no FMA contraction), whatever kRows is.
 template <int kRows>
 void panel_kernel(const float* a, int64_t lda, const float* panel, int64_t k, float* c,
                   int64_t ldc, int64_t width) {
-  float acc[kRows][kW];
+  V4 acc[kRows][kVecs];
   for (int r = 0; r < kRows; ++r) {
-    for (int64_t j = 0; j < kW; ++j) acc[r][j] = j < width ? c[r * ldc + j] : 0.0f;
+    float init[kW] = {};
+    for (int64_t j = 0; j < width; ++j) init[j] = c[r * ldc + j];
+    for (int v = 0; v < kVecs; ++v) acc[r][v] = load4(init + 4 * v);
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* b = panel + kk * kW;
+    V4 bv[kVecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) bv[v] = load4(b + 4 * v);
+#pragma GCC unroll 4
     for (int r = 0; r < kRows; ++r) {
       const float av = a[r * lda + kk];
-      for (int64_t j = 0; j < kW; ++j) acc[r][j] += av * b[j];
+      const V4 a4 = {av, av, av, av};
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[r][v] += a4 * bv[v];
     }
   }
   for (int r = 0; r < kRows; ++r) {
-    for (int64_t j = 0; j < width; ++j) c[r * ldc + j] = acc[r][j];
+    float out[kW];
+    std::memcpy(out, acc[r], sizeof(out));
+    for (int64_t j = 0; j < width; ++j) c[r * ldc + j] = out[j];
   }
 }
 

@@ -77,7 +77,7 @@ class RecurrentCore {
   // zero_masked_outputs: masked steps output 0 instead of the carried state.
   void run(const Value& x, bool zero_masked_outputs, int threads, RecurrentResult* out) const;
 
-  static constexpr int64_t kMaxTableBytes = int64_t{256} << 20;
+  static constexpr int64_t kMaxTableBytes = int64_t{64} << 20;  // per direction
 
  private:
   struct Scratch;
