@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "train/rnn_common.h"
+#include "train/vmath.h"
 
 namespace quiver::train {
 
@@ -62,10 +63,12 @@ void GruLayer<T>::forward(const PassCtx<T>& ctx, const Act<T>& in, Act<T>* out,
       const T* hz = c->tmp.data() + static_cast<size_t>(b) * g;
       T* h = c->hcur.data() + static_cast<size_t>(b) * u;
       const bool keep = ctx.mask == nullptr || ctx.mask[r];
+      for (int j = 0; j < 2 * u; ++j) zb[j] += hz[j];
+      sigmoid_inplace(zb, 2 * u);  // z, r
+      for (int j = 0; j < u; ++j) zb[2 * u + j] += zb[u + j] * hz[2 * u + j];
+      tanh_inplace(zb + 2 * u, u);  // hh
       for (int j = 0; j < u; ++j) {
-        const T zz = sigmoid(zb[j] + hz[j]), rr = sigmoid(zb[u + j] + hz[u + j]);
-        const T hh = std::tanh(zb[2 * u + j] + rr * hz[2 * u + j]);
-        zb[j] = zz, zb[u + j] = rr, zb[2 * u + j] = hh;
+        const T zz = zb[j], hh = zb[2 * u + j];
         c->state[r * u + j] = hz[2 * u + j];
         c->state_prev[r * u + j] = h[j];
         if (keep) h[j] = zz * h[j] + (T(1) - zz) * hh;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "train/rnn_common.h"
+#include "train/vmath.h"
 
 namespace quiver::train {
 
@@ -50,6 +51,7 @@ void LstmLayer<T>::forward(const PassCtx<T>& ctx, const Act<T>& in, Act<T>* out,
   c->state_prev.resize(rows * u);
   c->hcur.assign(static_cast<size_t>(batch) * u, T(0));
   c->ccur.assign(static_cast<size_t>(batch) * u, T(0));
+  c->tmp.resize(u);
   for (int s = 0; s < steps; ++s) {
     const int t = o_.go_backwards ? steps - 1 - s : s;
     T* hd = c->hd.data() + static_cast<size_t>(t) * batch * u;
@@ -63,17 +65,16 @@ void LstmLayer<T>::forward(const PassCtx<T>& ctx, const Act<T>& in, Act<T>* out,
       T* cprev = c->state_prev.data() + (static_cast<size_t>(t) * batch + b) * u;
       T* cnew = c->state.data() + (static_cast<size_t>(t) * batch + b) * u;
       const bool keep = ctx.mask == nullptr || ctx.mask[static_cast<size_t>(t) * batch + b];
-      for (int j = 0; j < u; ++j) {
-        const T i = sigmoid(zb[j]), f = sigmoid(zb[u + j]);
-        const T gg = std::tanh(zb[2 * u + j]), o = sigmoid(zb[3 * u + j]);
-        zb[j] = i, zb[u + j] = f, zb[2 * u + j] = gg, zb[3 * u + j] = o;
-        cprev[j] = cc[j];
-        if (keep) {
-          cc[j] = f * cc[j] + i * gg;
-          h[j] = o * std::tanh(cc[j]);
-        }
-        cnew[j] = cc[j];
+      sigmoid_inplace(zb, 2 * u);   // i, f
+      tanh_inplace(zb + 2 * u, u);  // candidate c
+      sigmoid_inplace(zb + 3 * u, u);  // o
+      std::copy(cc, cc + u, cprev);
+      if (keep) {
+        for (int j = 0; j < u; ++j) cc[j] = zb[u + j] * cc[j] + zb[j] * zb[2 * u + j];
+        tanh_copy(cc, c->tmp.data(), u);
+        for (int j = 0; j < u; ++j) h[j] = zb[3 * u + j] * c->tmp[j];
       }
+      std::copy(cc, cc + u, cnew);
     }
   }
   out->resize(1, batch, u);
@@ -92,6 +93,7 @@ void LstmLayer<T>::backward(const PassCtx<T>& ctx, const Act<T>& in, const Act<T
   c->dc.assign(static_cast<size_t>(batch) * u, T(0));
   c->dz.resize(rows * g);
   c->dhd.resize(static_cast<size_t>(batch) * u);
+  c->tmp.resize(u);
   for (int s = steps - 1; s >= 0; --s) {
     const int t = o_.go_backwards ? steps - 1 - s : s;
     T* dz = c->dz.data() + static_cast<size_t>(t) * batch * g;
@@ -107,9 +109,10 @@ void LstmLayer<T>::backward(const PassCtx<T>& ctx, const Act<T>& in, const Act<T
       const T* cprev = c->state_prev.data() + r * u;
       T* dh = c->dh.data() + static_cast<size_t>(b) * u;
       T* dc = c->dc.data() + static_cast<size_t>(b) * u;
+      tanh_copy(cnew, c->tmp.data(), u);
       for (int j = 0; j < u; ++j) {
         const T i = zb[j], f = zb[u + j], gg = zb[2 * u + j], o = zb[3 * u + j];
-        const T tc = std::tanh(cnew[j]);
+        const T tc = c->tmp[j];
         const T dct = dc[j] + dh[j] * o * (T(1) - tc * tc);
         dzb[j] = dct * gg * i * (T(1) - i);
         dzb[u + j] = dct * cprev[j] * f * (T(1) - f);

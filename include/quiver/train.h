@@ -1,0 +1,147 @@
+// Training Keras text classifiers from a CSV, in C++; train-when-missing.
+//
+// train_model() reads a CSV of texts and labels, fits a Keras Tokenizer on the texts,
+// trains an Embedding → (Bi)LSTM / (Bi)GRU / Conv1D → Dense classifier with exact gradients
+// and Keras' Adam, and writes
+//   <model>.h5              a tf.keras 2.x full-model file (model_config, model_weights)
+//                           that Keras' load_model and quiver::Model::load both read, plus
+//                           the root attributes below;
+//   <model>.tokenizer.json  the fitted tokenizer (Keras tokenizer_from_json format), for
+//                           B.h5 -> B.tokenizer.json.
+// Root attributes of the .h5 (variable-length UTF-8 strings), so a model is self-describing:
+//   quiver_labels      JSON array of label names, in output order (sorted unique labels)
+//   quiver_task        "binary", "multiclass" or "multilabel"
+//   quiver_output      "softmax" or "sigmoid" (binary with one sigmoid unit: the score is
+//                      P(labels[1]))
+//   quiver_maxlen      decimal sequence length
+//   quiver_padding, quiver_truncating   "pre" or "post"
+//   quiver_tokenizer   the tokenizer JSON (same as the side file)
+//   quiver_segmenter   the segmenter name ("none" unless one was configured)
+//   quiver_version     the quiver version that trained it
+// Both files are written atomically (temp file + rename).
+//
+// Determinism: with the same data, options and seed, the weights are bit-identical
+// whatever `threads` is: each batch is split into fixed chunks of kTrainChunk examples
+// whose gradients are summed in chunk order.
+// Thread-safety: the functions are thread-safe; HDF5 access goes through keras_io's
+// process-wide Hdf5Lock.
+#ifndef QUIVER_TRAIN_H_
+#define QUIVER_TRAIN_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quiver/model.h"
+#include "quiver/status.h"
+#include "quiver/tokenizer.h"
+
+namespace quiver {
+
+inline constexpr int kTrainChunk = 16;  // examples per gradient chunk (fixed: determinism)
+
+struct EpochStats {
+  int epoch = 0;  // 1-based
+  double loss = 0, acc = 0;
+  bool has_validation = false;
+  double val_loss = 0, val_acc = 0;
+  double seconds = 0;
+};
+
+// Called on the training thread: after every batch (done = false) and after every epoch
+// (done = true, stats complete).
+struct TrainProgress {
+  int epoch = 0, epochs = 0;
+  int64_t step = 0, steps = 0;
+  double elapsed_seconds = 0;
+  EpochStats stats;  // running loss / acc so far in the epoch
+  bool done = false;
+};
+
+struct TrainOptions {
+  // Data.
+  std::string text_column = "text";
+  std::string label_column = "label";
+  std::vector<std::string> label_columns;  // multi-label from 0/1 columns (overrides the above)
+  bool multi_label = false;  // force `|`-joined multi-label (auto when a label holds '|')
+  bool skip_bad_rows = false;
+  std::string validation_path;   // a separate validation CSV, or
+  double validation_split = 0;   // the LAST fraction of the rows (as Keras)
+  // Text preprocessing. The segmenter (when set) maps a raw text to the text the
+  // tokenizer sees, e.g. words joined by spaces; segmenter_name is recorded in the file.
+  TokenizerConfig tokenizer = [] {
+    TokenizerConfig c;
+    c.num_words = 2000;
+    return c;
+  }();
+  std::function<Result<std::string>(std::string_view)> segmenter;
+  std::string segmenter_name = "none";
+  int64_t maxlen = 0;  // cap on the longest training sequence; 0 = no cap
+  PadMode padding = PadMode::kPre, truncating = PadMode::kPre;
+  // Architecture.
+  std::string type = "lstm";  // lstm, bilstm, gru, bigru, cnn
+  int embed_dim = 128, units = 196, filters = 128, kernel_size = 5;
+  float dropout = 0.2f, recurrent_dropout = 0.2f, spatial_dropout = 0.4f;
+  bool mask_zero = false;
+  bool binary_sigmoid = false;  // binary task as one sigmoid unit instead of a 2-way softmax
+  // Optimisation.
+  int epochs = 7, batch_size = 32;
+  float learning_rate = 1e-3f;
+  uint64_t seed = 1;
+  int threads = 0;   // 0 = all cores; the result does not depend on it
+  int patience = 0;  // > 0: early stopping on val_loss, restoring the best weights
+  bool class_weight_balanced = false;  // sklearn "balanced" weights (single-label only)
+  // Reporting and cancellation (both optional, owned by the caller).
+  std::function<void(const TrainProgress&)> on_progress;
+  const std::atomic<bool>* stop = nullptr;  // set → stop after the current batch
+};
+
+struct TrainReport {
+  std::vector<EpochStats> epochs;
+  int best_epoch = 0;          // whose weights were written (1-based)
+  bool interrupted = false;    // `stop` was raised
+  bool early_stopped = false;
+  int64_t train_rows = 0, validation_rows = 0, skipped_rows = 0;
+  std::vector<std::string> labels;
+  std::string task;            // binary, multiclass, multilabel
+  int64_t maxlen = 0, vocab_size = 0, params = 0;
+  std::string tokenizer_path;
+};
+
+// Trains on csv_path and writes model_path (+ its tokenizer JSON). Errors: NotFound /
+// IOError for files, InvalidArgument for bad options or data (naming the file, line and
+// column), Cancelled if stopped before the first batch finished.
+Result<TrainReport> train_model(const std::string& csv_path, const std::string& model_path,
+                                const TrainOptions& options);
+
+// The tokenizer file beside a model: "B.h5" -> "B.tokenizer.json".
+std::string tokenizer_path_for(const std::string& model_path);
+
+// If model_path does not exist, trains it from csv_path (as train_model) and then loads
+// it; otherwise just loads it. Several processes or threads racing on the same missing
+// model are safe: the trainer holds an flock on "<model_path>.lock"; the others wait for
+// it, then load the winner's file.
+Result<std::shared_ptr<const Model>> load_or_train(const std::string& model_path,
+                                                   const std::string& csv_path,
+                                                   const TrainOptions& options,
+                                                   const LoadOptions& load_options = {});
+
+// The quiver_* root attributes of a model trained by quiver.
+struct TrainedModelInfo {
+  std::vector<std::string> labels;
+  std::string task, output;
+  int64_t maxlen = 0;
+  PadMode padding = PadMode::kPre, truncating = PadMode::kPre;
+  std::string tokenizer_json;
+  std::string segmenter = "none";
+};
+// NotFound if the file has no quiver_labels attribute (not trained by quiver).
+Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path);
+
+}  // namespace quiver
+
+#endif  // QUIVER_TRAIN_H_

@@ -1,0 +1,81 @@
+#include "train/evaluate.h"
+
+#include "base/file.h"
+#include "quiver/segmenter.h"
+#include "train/dataset.h"
+
+namespace quiver::train {
+namespace {
+
+constexpr int64_t kEvalBatch = 256;
+
+Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string& model_path,
+                                 const EvalOptions& o) {
+  std::string json = info.tokenizer_json;
+  std::string source = model_path + ": quiver_tokenizer";
+  if (!o.tokenizer_path.empty() || json.empty()) {
+    source = o.tokenizer_path.empty() ? tokenizer_path_for(model_path) : o.tokenizer_path;
+    QUIVER_ASSIGN_OR_RETURN(json, base::read_file(source));
+  }
+  auto t = Tokenizer::from_json(json);
+  if (!t.ok()) return t.status().with_context(source);
+  return t;
+}
+
+Status segment_texts(const std::string& name, const TokenizerConfig& tc, LabeledTexts* data) {
+  if (name.empty() || name == "none") return Status();
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, Segmenter::create(name));
+  for (auto& t : data->texts) {
+    QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*seg, t, tc.split));
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<EvalResult> evaluate_model(const std::string& model_path, const std::string& csv_path,
+                                  const EvalOptions& o) {
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(model_path));
+  QUIVER_ASSIGN_OR_RETURN(TrainedModelInfo info, read_trained_model_info(model_path));
+  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, load_tokenizer(info, model_path, o));
+  TrainOptions read_opts;
+  read_opts.text_column = o.text_column;
+  read_opts.label_column = o.label_column;
+  read_opts.label_columns = o.label_columns;
+  read_opts.skip_bad_rows = o.skip_bad_rows;
+  const bool multi = info.task == "multilabel";
+  QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, read_labeled_csv(csv_path, read_opts, multi, &info.labels));
+  QUIVER_RETURN_IF_ERROR(segment_texts(info.segmenter, tokenizer.config(), &data));
+  const int64_t rows = static_cast<int64_t>(data.texts.size()), len = info.maxlen;
+  std::vector<float> scores;
+  int outputs = 0;
+  PredictOptions po;
+  po.threads = std::max(1, o.threads);
+  for (int64_t begin = 0; begin < rows; begin += kEvalBatch) {
+    const int64_t n = std::min(kEvalBatch, rows - begin);
+    std::vector<int32_t> ids;
+    for (int64_t r = begin; r < begin + n; ++r) {
+      auto padded = pad_sequence(tokenizer.text_to_sequence(data.texts[r]), len, info.padding, info.truncating);
+      ids.insert(ids.end(), padded.begin(), padded.end());
+    }
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model->predict(ids, n, len, po));
+    if (out.empty() || out[0].shape.size() != 2) {
+      return invalid_argument(model_path + ": expected one [batch, classes] output");
+    }
+    outputs = static_cast<int>(out[0].shape[1]);
+    scores.insert(scores.end(), out[0].data.begin(), out[0].data.end());
+  }
+  const size_t k = info.labels.size();
+  if (!(outputs == static_cast<int>(k) || (outputs == 1 && k == 2))) {
+    return corruption(model_path + ": the model has " + std::to_string(outputs) + " outputs for " +
+                      std::to_string(k) + " labels");
+  }
+  EvalResult result;
+  result.metrics = compute_metrics(scores, outputs, encode_targets(data, info.labels, false),
+                                   info.labels, multi);
+  result.skipped_rows = data.skipped;
+  result.task = info.task;
+  return result;
+}
+
+}  // namespace quiver::train

@@ -1,0 +1,146 @@
+#include "train/h5_writer.h"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "keras_io/hdf5.h"
+
+namespace quiver::train {
+namespace {
+
+// Closes an HDF5 handle with the matching H5*close when it goes out of scope.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+Status fail(const std::string& path, const std::string& what) {
+  return io_error(path + ": HDF5 could not write " + what);
+}
+
+// A variable-length UTF-8 scalar string attribute (how h5py stores a Python str).
+bool put_vlen(hid_t obj, const char* name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  const char* p = value.c_str();
+  return attr.ok() && H5Awrite(attr.get(), type.get(), &p) >= 0;
+}
+
+// Fixed-length NUL-padded strings: a scalar (one value, as h5py stores bytes) or a 1-D
+// array (as h5py stores a list of bytes). An empty list is a float64 array of shape (0,),
+// which is what numpy makes of [] in tf.keras' save_attributes_to_hdf5_group.
+bool put_fixed(hid_t obj, const char* name, const std::vector<std::string>& values, bool scalar) {
+  if (values.empty()) {
+    hsize_t zero = 0;
+    Handle space(H5Screate_simple(1, &zero, nullptr), H5Sclose);
+    Handle attr(H5Acreate2(obj, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    return attr.ok();
+  }
+  size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::vector<char> buf(width * values.size(), '\0');
+  for (size_t i = 0; i < values.size(); ++i) std::memcpy(&buf[i * width], values[i].data(), values[i].size());
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), width);
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  hsize_t n = values.size();
+  Handle space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  return attr.ok() && H5Awrite(attr.get(), type.get(), buf.data()) >= 0;
+}
+
+bool put_dataset(hid_t group, const H5Weight& w) {
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  std::vector<hsize_t> dims(w.shape.begin(), w.shape.end());
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(group, w.name.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(), H5P_DEFAULT,
+                       H5P_DEFAULT),
+            H5Dclose);
+  return ds.ok() && H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.values.data()) >= 0;
+}
+
+Status write_groups(hid_t file, const std::string& path, const H5Model& m) {
+  const hid_t root = file;
+  if (!put_vlen(root, "backend", "tensorflow") || !put_vlen(root, "keras_version", m.keras_version) ||
+      !put_fixed(root, "model_config", {m.model_config}, true)) {
+    return fail(path, "the root attributes");
+  }
+  for (const auto& [k, v] : m.string_attrs) {
+    if (!put_vlen(root, k.c_str(), v)) return fail(path, "attribute " + k);
+  }
+  Handle mw(H5Gcreate2(file, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  std::vector<std::string> names;
+  for (const auto& l : m.layers) names.push_back(l.name);
+  if (!mw.ok() || !put_fixed(mw.get(), "layer_names", names, false) ||
+      !put_vlen(mw.get(), "backend", "tensorflow") || !put_vlen(mw.get(), "keras_version", m.keras_version)) {
+    return fail(path, "model_weights");
+  }
+  std::vector<const H5Layer*> sorted;
+  for (const auto& l : m.layers) sorted.push_back(&l);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const H5Layer* l : sorted) {
+    Handle g(H5Gcreate2(mw.get(), l->name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    std::vector<std::string> wnames;
+    for (const auto& w : l->weights) wnames.push_back(w.name);
+    if (!g.ok() || !put_fixed(g.get(), "weight_names", wnames, false)) return fail(path, "layer " + l->name);
+    for (const auto& w : l->weights) {
+      if (!put_dataset(g.get(), w)) return fail(path, "weight " + l->name + "/" + w.name);
+    }
+  }
+  Handle top(H5Gcreate2(mw.get(), "top_level_model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!top.ok() || !put_fixed(top.get(), "weight_names", {}, false)) return fail(path, "top_level_model_weights");
+  return Status();
+}
+
+Status sync_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error(path + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status() : io_error(path + ": fsync failed");
+}
+
+}  // namespace
+
+Status write_keras_h5(const std::string& path, const H5Model& model) {
+  std::random_device rd;
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  Status st;
+  {
+    keras_io::Hdf5Lock lock;
+    hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) return io_error(tmp + ": cannot create the HDF5 file");
+    st = write_groups(file, path, model);
+    if (H5Fclose(file) < 0 && st.ok()) st = fail(path, "the file (close failed)");
+  }
+  if (st.ok()) st = sync_file(tmp);
+  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = io_error(path + ": rename failed: " + std::strerror(errno));
+  }
+  if (!st.ok()) std::remove(tmp.c_str());
+  return st;
+}
+
+}  // namespace quiver::train

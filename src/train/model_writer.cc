@@ -1,0 +1,88 @@
+#include "train/model_writer.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "keras_io/hdf5.h"
+#include "train/h5_writer.h"
+#include "train/keras_config.h"
+
+namespace quiver {
+namespace {
+const char* pad_name(PadMode m) { return m == PadMode::kPre ? "pre" : "post"; }
+}  // namespace
+
+std::string tokenizer_path_for(const std::string& model_path) {
+  const auto slash = model_path.find_last_of('/');
+  const auto dot = model_path.find_last_of('.');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  return (has_ext ? model_path.substr(0, dot) : model_path) + ".tokenizer.json";
+}
+
+Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path) {
+  QUIVER_ASSIGN_OR_RETURN(auto attrs, keras_io::read_root_string_attributes(model_path));
+  auto get = [&](const char* k) -> std::string {
+    auto it = attrs.find(k);
+    return it == attrs.end() ? "" : it->second;
+  };
+  if (!attrs.count("quiver_labels")) {
+    return not_found(model_path + ": no quiver_labels attribute (not a model trained by quiver)");
+  }
+  TrainedModelInfo info;
+  auto labels = nlohmann::json::parse(get("quiver_labels"), nullptr, false);
+  if (!labels.is_array()) return corruption(model_path + ": quiver_labels is not a JSON array");
+  for (const auto& l : labels) {
+    if (!l.is_string()) return corruption(model_path + ": quiver_labels holds a non-string");
+    info.labels.push_back(l.get<std::string>());
+  }
+  info.task = get("quiver_task");
+  info.output = get("quiver_output");
+  const std::string m = get("quiver_maxlen");
+  auto [p, ec] = std::from_chars(m.data(), m.data() + m.size(), info.maxlen);
+  if (ec != std::errc() || p != m.data() + m.size() || info.maxlen < 1) {
+    return corruption(model_path + ": quiver_maxlen '" + m + "' is not a positive integer");
+  }
+  info.padding = get("quiver_padding") == "post" ? PadMode::kPost : PadMode::kPre;
+  info.truncating = get("quiver_truncating") == "post" ? PadMode::kPost : PadMode::kPre;
+  info.tokenizer_json = get("quiver_tokenizer");
+  if (attrs.count("quiver_segmenter")) info.segmenter = get("quiver_segmenter");
+  return info;
+}
+
+namespace train {
+
+Status write_model_files(const ModelFiles& f) {
+  const std::string tok_json = f.tokenizer.to_json();
+  QUIVER_RETURN_IF_ERROR(base::write_file_atomic(tokenizer_path_for(f.model_path), tok_json));
+  H5Model m;
+  m.model_config = keras_model_config(f.net);
+  for (const auto& slot : f.net.slots()) {
+    H5Layer layer{slot.name, {}};
+    int64_t offset = slot.offset;
+    for (size_t i = 0; i < slot.params.size(); ++i) {
+      const auto& p = slot.params[i];
+      H5Weight w{slot.weight_names[i], p.shape, {}};
+      w.values.assign(f.weights.begin() + offset, f.weights.begin() + offset + p.size());
+      offset += p.size();
+      layer.weights.push_back(std::move(w));
+    }
+    m.layers.push_back(std::move(layer));
+  }
+  nlohmann::json labels = f.labels;
+  const bool sigmoid = f.net.spec().output == OutputKind::kSigmoid;
+  m.string_attrs = {{"quiver_labels", labels.dump()},
+                    {"quiver_task", f.task},
+                    {"quiver_output", sigmoid ? "sigmoid" : "softmax"},
+                    {"quiver_maxlen", std::to_string(f.net.spec().maxlen)},
+                    {"quiver_padding", pad_name(f.options.padding)},
+                    {"quiver_truncating", pad_name(f.options.truncating)},
+                    {"quiver_tokenizer", tok_json},
+                    {"quiver_segmenter", f.options.segmenter_name},
+                    {"quiver_version", "0.1.0"}};
+  return write_keras_h5(f.model_path, m);
+}
+
+}  // namespace train
+}  // namespace quiver

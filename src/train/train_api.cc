@@ -1,0 +1,174 @@
+// train_model: CSV -> labels, tokenizer, padded ids -> Network -> Trainer -> files.
+#include <algorithm>
+#include <cmath>
+
+#include "quiver/train.h"
+#include "train/dataset.h"
+#include "train/model_writer.h"
+#include "train/network.h"
+#include "train/trainer.h"
+
+namespace quiver {
+namespace {
+
+using train::Examples;
+using train::LabeledTexts;
+
+struct Task {
+  std::vector<std::string> labels;
+  std::string name;  // binary, multiclass, multilabel
+  bool single_sigmoid = false;
+  int outputs = 0;
+};
+
+Result<Task> make_task(const LabeledTexts& data, const TrainOptions& o) {
+  Task t;
+  QUIVER_ASSIGN_OR_RETURN(t.labels, train::label_set(data));
+  t.name = data.multi_label ? "multilabel" : t.labels.size() == 2 ? "binary" : "multiclass";
+  if (o.binary_sigmoid && t.name != "binary") {
+    return invalid_argument("--binary-sigmoid needs exactly two labels (found " +
+                            std::to_string(t.labels.size()) + ", task " + t.name + ")");
+  }
+  if (o.class_weight_balanced && data.multi_label) {
+    return invalid_argument("--class-weight balanced is for single-label data (Keras has no "
+                            "class weights for multi-label outputs)");
+  }
+  t.single_sigmoid = o.binary_sigmoid;
+  t.outputs = t.single_sigmoid ? 1 : static_cast<int>(t.labels.size());
+  return t;
+}
+
+Status segment_all(const TrainOptions& o, LabeledTexts* data, const std::string& source) {
+  if (!o.segmenter) return Status();
+  for (size_t i = 0; i < data->texts.size(); ++i) {
+    auto s = o.segmenter(data->texts[i]);
+    if (!s.ok()) {
+      return s.status().with_context(source + ":" + std::to_string(data->lines[i]) + ": segmenter");
+    }
+    data->texts[i] = std::move(s).value();
+  }
+  return Status();
+}
+
+// Rows [begin, end) of `data` as padded examples.
+Examples to_examples(const LabeledTexts& data, size_t begin, size_t end,
+                     const std::vector<std::vector<int32_t>>& seqs, const Task& task,
+                     int maxlen, const TrainOptions& o, bool weighted) {
+  Examples ex;
+  ex.rows = static_cast<int64_t>(end - begin);
+  ex.maxlen = maxlen;
+  ex.outputs = task.outputs;
+  LabeledTexts part;
+  part.multi_label = data.multi_label;
+  part.labels.assign(data.labels.begin() + begin, data.labels.begin() + end);
+  ex.targets = train::encode_targets(part, task.labels, task.single_sigmoid);
+  if (weighted) ex.weights = train::balanced_weights(part, task.labels);
+  for (size_t i = begin; i < end; ++i) {
+    auto padded = pad_sequence(seqs[i], maxlen, o.padding, o.truncating);
+    ex.ids.insert(ex.ids.end(), padded.begin(), padded.end());
+  }
+  return ex;
+}
+
+train::ArchSpec arch_for(const TrainOptions& o, const Task& task, int vocab, int maxlen) {
+  train::ArchSpec s;
+  s.type = o.type;
+  s.vocab_size = vocab;
+  s.maxlen = maxlen;
+  s.embed_dim = o.embed_dim;
+  s.units = o.units;
+  s.filters = o.filters;
+  s.kernel_size = o.kernel_size;
+  s.dropout = o.dropout;
+  s.recurrent_dropout = o.recurrent_dropout;
+  s.spatial_dropout = o.spatial_dropout;
+  s.mask_zero = o.mask_zero;
+  s.outputs = task.outputs;
+  s.output = task.name == "multilabel" || task.single_sigmoid ? train::OutputKind::kSigmoid
+                                                              : train::OutputKind::kSoftmax;
+  return s;
+}
+
+Status check_options(const TrainOptions& o) {
+  if (o.epochs < 1) return invalid_argument("--epochs must be at least 1");
+  if (o.batch_size < 1) return invalid_argument("--batch-size must be at least 1");
+  if (!(o.validation_split >= 0 && o.validation_split < 1)) {
+    return invalid_argument("--validation-split must be in [0, 1)");
+  }
+  if (o.maxlen < 0) return invalid_argument("--maxlen must not be negative");
+  if (!(o.learning_rate > 0)) return invalid_argument("--learning-rate must be positive");
+  return validate_tokenizer_config(o.tokenizer);
+}
+
+}  // namespace
+
+Result<TrainReport> train_model(const std::string& csv_path, const std::string& model_path,
+                                const TrainOptions& o) {
+  QUIVER_RETURN_IF_ERROR(check_options(o));
+  QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, train::read_labeled_csv(csv_path, o, false, nullptr));
+  QUIVER_ASSIGN_OR_RETURN(Task task, make_task(data, o));
+  QUIVER_RETURN_IF_ERROR(segment_all(o, &data, csv_path));
+  // The tokenizer sees every text of the training file (the usual Keras recipe fits it
+  // before splitting off validation rows).
+  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::create(o.tokenizer));
+  QUIVER_RETURN_IF_ERROR(tokenizer.fit_on_texts(data.texts).with_context(csv_path));
+  std::vector<std::vector<int32_t>> seqs;
+  size_t longest = 0;
+  for (const auto& t : data.texts) {
+    seqs.push_back(tokenizer.text_to_sequence(t));
+    longest = std::max(longest, seqs.back().size());
+  }
+  int64_t maxlen = std::max<int64_t>(1, static_cast<int64_t>(longest));
+  if (o.maxlen > 0) maxlen = std::min(maxlen, o.maxlen);
+  if (o.type == "cnn") maxlen = std::max<int64_t>(maxlen, o.kernel_size);
+  const int64_t vocab = std::max<int64_t>(o.tokenizer.num_words.value_or(0),
+                                          int64_t{tokenizer.max_sequence_id()} + 1);
+  const size_t n = data.texts.size();
+  size_t train_end = n;
+  Examples validation;
+  bool has_validation = false;
+  if (!o.validation_path.empty()) {
+    QUIVER_ASSIGN_OR_RETURN(LabeledTexts v, train::read_labeled_csv(o.validation_path, o,
+                                                                   data.multi_label, &task.labels));
+    QUIVER_RETURN_IF_ERROR(segment_all(o, &v, o.validation_path));
+    std::vector<std::vector<int32_t>> vseqs;
+    for (const auto& t : v.texts) vseqs.push_back(tokenizer.text_to_sequence(t));
+    validation = to_examples(v, 0, v.texts.size(), vseqs, task, maxlen, o, false);
+    has_validation = true;
+  } else if (o.validation_split > 0) {
+    train_end = static_cast<size_t>(std::floor(n * (1.0 - o.validation_split)));
+    if (train_end == 0 || train_end == n) {
+      return invalid_argument("--validation-split " + std::to_string(o.validation_split) +
+                              " leaves no training or no validation rows out of " + std::to_string(n));
+    }
+    validation = to_examples(data, train_end, n, seqs, task, maxlen, o, false);
+    has_validation = true;
+  }
+  Examples training = to_examples(data, 0, train_end, seqs, task, maxlen, o, o.class_weight_balanced);
+  QUIVER_ASSIGN_OR_RETURN(auto net, train::Network<float>::build(
+                                        arch_for(o, task, static_cast<int>(vocab), static_cast<int>(maxlen))));
+  std::vector<float> weights(net->num_params());
+  net->init_params(o.seed, weights.data());
+  train::Trainer trainer(*net, o);
+  train::FitResult fit = trainer.fit(training, has_validation ? &validation : nullptr, &weights);
+
+  TrainReport report;
+  report.epochs = fit.epochs;
+  report.best_epoch = fit.best_epoch;
+  report.interrupted = fit.interrupted;
+  report.early_stopped = fit.early_stopped;
+  report.train_rows = training.rows;
+  report.validation_rows = has_validation ? validation.rows : 0;
+  report.skipped_rows = data.skipped;
+  report.labels = task.labels;
+  report.task = task.name;
+  report.maxlen = maxlen;
+  report.vocab_size = vocab;
+  report.params = net->num_params();
+  report.tokenizer_path = tokenizer_path_for(model_path);
+  train::ModelFiles files{model_path, *net, weights, tokenizer, task.labels, task.name, o};
+  QUIVER_RETURN_IF_ERROR(train::write_model_files(files));
+  return report;
+}
+
+}  // namespace quiver
