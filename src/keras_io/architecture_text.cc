@@ -17,7 +17,8 @@ constexpr int kMaxDepth = 200;
 constexpr int kMaxDecodeLevels = 4;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Plain (untagged, unquoted) scalars resolve as PyYAML's YAML 1.1 loader does.
@@ -113,8 +114,9 @@ Result<nlohmann::json> parse_architecture_text(const std::string& text) {
       continue;
     }
     if (!parsed.is_object() || !parsed.contains("class_name")) {
-      return invalid_argument("not a Keras model architecture (expected an object with "
-                              "\"class_name\" and \"config\")");
+      return invalid_argument(
+          "not a Keras model architecture (expected an object with "
+          "\"class_name\" and \"config\")");
     }
     return parsed;
   }

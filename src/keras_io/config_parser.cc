@@ -96,8 +96,9 @@ Result<std::vector<InboundRef>> parse_node(const json& node) {
       QUIVER_RETURN_IF_ERROR(collect_keras_tensors(node["kwargs"], kwarg_tensors));
     }
     if (!kwarg_tensors.empty()) {
-      return unimplemented("tensors passed as keyword arguments (mask=, initial_state=, ...) "
-                           "are not supported");
+      return unimplemented(
+          "tensors passed as keyword arguments (mask=, initial_state=, ...) "
+          "are not supported");
     }
     return refs;
   }
@@ -158,8 +159,8 @@ LayerSpec synthesise_input(const LayerSpec& first, const json& seq_config,
   LayerSpec input;
   input.name = name;
   input.class_name = "InputLayer";
-  input.config = {{"batch_input_shape", shape}, {"dtype", dtype}, {"sparse", false},
-                  {"name", name}};
+  input.config = {
+      {"batch_input_shape", shape}, {"dtype", dtype}, {"sparse", false}, {"name", name}};
   return input;
 }
 
@@ -233,8 +234,8 @@ Result<ModelGraph> parse_functional(const json& config) {
       QUIVER_RETURN_IF_ERROR(check_refs_exist(node, names, layer_context(layer.name)));
     }
   }
-  for (auto [key, refs] : {std::pair{"input_layers", &graph.inputs},
-                           std::pair{"output_layers", &graph.outputs}}) {
+  for (auto [key, refs] :
+       {std::pair{"input_layers", &graph.inputs}, std::pair{"output_layers", &graph.outputs}}) {
     if (!config.contains(key)) return corruption(std::string("Functional config has no ") + key);
     QUIVER_RETURN_IF_ERROR(collect_refs(config[key], *refs));
     if (refs->empty()) return corruption(std::string("Functional config: empty ") + key);

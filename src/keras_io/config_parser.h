@@ -10,10 +10,9 @@
 #ifndef QUIVER_KERAS_IO_CONFIG_PARSER_H_
 #define QUIVER_KERAS_IO_CONFIG_PARSER_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keras_io/model_spec.h"
 #include "quiver/status.h"

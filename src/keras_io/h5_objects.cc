@@ -139,8 +139,7 @@ herr_t collect_name(hid_t, const char* name, const H5L_info_t* info, void* data)
   return names->size() > kMaxChildren ? 1 : 0;
 }
 
-Status fill_tree(hid_t file, TreeNode& node, const std::string& actual, int depth,
-                 size_t& budget) {
+Status fill_tree(hid_t file, TreeNode& node, const std::string& actual, int depth, size_t& budget) {
   if (depth > kMaxTreeDepth) return corruption("groups nested too deeply at '" + actual + "'");
   Handle group(H5Gopen2(file, actual.c_str(), H5P_DEFAULT));
   if (!group.valid()) return corruption("unreadable group '" + actual + "'");
@@ -205,14 +204,29 @@ Handle& Handle::operator=(Handle&& other) noexcept {
 void Handle::reset() {
   if (id_ < 0) return;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: H5Fclose(id_); break;
-    case H5I_GROUP: H5Gclose(id_); break;
-    case H5I_DATASET: H5Dclose(id_); break;
-    case H5I_ATTR: H5Aclose(id_); break;
-    case H5I_DATATYPE: H5Tclose(id_); break;
-    case H5I_DATASPACE: H5Sclose(id_); break;
-    case H5I_GENPROP_LST: H5Pclose(id_); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      break;
   }
   id_ = -1;
 }
@@ -261,9 +275,7 @@ Result<Handle> open_group(hid_t loc, const std::string& path) {
   return group;
 }
 
-bool has_attribute(hid_t loc, const std::string& name) {
-  return H5Aexists(loc, name.c_str()) > 0;
-}
+bool has_attribute(hid_t loc, const std::string& name) { return H5Aexists(loc, name.c_str()) > 0; }
 
 Result<std::vector<std::string>> read_string_attribute(hid_t loc, const std::string& name) {
   auto fail = [&](const std::string& why) { return corruption("attribute '" + name + "' " + why); };
@@ -273,7 +285,8 @@ Result<std::vector<std::string>> read_string_attribute(hid_t loc, const std::str
   Handle space(H5Aget_space(attr.get()));
   if (!type.valid() || !space.valid()) return fail("unreadable");
   hssize_t n = H5Sget_simple_extent_type(space.get()) == H5S_NULL
-                   ? 0 : H5Sget_simple_extent_npoints(space.get());
+                   ? 0
+                   : H5Sget_simple_extent_npoints(space.get());
   if (n < 0 || n > kMaxAttributeElements) return fail("has an unreadable size");
   if (n == 0) return std::vector<std::string>{};
   if (H5Tget_class(type.get()) != H5T_STRING) return fail("is not a string");

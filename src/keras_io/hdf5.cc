@@ -16,8 +16,8 @@
 
 #include <hdf5.h>
 
-#include "keras_io/h5_objects.h"
 #include "base/file.h"
+#include "keras_io/h5_objects.h"
 
 namespace quiver::keras_io {
 namespace {

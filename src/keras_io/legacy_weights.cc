@@ -38,14 +38,45 @@ Result<FileLayer> read_file_layer(hid_t group, const std::string& name) {
 
 // Classes that never own weights (used only to pair layers by order when names differ).
 bool weightless_class(const std::string& c) {
-  static const std::set<std::string> kWeightless = {
-      "InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
-      "GaussianDropout", "AlphaDropout", "Activation", "Flatten", "Reshape", "Permute",
-      "RepeatVector", "Masking", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
-      "GlobalAveragePooling1D", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D",
-      "GlobalAvgPool1D", "Concatenate", "Add", "Average", "Multiply", "Maximum", "Minimum",
-      "Subtract", "Dot", "Lambda", "ActivityRegularization", "LeakyReLU", "ReLU", "ELU",
-      "Softmax", "ThresholdedReLU", "Cropping1D", "ZeroPadding1D", "UpSampling1D"};
+  static const std::set<std::string> kWeightless = {"InputLayer",
+                                                    "Dropout",
+                                                    "SpatialDropout1D",
+                                                    "SpatialDropout2D",
+                                                    "GaussianNoise",
+                                                    "GaussianDropout",
+                                                    "AlphaDropout",
+                                                    "Activation",
+                                                    "Flatten",
+                                                    "Reshape",
+                                                    "Permute",
+                                                    "RepeatVector",
+                                                    "Masking",
+                                                    "MaxPooling1D",
+                                                    "AveragePooling1D",
+                                                    "GlobalMaxPooling1D",
+                                                    "GlobalAveragePooling1D",
+                                                    "MaxPool1D",
+                                                    "AvgPool1D",
+                                                    "GlobalMaxPool1D",
+                                                    "GlobalAvgPool1D",
+                                                    "Concatenate",
+                                                    "Add",
+                                                    "Average",
+                                                    "Multiply",
+                                                    "Maximum",
+                                                    "Minimum",
+                                                    "Subtract",
+                                                    "Dot",
+                                                    "Lambda",
+                                                    "ActivityRegularization",
+                                                    "LeakyReLU",
+                                                    "ReLU",
+                                                    "ELU",
+                                                    "Softmax",
+                                                    "ThresholdedReLU",
+                                                    "Cropping1D",
+                                                    "ZeroPadding1D",
+                                                    "UpSampling1D"};
   return kWeightless.count(c) > 0;
 }
 
@@ -63,7 +94,8 @@ Status assign_by_order(std::vector<FileLayer>& file_layers, std::vector<LayerSpe
                       " layers with weights, the architecture has " +
                       std::to_string(targets.size()) + " (and the layer names differ)");
   }
-  for (size_t i = 0; i < targets.size(); ++i) targets[i]->weights = std::move(with_weights[i]->weights);
+  for (size_t i = 0; i < targets.size(); ++i)
+    targets[i]->weights = std::move(with_weights[i]->weights);
   return Status();
 }
 

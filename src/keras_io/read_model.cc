@@ -68,8 +68,9 @@ Result<ModelGraph> h5_graph(hid_t file, const ReadOptions& options, bool& weight
   weights_only = !h5::has_attribute(file, "model_config");
   if (!options.architecture_path.empty()) return graph_from_architecture(options.architecture_path);
   if (weights_only) {
-    return invalid_argument("no model_config attribute (weights-only file?); pass the "
-                            "architecture JSON/YAML file (--architecture)");
+    return invalid_argument(
+        "no model_config attribute (weights-only file?); pass the "
+        "architecture JSON/YAML file (--architecture)");
   }
   Result<std::vector<std::string>> text = h5::read_string_attribute(file, "model_config");
   if (!text.ok()) return text.status();
@@ -90,8 +91,9 @@ Status h5_weights(hid_t file, std::vector<LayerSpec>& layers) {
     QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file));
     return read_saveable_weights(file, tree, layers);
   }
-  return corruption("no weights: neither a model_weights group, a layer_names attribute nor "
-                    "a layers group");
+  return corruption(
+      "no weights: neither a model_weights group, a layer_names attribute nor "
+      "a layers group");
 }
 
 Result<ModelSpec> read_h5(std::string bytes, const ReadOptions& options) {
@@ -177,7 +179,8 @@ Result<ModelSpec> read_zip(std::string bytes) {
 Result<ModelSpec> read_model(const std::string& path, const ReadOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    return unimplemented(path + ": a directory (a TensorFlow SavedModel?); quiver reads Keras "
+    return unimplemented(path +
+                         ": a directory (a TensorFlow SavedModel?); quiver reads Keras "
                          ".h5 and .keras files");
   }
   QUIVER_ASSIGN_OR_RETURN(std::string bytes, base::read_file(path));

@@ -46,9 +46,9 @@ Status read_vars(hid_t file, const h5::TreeNode& object, const std::string& path
       if (it == vars->children.end() || !it->second.is_dataset) {
         return corruption("'" + path + "/vars' has no dataset '" + std::to_string(i) + "'");
       }
-      QUIVER_ASSIGN_OR_RETURN(
-          WeightArray array,
-          h5::read_float_dataset(file, it->second.actual_path, path + "/vars/" + std::to_string(i)));
+      QUIVER_ASSIGN_OR_RETURN(WeightArray array,
+                              h5::read_float_dataset(file, it->second.actual_path,
+                                                     path + "/vars/" + std::to_string(i)));
       out.push_back(std::move(array));
     }
   }
@@ -96,12 +96,12 @@ Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<L
     size_t index = used[snake]++;
     if (index >= keys.size()) {
       if (layer.class_name == "InputLayer") continue;
-      return corruption(layer_context(layer) + ": weight group '" + container_name + "/" +
-                        snake + (index ? "_" + std::to_string(index) : "") + "' missing");
+      return corruption(layer_context(layer) + ": weight group '" + container_name + "/" + snake +
+                        (index ? "_" + std::to_string(index) : "") + "' missing");
     }
     const std::string& key = keys[index].second;
-    Status s = read_vars(file, container->children.at(key), container_name + "/" + key,
-                         layer.weights, 0);
+    Status s =
+        read_vars(file, container->children.at(key), container_name + "/" + key, layer.weights, 0);
     if (!s.ok()) return s.with_context(layer_context(layer));
   }
   return Status();

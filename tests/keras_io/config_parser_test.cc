@@ -12,7 +12,8 @@ using nlohmann::json;
 std::string refs(const std::vector<InboundRef>& list) {
   std::string out;
   for (const InboundRef& r : list) {
-    out += r.layer + ":" + std::to_string(r.node_index) + ":" + std::to_string(r.tensor_index) + " ";
+    out +=
+        r.layer + ":" + std::to_string(r.node_index) + ":" + std::to_string(r.tensor_index) + " ";
   }
   return out;
 }
@@ -142,8 +143,9 @@ TEST(ParseModelConfigTest, ErrorsNameTheProblem) {
                 kCorruption, "layer 'b' refers to unknown layer 'ghost'");
   EXPECT_STATUS(parse_model_config(json::parse(R"({"class_name": "Model", "config": {
       "layers": [{"name": "b", "class_name": "LSTM", "config": {},
-                  "inbound_nodes": [{"args": [], "kwargs": {"initial_state":
-                     {"class_name": "__keras_tensor__", "config": {"keras_history": ["b", 0, 0]}}}}]}],
+                  "inbound_nodes": [{"args": [], "kwargs": {"initial_state": {
+                     "class_name": "__keras_tensor__",
+                     "config": {"keras_history": ["b", 0, 0]}}}}]}],
       "input_layers": [], "output_layers": [["b", 0, 0]]}})")),
                 kUnimplemented, "layer 'b': tensors passed as keyword arguments");
   EXPECT_STATUS(parse_model_config(json::parse(R"({"class_name": "Sequential", "config": {}})")),

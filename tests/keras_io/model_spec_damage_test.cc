@@ -70,8 +70,8 @@ TEST_F(DamageTest, DirectoryIsUnimplemented) {
 TEST_F(DamageTest, RandomGarbageIsCorruption) {
   std::mt19937 rng(1234);
   for (size_t size : {1u, 7u, 100u, 5000u}) {
-    for (std::string prefix : {std::string(), std::string("\x89HDF\r\n\x1a\n", 8),
-                               std::string("PK\x03\x04", 4)}) {
+    for (std::string prefix :
+         {std::string(), std::string("\x89HDF\r\n\x1a\n", 8), std::string("PK\x03\x04", 4)}) {
       std::string bytes = prefix;
       while (bytes.size() < size + prefix.size()) bytes.push_back(static_cast<char>(rng()));
       write_bytes(dir_.file("garbage.bin"), bytes);
@@ -88,7 +88,8 @@ TEST_F(DamageTest, FlippedBytesNeverCrash) {
   std::mt19937 rng(99);
   for (int round = 0; round < 40; ++round) {
     std::string damaged = *bytes;
-    for (int k = 0; k < 8; ++k) damaged[rng() % damaged.size()] ^= static_cast<char>(1 + rng() % 255);
+    for (int k = 0; k < 8; ++k)
+      damaged[rng() % damaged.size()] ^= static_cast<char>(1 + rng() % 255);
     write_bytes(dir_.file("flipped.h5"), damaged);
     Result<ModelSpec> spec = read_model(dir_.file("flipped.h5"));
     if (!spec.ok()) {
@@ -120,8 +121,9 @@ TEST_F(DamageTest, MissingWeightGroupsNameTheLayer) {
                 "missing_group.h5: layer 'lstm_1': weight group missing");
   EXPECT_STATUS(read_model(file("missing_dataset.h5")), kCorruption,
                 "missing_dataset.h5: layer 'lstm_1': dataset 'lstm_1/bias:0' missing");
-  EXPECT_STATUS(read_model(file("missing_vars.keras")), kCorruption,
-                "layer 'bidirectional' (Bidirectional): weight group 'layers/bidirectional' missing");
+  EXPECT_STATUS(
+      read_model(file("missing_vars.keras")), kCorruption,
+      "layer 'bidirectional' (Bidirectional): weight group 'layers/bidirectional' missing");
 }
 
 TEST_F(DamageTest, GlobalHeapThatWouldHangHdf5IsCorruption) {

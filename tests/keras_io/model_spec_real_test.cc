@@ -3,9 +3,8 @@
 // size) and from the published architectures (h5ls / the config), not from quiver.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "keras_io/model_spec.h"
 #include "testutil.h"
@@ -28,27 +27,50 @@ struct RealModel {
 
 const RealModel kModels[] = {
     {"k2.0.4_cse_lstm", "keras2-h5", 2, {"InputLayer:0", "Embedding:1", "LSTM:3", "Dense:2"}},
-    {"k2.1.1_edward_lstm_weights", "weights-h5", 2,
+    {"k2.1.1_edward_lstm_weights",
+     "weights-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "LSTM:3", "Dropout:0", "Dense:2", "Activation:0"}},
-    {"k2.11.0_whisnu_gru_resetafter", "tf.keras-h5", 2,
+    {"k2.11.0_whisnu_gru_resetafter",
+     "tf.keras-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "Dropout:0", "GRU:3", "Dense:2"}},
-    {"k2.15.0_saik_spam_simplernn_keras", "keras-zip", 2,
+    {"k2.15.0_saik_spam_simplernn_keras",
+     "keras-zip",
+     2,
      {"InputLayer:0", "Embedding:1", "SimpleRNN:3", "Dense:2", "Dense:2"}},
-    {"k2.2.4_sinha96_imdb_lstm", "keras2-h5", 2, {"InputLayer:0", "Embedding:1", "LSTM:3", "Dense:2"}},
-    {"k2.2.4tf_anushree_bilstm", "tf.keras-h5", 2,
+    {"k2.2.4_sinha96_imdb_lstm",
+     "keras2-h5",
+     2,
+     {"InputLayer:0", "Embedding:1", "LSTM:3", "Dense:2"}},
+    {"k2.2.4tf_anushree_bilstm",
+     "tf.keras-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "Bidirectional:6", "Dense:2"}},
-    {"k2.3.1_canmeng_chinese_textcnn", "keras2-h5", 2,
+    {"k2.3.1_canmeng_chinese_textcnn",
+     "keras2-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "Conv1D:2", "MaxPooling1D:0", "Dropout:0", "Flatten:0",
       "Dense:2", "Dense:2", "Dense:2"}},
-    {"k2.3.1_soneroz_imdb_lstm", "keras2-h5", 2,
+    {"k2.3.1_soneroz_imdb_lstm",
+     "keras2-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "Dropout:0", "LSTM:3", "Dropout:0", "Dense:2"}},
-    {"k2.4.0_moaz_stacked_bilstm", "tf.keras-h5", 2,
+    {"k2.4.0_moaz_stacked_bilstm",
+     "tf.keras-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "Bidirectional:6", "Bidirectional:6", "Dense:2", "Dense:2"}},
-    {"k2.8.0_biascoder_bilstm_binary", "tf.keras-h5", 2,
+    {"k2.8.0_biascoder_bilstm_binary",
+     "tf.keras-h5",
+     2,
      {"InputLayer:0", "Embedding:1", "Bidirectional:6", "Dense:2"}},
-    {"k3.4.1_primadya_conv1d_gmp", "keras3-h5", 3,
+    {"k3.4.1_primadya_conv1d_gmp",
+     "keras3-h5",
+     3,
      {"InputLayer:0", "Embedding:1", "Conv1D:2", "GlobalMaxPooling1D:0", "Dense:2", "Dense:2"}},
-    {"k3.8.0_naufal_multilabel_lstm", "keras3-h5", 3,
+    {"k3.8.0_naufal_multilabel_lstm",
+     "keras3-h5",
+     3,
      {"InputLayer:0", "Embedding:1", "LSTM:3", "Dropout:0", "Dense:2", "Dense:2"}},
 };
 
@@ -74,7 +96,8 @@ TEST_P(RealModelTest, LoadsWithExpectedLayersAndShapes) {
   if (!fs::exists(folder)) GTEST_SKIP() << folder << " absent";
   nlohmann::json meta = read_json(folder + "/meta.json");
   ReadOptions options;
-  if (fs::exists(folder + "/architecture.yml")) options.architecture_path = folder + "/architecture.yml";
+  if (fs::exists(folder + "/architecture.yml"))
+    options.architecture_path = folder + "/architecture.yml";
   Result<ModelSpec> spec = read_model(model_file(folder), options);
   ASSERT_OK(spec);
   EXPECT_EQ(spec->format, m.format);
@@ -190,8 +213,7 @@ TEST(RealModelTest, TruncatedTheanoFileFailsCleanly) {
   EXPECT_STATUS(read_model(folder + "/model.h5"), kInvalidArgument, "model.h5: no model_config");
   // With an architecture, the missing groups are reported by layer.
   testutil::TempDir dir;
-  std::ofstream(dir.file("arch.json"))
-      << R"({"class_name": "Sequential", "config": [
+  std::ofstream(dir.file("arch.json")) << R"({"class_name": "Sequential", "config": [
             {"class_name": "Embedding", "config": {"name": "embedding_1", "input_dim": 10,
              "output_dim": 2, "batch_input_shape": [null, 4]}},
             {"class_name": "LSTM", "config": {"name": "lstm_1", "units": 2}},

@@ -39,7 +39,8 @@ const LayerSpec* find_layer(const ModelSpec& spec, const std::string& name) {
 std::string ref_string(const std::vector<InboundRef>& refs) {
   std::string out;
   for (const InboundRef& r : refs) {
-    out += r.layer + ":" + std::to_string(r.node_index) + ":" + std::to_string(r.tensor_index) + " ";
+    out +=
+        r.layer + ":" + std::to_string(r.node_index) + ":" + std::to_string(r.tensor_index) + " ";
   }
   return out;
 }
@@ -99,7 +100,8 @@ TEST_F(SyntheticTest, TfKerasVlenStringsFloat16AndFloat64) {
   ASSERT_OK(spec);
   EXPECT_EQ(spec->format, "tf.keras-h5");
   EXPECT_EQ(spec->keras_version, "2.11.0");
-  EXPECT_EQ(names_of(*spec), (std::vector<std::string>{"embedding_input", "embedding", "gru", "dense"}));
+  EXPECT_EQ(names_of(*spec),
+            (std::vector<std::string>{"embedding_input", "embedding", "gru", "dense"}));
   expect_array(spec->layers[1].weights.at(0), {9, 2}, 1);  // stored as float16
   expect_array(spec->layers[2].weights.at(2), {2, 6}, 4);
   expect_array(spec->layers[3].weights.at(0), {2, 1}, 5);  // stored as float64
@@ -131,10 +133,9 @@ void expect_keras3_functional(const ModelSpec& spec) {
   EXPECT_EQ(spec.format, "keras-zip");
   EXPECT_EQ(spec.keras_version, "3.8.0");
   EXPECT_EQ(spec.keras_major, 3);
-  EXPECT_EQ(names_of(spec),
-            (std::vector<std::string>{"input_layer", "embedding", "bidirectional",
-                                      "global_average_pooling1d", "dropout", "concatenate",
-                                      "dense", "dense_1"}));
+  EXPECT_EQ(names_of(spec), (std::vector<std::string>{"input_layer", "embedding", "bidirectional",
+                                                      "global_average_pooling1d", "dropout",
+                                                      "concatenate", "dense", "dense_1"}));
   expect_array(spec.layers[1].weights.at(0), {6, 3}, 1);  // bfloat16 in the file
   const LayerSpec& bi = spec.layers[2];
   ASSERT_EQ(bi.weights.size(), 6u);  // forward_layer/cell then backward_layer/cell
@@ -165,8 +166,8 @@ TEST_F(SyntheticTest, TfKeras213CheckpointDependenciesWithCounterGaps) {
   Result<ModelSpec> spec = read("tfkeras213.keras");
   ASSERT_OK(spec);
   EXPECT_EQ(spec->keras_major, 2);
-  EXPECT_EQ(names_of(*spec),
-            (std::vector<std::string>{"embedding_input", "embedding", "flatten", "dense", "dense_1"}));
+  EXPECT_EQ(names_of(*spec), (std::vector<std::string>{"embedding_input", "embedding", "flatten",
+                                                       "dense", "dense_1"}));
   expect_array(spec->layers[1].weights.at(0), {5, 2}, 1);
   EXPECT_TRUE(spec->layers[2].weights.empty());
   expect_array(spec->layers[3].weights.at(0), {6, 2}, 2);

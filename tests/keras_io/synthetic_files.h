@@ -12,8 +12,8 @@ namespace quiver::testutil {
 class SyntheticFiles {
  public:
   SyntheticFiles() {
-    std::string command = "/usr/bin/python3 " + source_dir() +
-                          "/tests/keras_io/make_keras_files.py " + dir_.path();
+    std::string command =
+        "/usr/bin/python3 " + source_dir() + "/tests/keras_io/make_keras_files.py " + dir_.path();
     ok_ = std::system(command.c_str()) == 0;
   }
   bool ok() const { return ok_; }
