@@ -3,9 +3,8 @@
 // counts), input length, vocabulary size and outputs; --json prints one JSON object.
 #include <cstdio>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/model_args.h"
@@ -30,14 +29,17 @@ std::string info_json(const ModelInfo& info) {
   j["format"] = info.format;
   j["keras_version"] = info.keras_version;
   j["backend"] = info.backend;
-  j["input_length"] = info.input_length < 0 ? nlohmann::json(nullptr) : nlohmann::json(info.input_length);
+  j["input_length"] =
+      info.input_length < 0 ? nlohmann::json(nullptr) : nlohmann::json(info.input_length);
   j["vocab_size"] = info.vocab_size;
   j["layers"] = nlohmann::json::array();
   for (const LayerInfo& l : info.layers) {
     nlohmann::json shapes = nlohmann::json::array();
     for (const auto& s : l.output_shapes) shapes.push_back(shape_json(s));
-    j["layers"].push_back({{"name", l.name}, {"class_name", l.class_name},
-                           {"output_shapes", shapes}, {"params", l.params}});
+    j["layers"].push_back({{"name", l.name},
+                           {"class_name", l.class_name},
+                           {"output_shapes", shapes},
+                           {"params", l.params}});
   }
   j["outputs"] = nlohmann::json::array();
   for (const auto& s : info.output_shapes) j["outputs"].push_back(shape_json(s));
@@ -49,8 +51,7 @@ std::string info_json(const ModelInfo& info) {
 std::string info_text(const ModelInfo& info) {
   std::string s = "model: " + info.path + "\nformat: " + info.format +
                   "\nkeras_version: " + (info.keras_version.empty() ? "-" : info.keras_version) +
-                  "\nbackend: " + (info.backend.empty() ? "-" : info.backend) +
-                  "\ninput_length: " +
+                  "\nbackend: " + (info.backend.empty() ? "-" : info.backend) + "\ninput_length: " +
                   (info.input_length < 0 ? "None" : std::to_string(info.input_length)) +
                   "\nvocab_size: " + std::to_string(info.vocab_size) + "\nlayers:\n";
   char line[512];

@@ -2,11 +2,10 @@
 #ifndef QUIVER_CLI_MODEL_ARGS_H_
 #define QUIVER_CLI_MODEL_ARGS_H_
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "quiver/model.h"
 

@@ -36,8 +36,8 @@ Result<Activation> from_name(const LayerContext& ctx, const std::string& name, f
   }
   auto it = kByName.find(name);
   if (it == kByName.end()) {
-    return ctx.unimplemented("activation '" + name + "' is not supported (supported: " +
-                             kSupported + ")");
+    return ctx.unimplemented("activation '" + name +
+                             "' is not supported (supported: " + kSupported + ")");
   }
   act.kind = it->second;
   if (act.kind == ActivationKind::kLeakyRelu) act.alpha = alpha < 0 ? 0.2f : alpha;
@@ -67,7 +67,8 @@ Result<Activation> parse_activation(const LayerContext& ctx, const nlohmann::jso
   if (value.is_object() && value.contains("class_name") && value["class_name"].is_string()) {
     std::string name = value["class_name"].get<std::string>();
     const nlohmann::json cfg = value.value("config", nlohmann::json::object());
-    if (name == "function" && cfg.is_string()) return from_name(ctx, cfg.get<std::string>(), -1, false);
+    if (name == "function" && cfg.is_string())
+      return from_name(ctx, cfg.get<std::string>(), -1, false);
     float alpha = -1.0f;
     bool approximate = false;
     if (cfg.is_object()) {
@@ -80,7 +81,7 @@ Result<Activation> parse_activation(const LayerContext& ctx, const nlohmann::jso
     }
     return from_name(ctx, name, alpha, approximate);
   }
-  return ctx.corrupt("activation is neither a name nor an object: " + value.dump());
+  return ctx.corrupt("activation is neither a name nor an object: " + json_text(value));
 }
 
 Result<Activation> activation_field(const LayerContext& ctx, const nlohmann::json& config,
@@ -91,8 +92,10 @@ Result<Activation> activation_field(const LayerContext& ctx, const nlohmann::jso
 
 void apply_elementwise(const Activation& act, float* x, int64_t n) {
   switch (act.kind) {
-    case ActivationKind::kLinear: return;
-    case ActivationKind::kSoftmax: return softmax_row(x, n);
+    case ActivationKind::kLinear:
+      return;
+    case ActivationKind::kSoftmax:
+      return softmax_row(x, n);
     case ActivationKind::kRelu:
       for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
       return;
@@ -139,7 +142,8 @@ void apply_elementwise(const Activation& act, float* x, int64_t n) {
       for (int64_t i = 0; i < n; ++i) x[i] = x[i] * sigmoid(x[i]);
       return;
     case ActivationKind::kGelu:  // 0.5x(1+erf(x/sqrt(2)))
-      for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+      for (int64_t i = 0; i < n; ++i)
+        x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
       return;
     case ActivationKind::kGeluTanh:  // 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3)))
       for (int64_t i = 0; i < n; ++i) {

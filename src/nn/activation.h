@@ -3,9 +3,8 @@
 #define QUIVER_NN_ACTIVATION_H_
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "nn/layer.h"
 #include "quiver/status.h"
@@ -13,8 +12,23 @@
 namespace quiver::nn {
 
 enum class ActivationKind {
-  kLinear, kRelu, kRelu6, kLeakyRelu, kElu, kSelu, kTanh, kSigmoid, kHardSigmoid2,
-  kHardSigmoid3, kSoftmax, kSoftsign, kSoftplus, kExponential, kSwish, kGelu, kGeluTanh,
+  kLinear,
+  kRelu,
+  kRelu6,
+  kLeakyRelu,
+  kElu,
+  kSelu,
+  kTanh,
+  kSigmoid,
+  kHardSigmoid2,
+  kHardSigmoid3,
+  kSoftmax,
+  kSoftsign,
+  kSoftplus,
+  kExponential,
+  kSwish,
+  kGelu,
+  kGeluTanh,
 };
 
 struct Activation {

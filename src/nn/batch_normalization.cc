@@ -33,7 +33,8 @@ class BatchNormalizationLayer : public Layer {
 
 Status expect_last_axis(const LayerContext& ctx, int64_t fallback) {
   ConfigReader cfg(ctx);
-  std::vector<int64_t> axes = cfg.has("axis") ? cfg.int_list("axis") : std::vector<int64_t>{fallback};
+  std::vector<int64_t> axes =
+      cfg.has("axis") ? cfg.int_list("axis") : std::vector<int64_t>{fallback};
   QUIVER_RETURN_IF_ERROR(cfg.status());
   const int64_t rank = static_cast<int64_t>(ctx.input_shapes[0].size()) + 1;
   if (axes.size() != 1 || (axes[0] != -1 && axes[0] != rank - 1)) {

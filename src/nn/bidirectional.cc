@@ -122,7 +122,7 @@ Result<Merge> merge_mode(const LayerContext& ctx) {
   if (m == "sum") return Merge::kSum;
   if (m == "mul") return Merge::kMul;
   if (m == "ave") return Merge::kAve;
-  return ctx.unimplemented("merge_mode " + c["merge_mode"].dump() +
+  return ctx.unimplemented("merge_mode " + json_text(c["merge_mode"]) +
                            " is not supported (concat, sum, mul, ave, None)");
 }
 
@@ -133,8 +133,9 @@ Result<std::pair<std::string, nlohmann::json>> inner_layer(const LayerContext& c
       !c[key]["class_name"].is_string()) {
     return ctx.corrupt(std::string("config has no '") + key + "' {class_name, config}");
   }
-  return std::make_pair(c[key]["class_name"].get<std::string>(),
-                        c[key].value("config", nlohmann::json::object()));
+  nlohmann::json config = c[key].value("config", nlohmann::json::object());
+  if (!config.is_object()) return ctx.corrupt(std::string("'") + key + "' config is not an object");
+  return std::make_pair(c[key]["class_name"].get<std::string>(), std::move(config));
 }
 
 }  // namespace
@@ -144,17 +145,18 @@ Result<std::unique_ptr<Layer>> make_bidirectional(const LayerContext& ctx) {
   QUIVER_ASSIGN_OR_RETURN(Merge merge, merge_mode(ctx));
   QUIVER_ASSIGN_OR_RETURN(auto fwd_layer, inner_layer(ctx, "layer"));
   auto bwd_layer = fwd_layer;
-  const bool explicit_backward = ctx.spec.config.contains("backward_layer") &&
-                                 !ctx.spec.config["backward_layer"].is_null();
+  const bool explicit_backward =
+      ctx.spec.config.contains("backward_layer") && !ctx.spec.config["backward_layer"].is_null();
   if (explicit_backward) {
     QUIVER_ASSIGN_OR_RETURN(bwd_layer, inner_layer(ctx, "backward_layer"));
   } else {
-    bool back = bwd_layer.second.value("go_backwards", false);
+    const nlohmann::json& flag = bwd_layer.second["go_backwards"];
+    const bool back = flag.is_boolean() && flag.get<bool>();
     bwd_layer.second["go_backwards"] = !back;
   }
   const auto& w = ctx.spec.weights;
-  QUIVER_ASSIGN_OR_RETURN(size_t n_fwd, recurrent_weight_count(ctx, fwd_layer.first,
-                                                               fwd_layer.second, w.size()));
+  QUIVER_ASSIGN_OR_RETURN(size_t n_fwd,
+                          recurrent_weight_count(ctx, fwd_layer.first, fwd_layer.second, w.size()));
   if (w.size() < n_fwd) {
     return ctx.corrupt("has " + std::to_string(w.size()) + " weight arrays, expected " +
                        std::to_string(2 * n_fwd));
@@ -166,8 +168,9 @@ Result<std::unique_ptr<Layer>> make_bidirectional(const LayerContext& ctx) {
                                                             all.subspan(n_fwd), "backward "));
   if (bwd.units != fwd.units || bwd.return_sequences != fwd.return_sequences ||
       bwd.return_state != fwd.return_state || bwd.kind != fwd.kind) {
-    return ctx.unimplemented("a backward_layer that differs from the forward layer in units, "
-                             "class or return flags is not supported");
+    return ctx.unimplemented(
+        "a backward_layer that differs from the forward layer in units, "
+        "class or return flags is not supported");
   }
   return make_layer<BidirectionalLayer>(ctx, std::move(fwd), std::move(bwd), merge);
 }

@@ -34,18 +34,18 @@ class Builder {
   Status finish();
   void fill_info();
   std::string where(size_t si) const {
-    return spec_.path + ": layer '" + spec_.layers[si].name + "' (" +
-           spec_.layers[si].class_name + ")";
+    return spec_.path + ": layer '" + spec_.layers[si].name + "' (" + spec_.layers[si].class_name +
+           ")";
   }
 
   const keras_io::ModelSpec& spec_;
   ModelMeta meta_;
   std::unique_ptr<ModelImpl> impl_;
   std::map<std::string, size_t> by_name_;
-  std::vector<std::vector<long>> node_of_call_;  // per spec layer, per call: node or -1
-  std::vector<long> layer_index_;                // per spec layer: index in impl_->layers
+  std::vector<std::vector<long>> node_of_call_;   // per spec layer, per call: node or -1
+  std::vector<long> layer_index_;                 // per spec layer: index in impl_->layers
   std::vector<std::vector<Shape>> first_inputs_;  // per spec layer: input shapes of call 0
-  std::vector<std::vector<OutFacts>> facts_;     // per node
+  std::vector<std::vector<OutFacts>> facts_;      // per node
 };
 
 size_t call_count(const keras_io::LayerSpec& l) {
@@ -79,8 +79,8 @@ Result<ModelImpl::Ref> Builder::resolve(const keras_io::InboundRef& ref, size_t 
   size_t call = static_cast<size_t>(ref.node_index);
   if (call >= calls.size() && calls.size() == 1) call = 0;  // node ids counted elsewhere
   if (ref.node_index < 0 || call >= calls.size()) {
-    return corruption(where(si) + ": input node " + std::to_string(ref.node_index) +
-                      " of layer '" + ref.layer + "' does not exist");
+    return corruption(where(si) + ": input node " + std::to_string(ref.node_index) + " of layer '" +
+                      ref.layer + "' does not exist");
   }
   if (calls[call] < 0) {
     *ready = false;
@@ -140,7 +140,8 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
   }
   if (layer_index_[si] >= 0) {  // a shared layer called again
     if (shapes != first_inputs_[si]) {
-      return unimplemented(where(si) + ": calling a shared layer on inputs of different shapes "
+      return unimplemented(where(si) +
+                           ": calling a shared layer on inputs of different shapes "
                            "is not supported");
     }
     return impl_->layers[static_cast<size_t>(layer_index_[si])].get();
@@ -245,13 +246,15 @@ void Builder::fill_info() {
   };
   for (size_t si = 0; si < spec_.layers.size(); ++si) {
     LayerInfo li{spec_.layers[si].name, spec_.layers[si].class_name, {}, 0};
-    for (const auto& w : spec_.layers[si].weights) li.params += static_cast<int64_t>(w.values.size());
+    for (const auto& w : spec_.layers[si].weights)
+      li.params += static_cast<int64_t>(w.values.size());
     if (layer_index_[si] >= 0) {
       const Layer& layer = *impl_->layers[static_cast<size_t>(layer_index_[si])];
       for (const auto& s : layer.output_shapes()) li.output_shapes.push_back(with_batch(s));
       info.memory_bytes += layer.memory_bytes();
       if (auto* e = dynamic_cast<const EmbeddingLayer*>(&layer)) {
-        info.vocab_size = info.vocab_size ? std::min(info.vocab_size, e->input_dim()) : e->input_dim();
+        info.vocab_size =
+            info.vocab_size ? std::min(info.vocab_size, e->input_dim()) : e->input_dim();
       }
     }
     info.total_params += li.params;

@@ -32,8 +32,8 @@ struct ConvGeometry {
 
 class Conv1DLayer : public Layer {
  public:
-  Conv1DLayer(const LayerContext& ctx, ConvGeometry g, int64_t filters, const std::vector<float>& kernel,
-              std::vector<float> bias, Activation act)
+  Conv1DLayer(const LayerContext& ctx, ConvGeometry g, int64_t filters,
+              const std::vector<float>& kernel, std::vector<float> bias, Activation act)
       : Layer(ctx),
         g_(std::move(g)),
         in_dim_(ctx.input_shapes[0][1]),
@@ -114,7 +114,8 @@ Result<std::unique_ptr<Layer>> make_conv1d(const LayerContext& ctx) {
   cfg.require_value("data_format", "channels_last");
   cfg.require_value("groups", 1);
   QUIVER_RETURN_IF_ERROR(cfg.status());
-  QUIVER_ASSIGN_OR_RETURN(Activation act, activation_field(ctx, ctx.spec.config, "activation", "linear"));
+  QUIVER_ASSIGN_OR_RETURN(Activation act,
+                          activation_field(ctx, ctx.spec.config, "activation", "linear"));
   if (g.padding != "valid" && g.padding != "same" && g.padding != "causal") {
     return ctx.unimplemented("padding '" + g.padding + "' is not supported (valid, same, causal)");
   }
@@ -131,7 +132,8 @@ Result<std::unique_ptr<Layer>> make_conv1d(const LayerContext& ctx) {
   if (ctx.meta.backend == "theano") {  // convolution vs correlation: flip the time axis
     const int64_t row = in[1] * filters;
     for (int64_t a = 0, b = g.kernel_size - 1; a < b; ++a, --b) {
-      std::swap_ranges(kernel.begin() + a * row, kernel.begin() + (a + 1) * row, kernel.begin() + b * row);
+      std::swap_ranges(kernel.begin() + a * row, kernel.begin() + (a + 1) * row,
+                       kernel.begin() + b * row);
     }
   }
   std::vector<float> bias;

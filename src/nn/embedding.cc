@@ -59,8 +59,8 @@ Result<std::unique_ptr<Layer>> make_embedding(const LayerContext& ctx) {
                              " is not supported (a sequence of token ids [time] is)");
   }
   QUIVER_RETURN_IF_ERROR(expect_weight_count(ctx, 1));
-  QUIVER_RETURN_IF_ERROR(expect_shape(ctx, ctx.spec.weights[0], {input_dim, output_dim},
-                                      "embeddings"));
+  QUIVER_RETURN_IF_ERROR(
+      expect_shape(ctx, ctx.spec.weights[0], {input_dim, output_dim}, "embeddings"));
   return std::unique_ptr<Layer>(std::make_unique<EmbeddingLayer>(
       ctx, input_dim, output_dim, mask_zero, ctx.spec.weights[0].values));
 }

@@ -66,8 +66,8 @@ Result<std::unique_ptr<Layer>> make_global_pooling1d(const LayerContext& ctx) {
   QUIVER_RETURN_IF_ERROR(cfg.status());
   const Shape& in = ctx.input_shapes[0];
   if (in.size() != 2 || (format != "channels_last" && format != "channels_first")) {
-    return ctx.unimplemented("input shape " + shape_to_string(in) + " with data_format " +
-                             format + " is not supported ([time, channels])");
+    return ctx.unimplemented("input shape " + shape_to_string(in) + " with data_format " + format +
+                             " is not supported ([time, channels])");
   }
   if ((format == "channels_last" ? in[1] : in[0]) < 0) {
     return ctx.unimplemented("the channel axis must have a known size");

@@ -22,7 +22,7 @@ Result<Shape> input_layer_shape(const LayerContext& ctx) {
     } else if (d.is_number_integer() && d.get<int64_t>() > 0) {
       out.push_back(d.get<int64_t>());
     } else {
-      return ctx.corrupt("batch_input_shape " + shape->dump() + " is not valid");
+      return ctx.corrupt("batch_input_shape " + json_text(*shape) + " is not valid");
     }
   }
   return out;
@@ -35,7 +35,7 @@ Result<std::unique_ptr<Layer>> make_input_layer(const LayerContext& ctx) {
                              " is not supported (a sequence of token ids [time] is)");
   }
   return make_layer<IdentityLayer>(ctx, std::vector<Shape>{std::move(shape)},
-                                  std::vector<bool>{false});
+                                   std::vector<bool>{false});
 }
 
 }  // namespace quiver::nn

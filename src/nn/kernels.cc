@@ -23,8 +23,8 @@ inline V4 load4(const float* p) {
 // is outermost so each element sees its products in k order (a separate multiply and add,
 // never fused: the build has no FMA contraction), whatever kRows is.
 template <int kRows>
-void panel_kernel(const float* a, int64_t lda, const float* panel, int64_t k, float* c,
-                  int64_t ldc, int64_t width) {
+void panel_kernel(const float* a, int64_t lda, const float* panel, int64_t k, float* c, int64_t ldc,
+                  int64_t width) {
   V4 acc[kRows][kVecs];
   for (int r = 0; r < kRows; ++r) {
     float init[kW] = {};
@@ -78,10 +78,17 @@ void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix&
   int64_t r = 0;
   for (; r + 4 <= m; r += 4) rows_kernel<4>(a + r * lda, lda, b, c + r * ldc, ldc);
   switch (m - r) {
-    case 3: rows_kernel<3>(a + r * lda, lda, b, c + r * ldc, ldc); break;
-    case 2: rows_kernel<2>(a + r * lda, lda, b, c + r * ldc, ldc); break;
-    case 1: rows_kernel<1>(a + r * lda, lda, b, c + r * ldc, ldc); break;
-    default: break;
+    case 3:
+      rows_kernel<3>(a + r * lda, lda, b, c + r * ldc, ldc);
+      break;
+    case 2:
+      rows_kernel<2>(a + r * lda, lda, b, c + r * ldc, ldc);
+      break;
+    case 1:
+      rows_kernel<1>(a + r * lda, lda, b, c + r * ldc, ldc);
+      break;
+    default:
+      break;
   }
 }
 

@@ -14,6 +14,10 @@ std::string shape_to_string(const Shape& shape) {
   return s + "]";
 }
 
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Value make_value(Tensor t, std::shared_ptr<const std::vector<uint8_t>> mask) {
   Value v;
   v.dense = std::make_shared<const Tensor>(std::move(t));
@@ -65,7 +69,7 @@ int64_t ConfigReader::integer(const char* key, int64_t fallback) {
     double d = v->get<double>();
     if (std::floor(d) == d && std::abs(d) < 1e15) return static_cast<int64_t>(d);
   }
-  fail(std::string("config field '") + key + "' is not an integer: " + v->dump());
+  fail(std::string("config field '") + key + "' is not an integer: " + json_text(*v));
   return fallback;
 }
 
@@ -81,7 +85,7 @@ double ConfigReader::number(const char* key, double fallback) {
   const nlohmann::json* v = get(key);
   if (!v) return fallback;
   if (v->is_number()) return v->get<double>();
-  fail(std::string("config field '") + key + "' is not a number: " + v->dump());
+  fail(std::string("config field '") + key + "' is not a number: " + json_text(*v));
   return fallback;
 }
 
@@ -90,7 +94,7 @@ bool ConfigReader::boolean(const char* key, bool fallback) {
   if (!v) return fallback;
   if (v->is_boolean()) return v->get<bool>();
   if (v->is_number_integer()) return v->get<int64_t>() != 0;
-  fail(std::string("config field '") + key + "' is not a boolean: " + v->dump());
+  fail(std::string("config field '") + key + "' is not a boolean: " + json_text(*v));
   return fallback;
 }
 
@@ -98,7 +102,7 @@ std::string ConfigReader::string(const char* key, const std::string& fallback) {
   const nlohmann::json* v = get(key);
   if (!v) return fallback;
   if (v->is_string()) return v->get<std::string>();
-  fail(std::string("config field '") + key + "' is not a string: " + v->dump());
+  fail(std::string("config field '") + key + "' is not a string: " + json_text(*v));
   return fallback;
 }
 
@@ -108,12 +112,12 @@ std::vector<int64_t> ConfigReader::int_list(const char* key) {
   if (!v) return out;
   if (v->is_number_integer()) return {v->get<int64_t>()};
   if (!v->is_array()) {
-    fail(std::string("config field '") + key + "' is not a list of integers: " + v->dump());
+    fail(std::string("config field '") + key + "' is not a list of integers: " + json_text(*v));
     return out;
   }
   for (const auto& e : *v) {
     if (!e.is_number_integer()) {
-      fail(std::string("config field '") + key + "' is not a list of integers: " + v->dump());
+      fail(std::string("config field '") + key + "' is not a list of integers: " + json_text(*v));
       return {};
     }
     out.push_back(e.get<int64_t>());
@@ -125,7 +129,7 @@ int64_t ConfigReader::int_or_first(const char* key, int64_t fallback) {
   if (!has(key)) return fallback;
   std::vector<int64_t> list = int_list(key);
   if (list.size() != 1) {
-    fail(std::string("config field '") + key + "' must hold one integer: " + get(key)->dump());
+    fail(std::string("config field '") + key + "' must hold one integer: " + json_text(*get(key)));
     return fallback;
   }
   return list[0];
@@ -135,8 +139,8 @@ void ConfigReader::require_value(const char* key, const nlohmann::json& allowed)
   const nlohmann::json* v = get(key);
   if (!v || *v == allowed) return;
   if (status_.ok()) {
-    status_ = ctx_.unimplemented(std::string("option ") + key + "=" + v->dump() +
-                                 " is not supported (only " + allowed.dump() + ")");
+    status_ = ctx_.unimplemented(std::string("option ") + key + "=" + json_text(*v) +
+                                 " is not supported (only " + json_text(allowed) + ")");
   }
 }
 
@@ -146,10 +150,9 @@ Status expect_weight_count(const LayerContext& ctx, size_t expected) {
                      " weight arrays, expected " + std::to_string(expected));
 }
 
-Status expect_shape(const LayerContext& ctx, const keras_io::WeightArray& w,
-                    const Shape& expected, std::string_view what) {
-  if (w.shape == expected &&
-      w.values.size() == static_cast<size_t>(Tensor{expected, {}}.size())) {
+Status expect_shape(const LayerContext& ctx, const keras_io::WeightArray& w, const Shape& expected,
+                    std::string_view what) {
+  if (w.shape == expected && w.values.size() == static_cast<size_t>(Tensor{expected, {}}.size())) {
     return Status();
   }
   return ctx.corrupt(std::string(what) + " shape " + shape_to_string(w.shape) + ", expected " +
@@ -158,9 +161,9 @@ Status expect_shape(const LayerContext& ctx, const keras_io::WeightArray& w,
 
 Status expect_inputs(const LayerContext& ctx, size_t count) {
   if (ctx.input_shapes.size() == count) return Status();
-  return ctx.error(StatusCode::kCorruption,
-                   "is called with " + std::to_string(ctx.input_shapes.size()) +
-                       " inputs, expected " + std::to_string(count));
+  return ctx.error(StatusCode::kCorruption, "is called with " +
+                                                std::to_string(ctx.input_shapes.size()) +
+                                                " inputs, expected " + std::to_string(count));
 }
 
 }  // namespace quiver::nn

@@ -8,12 +8,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "keras_io/model_spec.h"
 #include "nn/value.h"
@@ -59,7 +58,8 @@ struct LayerContext {
 class ConfigReader {
  public:
   explicit ConfigReader(const LayerContext& ctx) : ctx_(ctx), config_(ctx.spec.config) {}
-  ConfigReader(const LayerContext& ctx, const nlohmann::json& config) : ctx_(ctx), config_(config) {}
+  ConfigReader(const LayerContext& ctx, const nlohmann::json& config)
+      : ctx_(ctx), config_(config) {}
 
   bool has(const char* key) const;
   int64_t integer(const char* key, int64_t fallback);
@@ -129,11 +129,14 @@ std::string supported_layer_classes();
 // Weight helpers for factories. The message names the layer and `what`:
 // "model.h5: layer 'lstm_1' (LSTM): kernel shape [64,512], expected [64,256]".
 Status expect_weight_count(const LayerContext& ctx, size_t expected);
-Status expect_shape(const LayerContext& ctx, const keras_io::WeightArray& w,
-                    const Shape& expected, std::string_view what);
+Status expect_shape(const LayerContext& ctx, const keras_io::WeightArray& w, const Shape& expected,
+                    std::string_view what);
 
 // Fails (Corruption) unless the layer is called with `count` inputs.
 Status expect_inputs(const LayerContext& ctx, size_t count);
+
+// JSON text of a config value for messages (invalid UTF-8 replaced, never throws).
+std::string json_text(const nlohmann::json& value);
 
 // Wraps a new layer as the factory result.
 template <typename T, typename... Args>

@@ -12,10 +12,11 @@ enum class Op { kConcat, kAdd, kSubtract, kMultiply, kAverage, kMaximum, kMinimu
 
 class MergeLayer : public Layer {
  public:
-  MergeLayer(const LayerContext& ctx, Op op, size_t axis, Shape out) : Layer(ctx), op_(op), axis_(axis) {
+  MergeLayer(const LayerContext& ctx, Op op, size_t axis, Shape out)
+      : Layer(ctx), op_(op), axis_(axis) {
     output_shapes_ = {std::move(out)};
-    output_masked_ = {std::any_of(ctx.input_masked.begin(), ctx.input_masked.end(),
-                                  [](bool m) { return m; })};
+    output_masked_ = {
+        std::any_of(ctx.input_masked.begin(), ctx.input_masked.end(), [](bool m) { return m; })};
   }
 
   void forward(std::span<const Value* const> in, const RunContext&,
@@ -32,12 +33,24 @@ class MergeLayer : public Layer {
       for (size_t i = 0; i < y.data.size(); ++i) {
         float& a = y.data[i];
         switch (op_) {
-          case Op::kAdd: case Op::kAverage: a += x[i]; break;
-          case Op::kSubtract: a -= x[i]; break;
-          case Op::kMultiply: a *= x[i]; break;
-          case Op::kMaximum: a = std::max(a, x[i]); break;
-          case Op::kMinimum: a = std::min(a, x[i]); break;
-          case Op::kConcat: break;
+          case Op::kAdd:
+          case Op::kAverage:
+            a += x[i];
+            break;
+          case Op::kSubtract:
+            a -= x[i];
+            break;
+          case Op::kMultiply:
+            a *= x[i];
+            break;
+          case Op::kMaximum:
+            a = std::max(a, x[i]);
+            break;
+          case Op::kMinimum:
+            a = std::min(a, x[i]);
+            break;
+          case Op::kConcat:
+            break;
         }
       }
     }
@@ -111,7 +124,8 @@ Result<std::unique_ptr<Layer>> make_merge(const LayerContext& ctx) {
   QUIVER_RETURN_IF_ERROR(cfg.status());
   const int64_t rank = static_cast<int64_t>(shapes[0].size()) + 1;  // with batch
   if (axis < 0) axis += rank;
-  if (axis < 1 || axis >= rank) return ctx.unimplemented("concatenation axis " + std::to_string(axis));
+  if (axis < 1 || axis >= rank)
+    return ctx.unimplemented("concatenation axis " + std::to_string(axis));
   Shape out = shapes[0];
   for (size_t k = 1; k < shapes.size(); ++k) {
     Shape a = shapes[0], b = shapes[k];
@@ -120,10 +134,12 @@ Result<std::unique_ptr<Layer>> make_merge(const LayerContext& ctx) {
       return ctx.unimplemented("inputs of shapes " + shape_to_string(shapes[0]) + " and " +
                                shape_to_string(shapes[k]) + " (broadcasting is not supported)");
     }
-    if (op == Op::kConcat) out[axis - 1] = out[axis - 1] < 0 || shapes[k][axis - 1] < 0
-                                               ? -1 : out[axis - 1] + shapes[k][axis - 1];
+    if (op == Op::kConcat)
+      out[axis - 1] =
+          out[axis - 1] < 0 || shapes[k][axis - 1] < 0 ? -1 : out[axis - 1] + shapes[k][axis - 1];
   }
-  bool masked = std::any_of(ctx.input_masked.begin(), ctx.input_masked.end(), [](bool m) { return m; });
+  bool masked =
+      std::any_of(ctx.input_masked.begin(), ctx.input_masked.end(), [](bool m) { return m; });
   if (op == Op::kConcat && masked && rank == 3 && axis == 1) {
     return ctx.unimplemented("concatenating masked sequences along the time axis");
   }

@@ -21,8 +21,8 @@ ModelMeta model_meta(const keras_io::ModelSpec& spec, HardSigmoidMode hard_sigmo
   int major = 0, minor = 0;
   const std::string& v = spec.keras_version;
   if (!v.empty() && std::sscanf(v.c_str(), "%d.%d", &major, &minor) == 2) {
-    m.standalone_keras = v.find("-tf") == std::string::npos &&
-                         (major == 1 || (major == 2 && minor < 4));
+    m.standalone_keras =
+        v.find("-tf") == std::string::npos && (major == 1 || (major == 2 && minor < 4));
   } else {
     m.standalone_keras = spec.keras_major == 1 || spec.format == "keras2-h5";
   }
@@ -43,8 +43,7 @@ std::shared_ptr<const Tensor> materialize(const Value& v) {
 }  // namespace
 }  // namespace nn
 
-Status ModelImpl::check_input(std::span<const int32_t> ids, int64_t batch,
-                              int64_t seq_len) const {
+Status ModelImpl::check_input(std::span<const int32_t> ids, int64_t batch, int64_t seq_len) const {
   if (batch < 0 || seq_len < 1) {
     return invalid_argument("batch " + std::to_string(batch) + " and sequence length " +
                             std::to_string(seq_len) + " must be >= 0 and >= 1");
@@ -54,16 +53,16 @@ Status ModelImpl::check_input(std::span<const int32_t> ids, int64_t batch,
                             std::to_string(batch) + " x length " + std::to_string(seq_len));
   }
   if (info.input_length >= 0 && seq_len != info.input_length) {
-    return invalid_argument("sequence length " + std::to_string(seq_len) +
-                            ", the model takes " + std::to_string(info.input_length));
+    return invalid_argument("sequence length " + std::to_string(seq_len) + ", the model takes " +
+                            std::to_string(info.input_length));
   }
   if (info.vocab_size <= 0) return Status();
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0 || ids[i] >= info.vocab_size) {
       return invalid_argument("token id " + std::to_string(ids[i]) + " (row " +
                               std::to_string(i / static_cast<size_t>(seq_len)) +
-                              ") is outside the vocabulary [0, " +
-                              std::to_string(info.vocab_size) + ")");
+                              ") is outside the vocabulary [0, " + std::to_string(info.vocab_size) +
+                              ")");
     }
   }
   return Status();

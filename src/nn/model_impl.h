@@ -36,8 +36,8 @@ class ModelImpl {
   std::vector<nn::Shape> output_shapes;  // without batch
 
   // See quiver::Model::predict.
-  Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
-                                      int64_t seq_len, const PredictOptions& options) const;
+  Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch, int64_t seq_len,
+                                      const PredictOptions& options) const;
 
  private:
   Status check_input(std::span<const int32_t> ids, int64_t batch, int64_t seq_len) const;

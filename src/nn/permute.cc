@@ -8,7 +8,8 @@ namespace {
 
 class PermuteLayer : public Layer {
  public:
-  PermuteLayer(const LayerContext& ctx, std::vector<int64_t> dims) : Layer(ctx), dims_(std::move(dims)) {
+  PermuteLayer(const LayerContext& ctx, std::vector<int64_t> dims)
+      : Layer(ctx), dims_(std::move(dims)) {
     Shape out;
     for (int64_t d : dims_) out.push_back(ctx.input_shapes[0][d - 1]);
     output_shapes_ = {out};
@@ -32,7 +33,8 @@ class PermuteLayer : public Layer {
       std::fill(idx.begin(), idx.end(), 0);
       for (int64_t o = 0; o < per_row; ++o) {
         int64_t src = b * per_row;
-        for (size_t a = 0; a < rank; ++a) src += idx[a] * in_strides[static_cast<size_t>(dims_[a]) - 1];
+        for (size_t a = 0; a < rank; ++a)
+          src += idx[a] * in_strides[static_cast<size_t>(dims_[a]) - 1];
         y.data[static_cast<size_t>(b * per_row + o)] = x.data[static_cast<size_t>(src)];
         for (size_t a = rank; a-- > 0;) {
           if (++idx[a] < y.shape[a + 1]) break;

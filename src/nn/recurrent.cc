@@ -70,8 +70,8 @@ void RecurrentCore::input_projection(const Value& x, int64_t b0, int64_t n, int6
   }
   const int64_t d = spec_.input_dim;
   fill_rows(spec_.input_bias, gu, n, xproj, gu);
-  gemm_accumulate(x.tensor().data.data() + (b0 * seq_len + t) * d, seq_len * d, n, kernel_,
-                  xproj, gu);
+  gemm_accumulate(x.tensor().data.data() + (b0 * seq_len + t) * d, seq_len * d, n, kernel_, xproj,
+                  gu);
 }
 
 // One time step for n rows; rows with live[r] == 0 keep their state (masked step).

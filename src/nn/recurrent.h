@@ -89,10 +89,10 @@ class RecurrentCore {
 
   RecurrentSpec spec_;
   PackedMatrix kernel_;
-  PackedMatrix recurrent_;      // all gates (LSTM, SimpleRNN, GRU reset_after)
-  PackedMatrix recurrent_zr_;   // GRU reset_after=False: z,r columns
-  PackedMatrix recurrent_h_;    // GRU reset_after=False: h columns
-  std::vector<float> table_;    // [vocab, G*u]
+  PackedMatrix recurrent_;     // all gates (LSTM, SimpleRNN, GRU reset_after)
+  PackedMatrix recurrent_zr_;  // GRU reset_after=False: z,r columns
+  PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
+  std::vector<float> table_;   // [vocab, G*u]
   const EmbeddingLayer* table_source_ = nullptr;
 };
 

@@ -48,11 +48,11 @@ Status read_options(const LayerContext& ctx, const nlohmann::json& config, bool 
     return Status();
   }
   QUIVER_ASSIGN_OR_RETURN(spec->activation, activation_field(ctx, config, "activation", "tanh"));
-  const char* ract_key = config.contains("recurrent_activation") ? "recurrent_activation"
-                                                                 : "inner_activation";
-  QUIVER_ASSIGN_OR_RETURN(spec->recurrent_activation,
-                          activation_field(ctx, config, ract_key,
-                                           default_recurrent_activation(ctx.meta)));
+  const char* ract_key =
+      config.contains("recurrent_activation") ? "recurrent_activation" : "inner_activation";
+  QUIVER_ASSIGN_OR_RETURN(
+      spec->recurrent_activation,
+      activation_field(ctx, config, ract_key, default_recurrent_activation(ctx.meta)));
   for (const Activation* a : {&spec->activation, &spec->recurrent_activation}) {
     if (a->kind == ActivationKind::kSoftmax) return ctx.unimplemented("softmax inside an RNN cell");
   }
@@ -77,8 +77,8 @@ class RecurrentLayer : public Layer {
                std::vector<Value>* out) const override {
     RecurrentResult r;
     core_.run(*in[0], /*zero_masked_outputs=*/false, run.threads, &r);
-    out->push_back(make_value(std::move(r.output),
-                              core_.spec().return_sequences ? in[0]->mask : nullptr));
+    out->push_back(
+        make_value(std::move(r.output), core_.spec().return_sequences ? in[0]->mask : nullptr));
     if (!core_.spec().return_state) return;
     for (Tensor& s : r.states) out->push_back(make_value(std::move(s)));
   }
@@ -140,9 +140,9 @@ Result<RecurrentSpec> recurrent_spec(const LayerContext& ctx, const std::string&
 
 Result<std::unique_ptr<Layer>> make_recurrent(const LayerContext& ctx) {
   QUIVER_RETURN_IF_ERROR(expect_inputs(ctx, 1));
-  QUIVER_ASSIGN_OR_RETURN(RecurrentSpec spec, recurrent_spec(ctx, ctx.spec.class_name,
-                                                             ctx.spec.config, ctx.spec.weights,
-                                                             ""));
+  QUIVER_ASSIGN_OR_RETURN(
+      RecurrentSpec spec,
+      recurrent_spec(ctx, ctx.spec.class_name, ctx.spec.config, ctx.spec.weights, ""));
   return make_layer<RecurrentLayer>(ctx, std::move(spec));
 }
 

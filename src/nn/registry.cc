@@ -9,6 +9,7 @@ namespace quiver::nn {
 // Factories, one per layer file.
 Result<std::unique_ptr<Layer>> make_input_layer(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_embedding(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_masking(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_identity(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_dense(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_activation(const LayerContext& ctx);
@@ -33,6 +34,7 @@ const std::map<std::string, LayerFactory, std::less<>>& registry() {
   static const std::map<std::string, LayerFactory, std::less<>> kRegistry = {
       {"InputLayer", make_input_layer},
       {"Embedding", make_embedding},
+      {"Masking", make_masking},
       {"Dropout", make_identity},
       {"SpatialDropout1D", make_identity},
       {"GaussianNoise", make_identity},

@@ -38,7 +38,8 @@ Result<std::unique_ptr<Layer>> make_repeat_vector(const LayerContext& ctx) {
   QUIVER_RETURN_IF_ERROR(cfg.status());
   if (n <= 0) return ctx.corrupt("n must be positive");
   if (ctx.input_shapes[0].size() != 1) {
-    return ctx.unimplemented("input shape " + shape_to_string(ctx.input_shapes[0]) + " is not [features]");
+    return ctx.unimplemented("input shape " + shape_to_string(ctx.input_shapes[0]) +
+                             " is not [features]");
   }
   return make_layer<RepeatVectorLayer>(ctx, n);
 }

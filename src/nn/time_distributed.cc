@@ -49,7 +49,8 @@ Result<std::unique_ptr<Layer>> make_time_distributed(const LayerContext& ctx) {
     return ctx.corrupt("config has no 'layer' {class_name, config}");
   }
   const Shape& in = ctx.input_shapes[0];
-  if (in.size() < 2) return ctx.unimplemented("input shape " + shape_to_string(in) + " has no time axis");
+  if (in.size() < 2)
+    return ctx.unimplemented("input shape " + shape_to_string(in) + " has no time axis");
   keras_io::LayerSpec inner = ctx.spec;
   inner.class_name = c["layer"]["class_name"].get<std::string>();
   inner.config = c["layer"].value("config", nlohmann::json::object());

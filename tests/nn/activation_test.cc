@@ -45,7 +45,8 @@ TEST(ActivationTest, ElementwiseFormulas) {
   EXPECT_EQ(apply("relu6", 7.0f), 6.0f);
   EXPECT_NEAR(apply("leaky_relu", -2.0f), -0.4f, 1e-7);  // default slope 0.2
   EXPECT_NEAR(apply("elu", -1.0f), std::exp(-1.0) - 1, 1e-7);
-  EXPECT_NEAR(apply("selu", -1.0f), 1.0507009873554805 * 1.6732632423543772 * (std::exp(-1.0) - 1), 1e-6);
+  EXPECT_NEAR(apply("selu", -1.0f), 1.0507009873554805 * 1.6732632423543772 * (std::exp(-1.0) - 1),
+              1e-6);
   EXPECT_NEAR(apply("selu", 2.0f), 2 * 1.0507009873554805, 1e-6);
   EXPECT_NEAR(apply("tanh", 0.5f), std::tanh(0.5), 1e-7);
   EXPECT_NEAR(apply("sigmoid", 0.5f), 1 / (1 + std::exp(-0.5)), 1e-7);
@@ -69,7 +70,8 @@ TEST(ActivationTest, GeluApproximateAndLeakySlopeFromObjects) {
   apply_elementwise(*gelu, &x, 1);
   const double t = std::tanh(std::sqrt(2 / M_PI) * (1 + 0.044715));
   EXPECT_NEAR(x, 0.5 * (1 + t), 1e-6);
-  auto leaky = parse_activation(ctx, {{"class_name", "LeakyReLU"}, {"config", {{"negative_slope", 0.1}}}});
+  auto leaky =
+      parse_activation(ctx, {{"class_name", "LeakyReLU"}, {"config", {{"negative_slope", 0.1}}}});
   ASSERT_OK(leaky);
   x = -2.0f;
   apply_elementwise(*leaky, &x, 1);
@@ -94,8 +96,9 @@ TEST(ActivationTest, UnknownNameIsUnimplementedWithList) {
   ModelMeta meta;
   meta.path = "m.h5";
   LayerContext ctx{spec, meta, {}, {}};
-  EXPECT_STATUS(parse_activation(ctx, "mish"), kUnimplemented,
-                "m.h5: layer 'dense_1' (Dense): activation 'mish' is not supported (supported: linear");
+  EXPECT_STATUS(
+      parse_activation(ctx, "mish"), kUnimplemented,
+      "m.h5: layer 'dense_1' (Dense): activation 'mish' is not supported (supported: linear");
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ using testing::weight;
 constexpr float kF1 = 0.49f, kF2 = 2.386549945f, kB1 = 1.62f, kB2 = 2.37206884f;
 
 std::vector<keras_io::WeightArray> lstm_weights() {
-  return {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})};
+  return {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}),
+          weight({4}, {0, 0, 0, 0})};
 }
 
 std::unique_ptr<ModelImpl> bidi(int len, nlohmann::json merge, bool seq, bool mask,
@@ -29,9 +30,12 @@ std::unique_ptr<ModelImpl> bidi(int len, nlohmann::json merge, bool seq, bool ma
   auto w = lstm_weights();
   auto w2 = lstm_weights();
   w.insert(w.end(), w2.begin(), w2.end());
-  nlohmann::json inner = {{"units", 1}, {"activation", "linear"},
-                          {"recurrent_activation", "hard_sigmoid"}, {"return_sequences", seq}};
-  nlohmann::json cfg = {{"layer", {{"class_name", "LSTM"}, {"config", inner}}}, {"merge_mode", merge}};
+  nlohmann::json inner = {{"units", 1},
+                          {"activation", "linear"},
+                          {"recurrent_activation", "hard_sigmoid"},
+                          {"return_sequences", seq}};
+  nlohmann::json cfg = {{"layer", {{"class_name", "LSTM"}, {"config", inner}}},
+                        {"merge_mode", merge}};
   b.add("bidirectional_1", "Bidirectional", cfg, w);
   return b.build(outputs, LoadOptions{"", HardSigmoidMode::kKeras2});
 }
@@ -73,8 +77,8 @@ TEST(BidirectionalTest, StandaloneKerasCarriesMaskedOutputs) {
   // [1, 2, 0] post-padded: the forward half at t=2 repeats its state in standalone Keras.
   auto out = testing::run(*bidi(3, "concat", true, true, "2.2.4"), {1, 2, 0}, 1);
   EXPECT_NEAR(out[0].data[4], kF2, 1e-6);  // t=2 forward
-  EXPECT_EQ(out[0].data[5], 0.0f);          // t=2 backward: processed first, masked -> zeros
-  EXPECT_NEAR(out[0].data[3], kB1, 1e-6);   // t=1 backward
+  EXPECT_EQ(out[0].data[5], 0.0f);         // t=2 backward: processed first, masked -> zeros
+  EXPECT_NEAR(out[0].data[3], kB1, 1e-6);  // t=1 backward
 }
 
 TEST(BidirectionalTest, TfKerasZeroesMaskedOutputs) {

@@ -16,7 +16,9 @@ std::unique_ptr<ModelImpl> gru_model(bool reset_after, keras_io::WeightArray bia
   SpecBuilder b(2);
   testing::add_identity_embedding(b, 3, false);
   b.add("gru_1", cls,
-        {{"units", 1}, {"activation", "linear"}, {"recurrent_activation", "hard_sigmoid"},
+        {{"units", 1},
+         {"activation", "linear"},
+         {"recurrent_activation", "hard_sigmoid"},
          {"reset_after", reset_after}},
         {weight({1, 3}, {1, 1, 1}), weight({1, 3}, {.5, .5, .5}), std::move(bias)});
   return b.build();

@@ -45,7 +45,8 @@ keras_io::ModelSpec conv_spec() {
   SpecBuilder b(kLen, 3, "3.8.0");
   b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}},
         {random_weight(rng, {kVocab, 8})});
-  b.add("conv", "Conv1D", {{"filters", 7}, {"kernel_size", {3}}, {"padding", "same"}, {"activation", "relu"}},
+  b.add("conv", "Conv1D",
+        {{"filters", 7}, {"kernel_size", {3}}, {"padding", "same"}, {"activation", "relu"}},
         {random_weight(rng, {3, 8, 7}), random_weight(rng, {7})});
   b.add("pool", "MaxPooling1D", {{"pool_size", {2}}});
   b.add("rnn", "SimpleRNN", {{"units", 9}},
@@ -70,7 +71,8 @@ void expect_rows_identical(const ModelImpl& m) {
   const std::vector<int32_t> ids = random_rows(256);
   const auto full = testing::run(m, ids, 256, 1);
   const auto full2 = testing::run(m, ids, 256, 2);
-  const auto part = testing::run(m, std::vector<int32_t>(ids.begin(), ids.begin() + 37 * kLen), 37, 2);
+  const auto part =
+      testing::run(m, std::vector<int32_t>(ids.begin(), ids.begin() + 37 * kLen), 37, 2);
   ASSERT_EQ(full.size(), 1u);
   const size_t width = full[0].data.size() / 256;
   auto same_row = [&](const Tensor& t, int64_t row_in_t, int64_t row) {
@@ -80,7 +82,8 @@ void expect_rows_identical(const ModelImpl& m) {
   EXPECT_EQ(std::memcmp(full[0].data.data(), full2[0].data.data(), full[0].data.size() * 4), 0);
   for (int64_t r = 0; r < 37; ++r) EXPECT_TRUE(same_row(part[0], r, r)) << "row " << r;
   for (int64_t r : {0, 5, 36, 100, 255}) {
-    auto one = testing::run(m, std::vector<int32_t>(ids.begin() + r * kLen, ids.begin() + (r + 1) * kLen), 1);
+    auto one = testing::run(
+        m, std::vector<int32_t>(ids.begin() + r * kLen, ids.begin() + (r + 1) * kLen), 1);
     EXPECT_TRUE(same_row(one[0], 0, r)) << "row " << r;
   }
 }

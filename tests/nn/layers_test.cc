@@ -101,6 +101,17 @@ TEST(MaskPassingTest, ConvDropsTheMask) {
   EXPECT_EQ(run_last(b, {1, 0, 2}), (std::vector<float>{1, 2, 7}));
 }
 
+TEST(MaskingTest, MasksStepsEqualToMaskValueAndZeroesThem) {
+  // Masking(mask_value=0) on rows [1,2], [0,0], [3,4]: the [0,0] step is masked.
+  // SimpleRNN(W=[1,1], U=2, linear): x·W = 3, -, 7 -> h = 3, carried 3, 7 + 2*3 = 13
+  // (unmasked it would be 3, 6, 7 + 12 = 19).
+  auto b = two_dim_embedding(3);
+  b.add("masking_1", "Masking", {{"mask_value", 0.0}});
+  b.add("rnn_1", "SimpleRNN", {{"units", 1}, {"activation", "linear"}, {"return_sequences", true}},
+        {weight({2, 1}, {1, 1}), weight({1, 1}, {2}), weight({1}, {0})});
+  EXPECT_EQ(run_last(b, {1, 0, 2}), (std::vector<float>{3, 3, 13}));
+}
+
 TEST(LayerRegistryTest, UnsupportedClassNamesFileLayerAndList) {
   auto b = two_dim_embedding(2);
   b.add("lambda_1", "Lambda", {{"function", "x"}});

@@ -26,11 +26,12 @@ std::unique_ptr<ModelImpl> lstm_model(int len, bool mask_zero,
                                       nlohmann::json extra = nlohmann::json::object()) {
   SpecBuilder b(len);
   testing::add_identity_embedding(b, 3, mask_zero);
-  nlohmann::json cfg = {{"units", 1}, {"activation", "linear"},
-                        {"recurrent_activation", "hard_sigmoid"}};
+  nlohmann::json cfg = {
+      {"units", 1}, {"activation", "linear"}, {"recurrent_activation", "hard_sigmoid"}};
   cfg.update(extra);
-  b.add("lstm_1", "LSTM", cfg,
-        {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})});
+  b.add(
+      "lstm_1", "LSTM", cfg,
+      {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})});
   return b.build();
 }
 
@@ -85,14 +86,17 @@ TEST(LstmTest, GoBackwardsReturnsSequenceInProcessingOrder) {
 
 TEST(LstmTest, ReturnStateGivesOutputHiddenAndCell) {
   // Outputs of lstm_1: 0 = output, 1 = h, 2 = c.
-  auto spec_outputs = std::vector<keras_io::InboundRef>{{"lstm_1", 0, 0}, {"lstm_1", 0, 1},
-                                                         {"lstm_1", 0, 2}};
+  auto spec_outputs =
+      std::vector<keras_io::InboundRef>{{"lstm_1", 0, 0}, {"lstm_1", 0, 1}, {"lstm_1", 0, 2}};
   SpecBuilder b(2);
   testing::add_identity_embedding(b, 3, false);
-  b.add("lstm_1", "LSTM",
-        {{"units", 1}, {"activation", "linear"}, {"recurrent_activation", "hard_sigmoid"},
-         {"return_state", true}},
-        {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})});
+  b.add(
+      "lstm_1", "LSTM",
+      {{"units", 1},
+       {"activation", "linear"},
+       {"recurrent_activation", "hard_sigmoid"},
+       {"return_state", true}},
+      {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})});
   auto m3 = b.build(spec_outputs);
   auto out = testing::run(*m3, {1, 2}, 1);
   ASSERT_EQ(out.size(), 3u);
@@ -123,7 +127,8 @@ TEST(LstmTest, TanhSigmoidMatchesTheEquations) {
   // Default activations; expected from the LSTM equations evaluated here in double.
   SpecBuilder b(2, 2, "2.3.1");
   testing::add_identity_embedding(b, 3, false);
-  b.add("lstm_1", "LSTM", {{"units", 1}, {"activation", "tanh"}, {"recurrent_activation", "sigmoid"}},
+  b.add("lstm_1", "LSTM",
+        {{"units", 1}, {"activation", "tanh"}, {"recurrent_activation", "sigmoid"}},
         {weight({1, 4}, {.3, -.2, .5, .1}), weight({1, 4}, {.4, .6, -.3, .2}),
          weight({4}, {.1, 1, -.1, 0})});
   auto m = b.build();
@@ -153,9 +158,11 @@ TEST(LstmTest, WrongKernelShapeNamesLayerAndShapes) {
 TEST(LstmTest, StatefulIsUnimplemented) {
   SpecBuilder b(2);
   testing::add_identity_embedding(b, 3, false);
-  b.add("lstm_1", "LSTM", {{"units", 1}, {"stateful", true}},
-        {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})});
-  EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented, "layer 'lstm_1' (LSTM): option stateful");
+  b.add(
+      "lstm_1", "LSTM", {{"units", 1}, {"stateful", true}},
+      {weight({1, 4}, {1, 0, 1, 1}), weight({1, 4}, {.5, .5, .5, .5}), weight({4}, {0, 0, 0, 0})});
+  EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented,
+                "layer 'lstm_1' (LSTM): option stateful");
 }
 
 }  // namespace

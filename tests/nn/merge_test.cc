@@ -15,8 +15,10 @@ std::vector<float> merged(const std::string& cls, nlohmann::json cfg = nlohmann:
   b.add("embedding_1", "Embedding", {{"input_dim", 4}, {"output_dim", 2}},
         {weight({4, 2}, {0, 0, 1, 2, 3, 4, 5, 6})});
   b.add("flatten_1", "Flatten", nlohmann::json::object());
-  b.add("a", "Dense", {{"units", 1}}, {weight({2, 1}, {1, 0}), weight({1}, {0})}, {{"flatten_1", 0, 0}});
-  b.add("b", "Dense", {{"units", 1}}, {weight({2, 1}, {0, 1}), weight({1}, {0})}, {{"flatten_1", 0, 0}});
+  b.add("a", "Dense", {{"units", 1}}, {weight({2, 1}, {1, 0}), weight({1}, {0})},
+        {{"flatten_1", 0, 0}});
+  b.add("b", "Dense", {{"units", 1}}, {weight({2, 1}, {0, 1}), weight({1}, {0})},
+        {{"flatten_1", 0, 0}});
   b.add("merge_1", cls, cfg, {}, {{"a", 0, 0}, {"b", 0, 0}});
   auto m = b.build();
   return m ? testing::run(*m, {1}, 1)[0].data : std::vector<float>{};
@@ -37,7 +39,8 @@ TEST(MergeTest, DifferentShapesAreUnimplemented) {
   b.add("embedding_1", "Embedding", {{"input_dim", 4}, {"output_dim", 2}},
         {weight({4, 2}, {0, 0, 1, 2, 3, 4, 5, 6})});
   b.add("flatten_1", "Flatten", nlohmann::json::object());
-  b.add("a", "Dense", {{"units", 1}}, {weight({2, 1}, {1, 0}), weight({1}, {0})}, {{"flatten_1", 0, 0}});
+  b.add("a", "Dense", {{"units", 1}}, {weight({2, 1}, {1, 0}), weight({1}, {0})},
+        {{"flatten_1", 0, 0}});
   b.add("add_1", "Add", nlohmann::json::object(), {}, {{"a", 0, 0}, {"flatten_1", 0, 0}});
   EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented, "layer 'add_1' (Add): inputs of shapes");
 }

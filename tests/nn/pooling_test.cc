@@ -41,7 +41,8 @@ TEST(Pooling1DTest, AveragePoolingValidDefaultStride) {
 }
 
 TEST(GlobalPooling1DTest, MaxAndMean) {
-  EXPECT_EQ(pool("GlobalMaxPooling1D", nlohmann::json::object(), {1, 3, 2, 5}), (std::vector<float>{5}));
+  EXPECT_EQ(pool("GlobalMaxPooling1D", nlohmann::json::object(), {1, 3, 2, 5}),
+            (std::vector<float>{5}));
   EXPECT_EQ(pool("GlobalAveragePooling1D", nlohmann::json::object(), {1, 3, 2, 5}),
             (std::vector<float>{2.75}));
 }

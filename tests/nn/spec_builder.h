@@ -84,8 +84,8 @@ class SpecBuilder {
 };
 
 // Runs the model; expects success.
-inline std::vector<Tensor> run(const ModelImpl& m, const std::vector<int32_t>& ids,
-                               int64_t batch, int threads = 1) {
+inline std::vector<Tensor> run(const ModelImpl& m, const std::vector<int32_t>& ids, int64_t batch,
+                               int threads = 1) {
   PredictOptions o;
   o.threads = threads;
   auto r = m.predict(ids, batch, static_cast<int64_t>(ids.size()) / batch, o);
