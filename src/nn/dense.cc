@@ -48,8 +48,8 @@ class DenseLayer : public Layer {
 Result<std::unique_ptr<Layer>> make_dense(const LayerContext& ctx) {
   QUIVER_RETURN_IF_ERROR(expect_inputs(ctx, 1));
   ConfigReader cfg(ctx);
-  int64_t units = cfg.required_integer("units");
-  if (!cfg.has("units") && cfg.has("output_dim")) units = cfg.integer("output_dim", 0);  // Keras 1
+  // Keras 1 names the width output_dim.
+  int64_t units = cfg.has("units") ? cfg.integer("units", 0) : cfg.required_integer("output_dim");
   bool use_bias = cfg.boolean("use_bias", cfg.boolean("bias", true));
   QUIVER_RETURN_IF_ERROR(cfg.status());
   QUIVER_ASSIGN_OR_RETURN(Activation act,

@@ -30,6 +30,13 @@ TEST(DenseTest, AppliesPerTimeStepOn3DInput) {
   EXPECT_EQ(run_last(b, {1, 2}), (std::vector<float>{21.5, 43.5}));
 }
 
+TEST(DenseTest, Keras1OutputDimIsTheWidth) {
+  auto b = two_dim_embedding(1);
+  b.add("dense_1", "Dense", {{"output_dim", 1}, {"activation", "linear"}},
+        {weight({2, 1}, {1, 10}), weight({1}, {.5})});
+  EXPECT_EQ(run_last(b, {1}), (std::vector<float>{21.5}));
+}
+
 TEST(TimeDistributedTest, WrapsDense) {
   auto b = two_dim_embedding(2);
   b.add("td_1", "TimeDistributed",
