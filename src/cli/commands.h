@@ -28,6 +28,7 @@ void run_command(CommandContext& ctx, const char* name, F&& body) {
 
 // One declaration per subcommand (src/cli/<command>.cc).
 void add_segment_command(CLI::App& app, CommandContext& ctx);
+void add_bench_command(CLI::App& app, CommandContext& ctx);
 void add_fit_tokenizer_command(CLI::App& app, CommandContext& ctx);
 void add_tokenize_command(CLI::App& app, CommandContext& ctx);
 void add_inspect_command(CLI::App& app, CommandContext& ctx);

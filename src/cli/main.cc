@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   CommandContext ctx;
   // One line per subcommand (src/cli/<command>.cc).
   add_segment_command(app, ctx);
+  add_bench_command(app, ctx);
   add_fit_tokenizer_command(app, ctx);
   add_tokenize_command(app, ctx);
   add_inspect_command(app, ctx);

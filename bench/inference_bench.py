@@ -1,0 +1,162 @@
+"""Runs quiver, ONNX Runtime and PyTorch side by side on the inference benchmark's models and
+prints one Markdown table of quiver's figures and its ratios to the peers (called by
+bench/run.sh, which builds quiver and writes the models first).
+
+1. Agreement: every peer's outputs on inputs_T.jsonl (8 rows) against `quiver predict
+   --input-ids`: max abs diff must be <= 1e-5, or the run stops before timing anything.
+2. Timing: for each variant, T, batch in (1, 256) and threads in (1, 2), the three engines run
+   one after the other (so they share the machine's state), each in its own process with the
+   same one-line JSON protocol (quiver bench / ort_bench.mjs / torch_bench.py).
+Ratios: batch 1 -> latency ratio quiver_ms / peer_ms (lower is better); batch > 1 ->
+throughput ratio quiver_sentences_per_s / peer_sentences_per_s (higher is better).
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run_json(cmd, env=None):
+  p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+  if p.returncode != 0:
+    sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stderr.strip()[-2000:]))
+  return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def torch_env():
+  env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
+  return env
+
+
+class Engines:
+  def __init__(self, args):
+    self.a = args
+
+  def cmd(self, engine, name, batch, seq_len, threads, check=None):
+    m = os.path.join(self.a.models, name)
+    common = ["--batch", str(batch), "--seq-len", str(seq_len), "--threads", str(threads),
+              "--seconds", str(self.a.seconds)]
+    if engine == "quiver":
+      return [self.a.quiver, "bench", "--model", m + ".h5"] + common, None
+    if engine == "ort":
+      extra = ["--check"] + list(check) if check else []
+      return ["node", os.path.join(HERE, "ort_bench.mjs"), m + ".onnx"] + common + extra, None
+    extra = ["--check"] + list(check) if check else []
+    return [sys.executable, os.path.join(HERE, "torch_bench.py"), m + ".pt"] + common + extra, \
+        torch_env()
+
+  def run(self, engine, name, batch, seq_len, threads, check=None):
+    cmd, env = self.cmd(engine, name, batch, seq_len, threads, check)
+    return run_json(cmd, env)
+
+
+def read_rows(path):
+  return [json.loads(l) for l in open(path) if l.strip()]
+
+
+def max_diff(a, b):
+  if len(a) != len(b) or any(len(x) != len(y) for x, y in zip(a, b)):
+    return float("inf")
+  return max(abs(x - y) for r, s in zip(a, b) for x, y in zip(r, s))
+
+
+def check_agreement(eng, name, seq_len):
+  """Returns {peer: max abs diff vs quiver}; exits when a peer disagrees by more than 1e-5."""
+  a = eng.a
+  inputs = os.path.join(a.models, "inputs_%d.jsonl" % seq_len)
+  with open(inputs) as f:
+    p = subprocess.run([a.quiver, "predict", "--model", os.path.join(a.models, name + ".h5"),
+                        "--input-ids"], stdin=f, capture_output=True, text=True)
+  if p.returncode != 0:
+    sys.exit("quiver predict failed on %s: %s" % (name, p.stderr.strip()))
+  ours = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+  diffs = {}
+  for peer in ("ort", "torch"):
+    out = os.path.join(a.models, "%s_%s_check.jsonl" % (name, peer))
+    eng.run(peer, name, 1, seq_len, 1, check=(inputs, out))
+    diffs[peer] = max_diff(ours, read_rows(out))
+    if not diffs[peer] <= 1e-5:
+      sys.exit("%s disagrees with quiver on %s: max abs diff %g" % (peer, name, diffs[peer]))
+  return diffs
+
+
+def loadavg():
+  with open("/proc/loadavg") as f:
+    return " ".join(f.read().split()[:3])
+
+
+def fmt_ratio(x):
+  return "%.2f×" % x
+
+
+def main():
+  ap = argparse.ArgumentParser()
+  ap.add_argument("--quiver", required=True)
+  ap.add_argument("--models", required=True)
+  ap.add_argument("--seconds", type=float, default=3.0)
+  ap.add_argument("--variants", default="bilstm,lstm,bigru")
+  ap.add_argument("--seq-lens", default="40,200")
+  ap.add_argument("--batches", default="1,256")
+  ap.add_argument("--threads", default="1,2")
+  ap.add_argument("--json-out", help="also write every measurement here (JSON lines)")
+  a = ap.parse_args()
+  eng = Engines(a)
+  variants = a.variants.split(",")
+  seq_lens = [int(x) for x in a.seq_lens.split(",")]
+  print("machine: %s, %d cpus, load average before: %s" % (platform.processor() or
+        platform.machine(), os.cpu_count(), loadavg()), flush=True)
+  rows, loads, agreement = [], {}, {}
+  for v in variants:
+    for t in seq_lens:
+      name = "%s_t%d" % (v, t)
+      agreement[name] = check_agreement(eng, name, t)
+      print("agreement %s: max abs diff vs quiver: ORT %.1e, PyTorch %.1e" %
+            (name, agreement[name]["ort"], agreement[name]["torch"]), flush=True)
+      for b in [int(x) for x in a.batches.split(",")]:
+        for th in [int(x) for x in a.threads.split(",")]:
+          r = {e: eng.run(e, name, b, t, th) for e in ("quiver", "ort", "torch")}
+          rows.append((v, t, b, th, r))
+          if b == 1 and th == 1:
+            loads[name] = r
+          print("  %s B=%d threads=%d: %s" % (name, b, th, json.dumps(r)), flush=True)
+  if a.json_out:
+    with open(a.json_out, "w") as f:
+      for v, t, b, th, r in rows:
+        f.write(json.dumps({"variant": v, "seq_len": t, "batch": b, "threads": th, **r}) + "\n")
+  print_tables(rows, loads)
+  print("\nload average after: %s" % loadavg())
+
+
+def print_tables(rows, loads):
+  print("\n| model | T | batch | threads | quiver median ms | quiver sent/s | ORT median ms | "
+        "ORT sent/s | PyTorch median ms | PyTorch sent/s | vs ORT | vs PyTorch |")
+  print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+  for v, t, b, th, r in rows:
+    q, o, p = r["quiver"], r["ort"], r["torch"]
+    if b == 1:  # latency ratio, lower is better
+      vs_o, vs_p = q["median_ms"] / o["median_ms"], q["median_ms"] / p["median_ms"]
+      kind = " latency"
+    else:  # throughput ratio, higher is better
+      vs_o = q["sentences_per_s"] / o["sentences_per_s"]
+      vs_p = q["sentences_per_s"] / p["sentences_per_s"]
+      kind = " throughput"
+    print("| %s | %d | %d | %d | %.3f | %.0f | %.3f | %.0f | %.3f | %.0f | %s%s | %s%s |" % (
+        v, t, b, th, q["median_ms"], q["sentences_per_s"], o["median_ms"], o["sentences_per_s"],
+        p["median_ms"], p["sentences_per_s"], fmt_ratio(vs_o), kind, fmt_ratio(vs_p), kind))
+  print("\n| model | quiver load ms | ORT session ms | PyTorch load ms | quiver RSS MB | "
+        "ORT RSS MB (node) | PyTorch RSS MB (python) |")
+  print("|---|---|---|---|---|---|---|")
+  for name, r in loads.items():
+    q, o, p = r["quiver"], r["ort"], r["torch"]
+    print("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |" % (
+        name, q["load_ms"], o["load_ms"], p["load_ms"], q["rss_mb"], o["rss_mb"], p["rss_mb"]))
+
+
+if __name__ == "__main__":
+  main()

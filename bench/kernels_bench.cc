@@ -1,0 +1,114 @@
+// Google Benchmark micro-benchmarks of the nn kernels at the reference model's shapes
+// (issue 5: Embedding(2000, 128) -> LSTM(196) / GRU(196), T = 40).
+//   build-perf/bench/kernels_bench [--benchmark_filter=Gemm]
+// Counters: flops (FMA = 2 flops) per second, rows (sentences) per second for whole layers.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "nn/activation.h"
+#include "nn/kernels.h"
+#include "nn/recurrent.h"
+#include "nn/value.h"
+
+namespace quiver::nn {
+namespace {
+
+constexpr int64_t kEmbed = 128, kUnits = 196, kSeqLen = 40;
+
+std::vector<float> random_floats(size_t n, float scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// c[m × n] += a[m × k] · B[k × n] through gemm_accumulate, with a flops counter.
+void run_gemm(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
+  PackedMatrix b(random_floats(static_cast<size_t>(k * n), 0.1f, 1).data(), k, n);
+  std::vector<float> a = random_floats(static_cast<size_t>(m * k), 1.0f, 2);
+  std::vector<float> c(static_cast<size_t>(m * n), 0.0f);
+  for (auto _ : state) {
+    gemm_accumulate(a.data(), k, m, b, c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["flops"] = benchmark::Counter(static_cast<double>(2 * m * k * n),
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The recurrent product of one time step: h[m × u] · U[u × 4u] accumulated into gates.
+void BM_GemmRecurrentLstm(benchmark::State& state) {
+  run_gemm(state, state.range(0), kUnits, 4 * kUnits);
+}
+BENCHMARK(BM_GemmRecurrentLstm)->Arg(1)->Arg(2)->Arg(4)->Arg(16)->Arg(64)->Arg(256);
+
+// The input projection of a dense (non-table) input: x[m × 128] · W[128 × 4u].
+void BM_GemmInputProjection(benchmark::State& state) {
+  run_gemm(state, state.range(0), kEmbed, 4 * kUnits);
+}
+BENCHMARK(BM_GemmInputProjection)->Arg(1)->Arg(256);
+
+// The gate nonlinearities of one step (sigmoid on 3u, tanh on 2u per row).
+void BM_LstmGateActivations(benchmark::State& state) {
+  const int64_t m = state.range(0);
+  std::vector<float> g = random_floats(static_cast<size_t>(m * 5 * kUnits), 4.0f, 5);
+  std::vector<float> work(g.size());
+  const Activation sigmoid{ActivationKind::kSigmoid}, tanh{ActivationKind::kTanh};
+  for (auto _ : state) {
+    work = g;
+    apply_elementwise(sigmoid, work.data(), m * 3 * kUnits);
+    apply_elementwise(tanh, work.data() + m * 3 * kUnits, m * 2 * kUnits);
+    benchmark::DoNotOptimize(work.data());
+  }
+  state.counters["rows"] = benchmark::Counter(static_cast<double>(m),
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_LstmGateActivations)->Arg(1)->Arg(256);
+
+RecurrentSpec reference_spec(CellKind kind) {
+  RecurrentSpec s;
+  s.kind = kind;
+  s.input_dim = kEmbed;
+  s.units = kUnits;
+  s.reset_after = kind == CellKind::kGru;
+  s.activation = Activation{ActivationKind::kTanh};
+  s.recurrent_activation = Activation{ActivationKind::kSigmoid};
+  const int64_t gu = s.gates() * kUnits;
+  s.kernel = random_floats(static_cast<size_t>(kEmbed * gu), 0.15f, 6);
+  s.recurrent_kernel = random_floats(static_cast<size_t>(kUnits * gu), 0.1f, 7);
+  s.input_bias = random_floats(static_cast<size_t>(gu), 0.3f, 8);
+  s.recurrent_bias = kind == CellKind::kGru ? random_floats(static_cast<size_t>(gu), 0.3f, 9)
+                                            : std::vector<float>(static_cast<size_t>(gu), 0.0f);
+  return s;
+}
+
+// One direction of a recurrent layer over T = 40 steps on a dense [B, T, 128] input
+// (args: batch, threads; kind 0 = LSTM, 1 = GRU reset_after).
+void BM_RecurrentLayer(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  RecurrentCore core(reference_spec(state.range(2) == 0 ? CellKind::kLstm : CellKind::kGru));
+  Tensor x;
+  x.shape = {batch, kSeqLen, kEmbed};
+  x.data = random_floats(static_cast<size_t>(batch * kSeqLen * kEmbed), 1.0f, 10);
+  Value v = make_value(std::move(x));
+  RecurrentResult out;
+  for (auto _ : state) {
+    core.run(v, false, threads, &out);
+    benchmark::DoNotOptimize(out.output.data.data());
+  }
+  state.counters["rows"] = benchmark::Counter(static_cast<double>(batch),
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_RecurrentLayer)
+    ->ArgNames({"batch", "threads", "gru"})
+    ->Args({1, 1, 0})->Args({256, 1, 0})->Args({256, 2, 0})->Args({1, 1, 1})->Args({256, 1, 1})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace quiver::nn
+
+BENCHMARK_MAIN();

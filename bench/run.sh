@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Inference benchmark (issue 5): quiver vs ONNX Runtime (npm onnxruntime-node) vs PyTorch
+# (Debian python3-torch) on the same models, weights and inputs. Sets everything up itself:
+# builds `quiver` (and kernels_bench), installs onnxruntime-node into third_party/npm when it is
+# missing (its GPU-download install script skipped: the CPU library ships in the package),
+# writes the Keras .h5 / TorchScript / ONNX models, checks every peer's outputs against
+# quiver's (max abs diff <= 1e-5), then times and prints one Markdown table.
+#
+# Usage: bench/run.sh [--seconds S] [--variants bilstm,lstm,bigru] [--seq-lens 40,200]
+#                     [--batches 1,256] [--threads 1,2] [--json-out FILE]
+# Environment: QUIVER_BUILD_DIR (default build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${QUIVER_BUILD_DIR:-build}
+PY=/usr/bin/python3
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+if ! cmake --build "$BUILD_DIR" -j 2 --target quiver >"$BUILD_DIR/bench-build.log" 2>&1; then
+  tail -20 "$BUILD_DIR/bench-build.log" >&2
+  echo "bench/run.sh: building quiver failed (log: $BUILD_DIR/bench-build.log)" >&2
+  exit 1
+fi
+
+if [ ! -d third_party/npm/node_modules/onnxruntime-node ]; then
+  mkdir -p third_party/npm
+  [ -f third_party/npm/package.json ] || cp scripts/npm-package.json third_party/npm/package.json
+  (cd third_party/npm && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund \
+     --ignore-scripts --loglevel=error onnxruntime-node@1.30.0)
+fi
+
+MODELS="$BUILD_DIR/bench-models"
+if [ ! -f "$MODELS/.done" ] || [ bench/inference_models.py -nt "$MODELS/.done" ]; then
+  mkdir -p "$MODELS"
+  "$PY" bench/inference_models.py "$MODELS" >/dev/null
+  touch "$MODELS/.done"
+fi
+
+exec "$PY" bench/inference_bench.py --quiver "$BUILD_DIR/quiver" --models "$MODELS" "$@"
