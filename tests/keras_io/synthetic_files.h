@@ -1,8 +1,17 @@
-// Runs make_keras_files.py once into a temporary folder (shared by the keras_io tests).
+// The files make_keras_files.py writes, shared by the keras_io tests.
+//
+// CTest runs every test case in its own process, so the files are generated once per
+// version of the script into $TMPDIR/quiver_keras_io_files_<hash of the script> (staged in
+// a private folder and renamed into place, so concurrent test processes never see a half
+// written set) and reused by later processes. The tests only read them.
 #ifndef QUIVER_TESTS_KERAS_IO_SYNTHETIC_FILES_H_
 #define QUIVER_TESTS_KERAS_IO_SYNTHETIC_FILES_H_
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "testutil.h"
@@ -12,19 +21,39 @@ namespace quiver::testutil {
 class SyntheticFiles {
  public:
   SyntheticFiles() {
-    std::string command =
-        "/usr/bin/python3 " + source_dir() + "/tests/keras_io/make_keras_files.py " + dir_.path();
-    ok_ = std::system(command.c_str()) == 0;
+    namespace fs = std::filesystem;
+    std::string script = source_dir() + "/tests/keras_io/make_keras_files.py";
+    std::ifstream in(script);
+    std::stringstream text;
+    text << in.rdbuf();
+    char hash[32];
+    std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(text.str()));
+    dir_ = (fs::temp_directory_path() / ("quiver_keras_io_files_" + std::string(hash))).string();
+    if (!fs::exists(dir_ + "/DONE")) generate(script);
+    ok_ = fs::exists(dir_ + "/DONE");
   }
   bool ok() const { return ok_; }
-  std::string file(const std::string& name) const { return dir_.file(name); }
+  std::string file(const std::string& name) const { return dir_ + "/" + name; }
 
  private:
-  TempDir dir_;
+  void generate(const std::string& script) {
+    namespace fs = std::filesystem;
+    std::string staging = dir_ + ".tmpXXXXXX";
+    if (!::mkdtemp(staging.data())) return;
+    std::string command = "/usr/bin/python3 " + script + " " + staging;
+    std::error_code ec;
+    if (std::system(command.c_str()) == 0) {
+      std::ofstream(staging + "/DONE") << "ok\n";
+      fs::rename(staging, dir_, ec);  // fails harmlessly if another process got there first
+    }
+    fs::remove_all(staging, ec);
+  }
+
+  std::string dir_;
   bool ok_ = false;
 };
 
-// Base fixture: the files are written once per test suite.
+// Base fixture: the files are looked up (or generated) once per test suite.
 class SyntheticFilesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { files_ = new SyntheticFiles(); }
