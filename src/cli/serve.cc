@@ -1,0 +1,30 @@
+// quiver serve --config FILE [--port N]: serves the configured models over HTTP until
+// SIGTERM. With --port 0 the first line of stdout names the port that was picked.
+#include <optional>
+#include <string>
+
+#include "cli/commands.h"
+#include "serve/server.h"
+
+namespace quiver::cli {
+
+void add_serve_command(CLI::App& app, CommandContext& ctx) {
+  struct Options {
+    std::string config;
+    std::optional<int> port;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the models of a config file over HTTP");
+  cmd->add_option("--config", options->config, "YAML config file (see README, Serving)")
+      ->required();
+  cmd->add_option("--port", options->port, "Port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  cmd->callback([&ctx, options] {
+    run_command(ctx, "serve", [&] {
+      serve::ServerDeps deps;
+      return serve::run_serve(options->config, options->port, std::move(deps));
+    });
+  });
+}
+
+}  // namespace quiver::cli

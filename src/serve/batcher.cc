@@ -1,0 +1,147 @@
+#include "serve/batcher.h"
+
+#include <utility>
+
+namespace quiver::serve {
+namespace {
+
+bool same_group(const BatchRequest& a, const BatchRequest& b) {
+  return a.servable == b.servable && a.seq_len == b.seq_len;
+}
+
+// Rows [first, first + rows) of every output tensor.
+std::vector<Tensor> slice_rows(const std::vector<Tensor>& outputs, int64_t first, int64_t rows) {
+  std::vector<Tensor> out;
+  out.reserve(outputs.size());
+  for (const Tensor& t : outputs) {
+    const int64_t batch = t.shape.empty() ? 0 : t.shape[0];
+    const int64_t per_row = batch > 0 ? static_cast<int64_t>(t.data.size()) / batch : 0;
+    Tensor s;
+    s.shape = t.shape;
+    s.shape[0] = rows;
+    s.data.assign(t.data.begin() + first * per_row, t.data.begin() + (first + rows) * per_row);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+Batcher::Batcher(std::string name, BatcherOptions options, std::function<void(int64_t)> on_batch)
+    : name_(std::move(name)), on_batch_(std::move(on_batch)), options_(options) {
+  worker_ = std::thread([this] { run(); });
+}
+
+Batcher::~Batcher() { stop(); }
+
+Status Batcher::submit(BatchRequest request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return unavailable("model '" + name_ + "' is shutting down");
+  if (static_cast<int64_t>(queue_.size()) >= options_.max_queue) {
+    return resource_exhausted("model '" + name_ + "': queue full (" +
+                              std::to_string(options_.max_queue) + " requests waiting)");
+  }
+  queue_.push_back(Item{std::move(request), std::chrono::steady_clock::now()});
+  cv_.notify_one();
+  return Status();
+}
+
+void Batcher::set_options(BatcherOptions options) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_ = options;
+  cv_.notify_one();
+}
+
+void Batcher::stop() {
+  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (worker_.joinable()) worker_.join();
+}
+
+int64_t Batcher::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int64_t>(queue_.size());
+}
+
+void Batcher::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    std::vector<Item> batch = take_batch(lock);
+    if (batch.empty()) return;  // stopping and drained
+    lock.unlock();
+    execute(batch);
+    lock.lock();
+  }
+}
+
+// Waits for work, then for the batch to fill or the oldest request's delay to pass.
+// Returns empty only when stopping with an empty queue.
+std::vector<Batcher::Item> Batcher::take_batch(std::unique_lock<std::mutex>& lock) {
+  cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+  if (queue_.empty()) return {};
+  for (;;) {
+    const auto deadline =
+        queue_.front().enqueued + std::chrono::microseconds(options_.max_queue_delay_us);
+    int64_t rows = 0;
+    for (const Item& it : queue_) {
+      if (same_group(it.request, queue_.front().request)) rows += it.request.rows;
+    }
+    if (stopping_ || rows >= options_.max_batch_size ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    cv_.wait_until(lock, deadline);
+  }
+  std::vector<Item> batch;
+  int64_t rows = 0;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    const bool fits = batch.empty() || (same_group(it->request, batch[0].request) &&
+                                        rows + it->request.rows <= options_.max_batch_size);
+    if (fits) {
+      rows += it->request.rows;
+      batch.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return batch;
+}
+
+void Batcher::execute(std::vector<Item>& batch) {
+  const auto start = std::chrono::steady_clock::now();
+  const BatchRequest& first = batch[0].request;
+  int64_t rows = 0;
+  for (const Item& it : batch) rows += it.request.rows;
+  if (on_batch_) on_batch_(rows);
+  Result<std::vector<Tensor>> outputs = std::vector<Tensor>{};
+  if (batch.size() == 1) {
+    outputs = first.servable->predictor->predict(first.ids, rows, first.seq_len);
+  } else {
+    std::vector<int32_t> ids;
+    ids.reserve(static_cast<size_t>(rows * first.seq_len));
+    for (const Item& it : batch)
+      ids.insert(ids.end(), it.request.ids.begin(), it.request.ids.end());
+    outputs = first.servable->predictor->predict(ids, rows, first.seq_len);
+  }
+  int64_t offset = 0;
+  for (Item& it : batch) {
+    if (!outputs.ok()) {
+      it.request.done(outputs.status());
+      continue;
+    }
+    BatchResult r;
+    r.outputs =
+        batch.size() == 1 ? std::move(*outputs) : slice_rows(*outputs, offset, it.request.rows);
+    r.queue_seconds = std::chrono::duration<double>(start - it.enqueued).count();
+    r.batch_rows = rows;
+    offset += it.request.rows;
+    it.request.done(std::move(r));
+  }
+}
+
+}  // namespace quiver::serve

@@ -1,0 +1,96 @@
+// Batcher: dynamic batching for one model name.
+//
+// Requests (each one or more padded id rows) queue here; one worker thread takes the
+// oldest request and gathers more that run on the same Servable version with the same
+// row length, up to max_batch_size rows or until max_queue_delay_us has passed since the
+// oldest was queued, runs one predict, and hands each request exactly its own rows.
+// quiver::Model makes a row's result independent of its batch, so batching never
+// changes a request's bytes. A request bigger than max_batch_size runs alone.
+//
+// Beyond max_queue waiting requests, submit() refuses at once (ResourceExhausted, 429);
+// after stop() it refuses with Unavailable (503). stop() lets queued requests finish.
+//
+// Thread-safety: thread-safe. Completion callbacks run on the worker thread and must not
+// block for long.
+#ifndef QUIVER_SERVE_BATCHER_H_
+#define QUIVER_SERVE_BATCHER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "quiver/status.h"
+#include "quiver/tensor.h"
+#include "serve/servable.h"
+
+namespace quiver::serve {
+
+struct BatcherOptions {
+  int64_t max_batch_size = 64;
+  int64_t max_queue_delay_us = 500;
+  int64_t max_queue = 256;
+};
+
+struct BatchResult {
+  std::vector<Tensor> outputs;  // this request's rows only, leading dim = its rows
+  double queue_seconds = 0;     // time from submit to the start of its batch
+  int64_t batch_rows = 0;       // rows in the batch it ran in
+};
+
+struct BatchRequest {
+  std::shared_ptr<const Servable> servable;  // the version this request runs on
+  std::vector<int32_t> ids;                  // rows * seq_len, row-major
+  int64_t rows = 0;
+  int64_t seq_len = 0;
+  std::function<void(Result<BatchResult>)> done;  // called exactly once
+};
+
+class Batcher {
+ public:
+  // `on_batch` (may be empty) is told the row count of every batch that runs.
+  Batcher(std::string name, BatcherOptions options, std::function<void(int64_t)> on_batch);
+  ~Batcher();  // stop()
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  // Queues a request or refuses it at once (done is then not called).
+  Status submit(BatchRequest request);
+
+  // New limits for batches formed from now on.
+  void set_options(BatcherOptions options);
+
+  // Stops accepting, finishes every queued request, joins the worker. Idempotent.
+  void stop();
+
+  int64_t queued() const;
+
+ private:
+  struct Item {
+    BatchRequest request;
+    std::chrono::steady_clock::time_point enqueued;
+  };
+  void run();
+  std::vector<Item> take_batch(std::unique_lock<std::mutex>& lock);
+  void execute(std::vector<Item>& batch);
+
+  const std::string name_;
+  const std::function<void(int64_t)> on_batch_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // GUARDED_BY(mu_)
+  BatcherOptions options_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;   // GUARDED_BY(mu_)
+  std::mutex stop_mu_;      // serialises stop() callers
+  std::thread worker_;
+};
+
+}  // namespace quiver::serve
+
+#endif  // QUIVER_SERVE_BATCHER_H_

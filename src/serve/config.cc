@@ -1,0 +1,344 @@
+// Parses the serve config with yaml-cpp. yaml-cpp throws; every call into it is inside
+// parse_config_text's try block, so nothing escapes this file.
+#include "serve/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "base/file.h"
+
+namespace quiver::serve {
+namespace {
+
+// Reads the keys of one YAML map, remembering which were used so that unknown keys
+// can be reported. Errors carry "origin: path.key: ...".
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string origin, std::string path)
+      : node_(node), origin_(std::move(origin)), path_(std::move(path)) {}
+
+  Status check_is_map() const {
+    if (node_.IsMap()) return Status();
+    return error(path_, "expected a mapping");
+  }
+  Status check_no_unknown_keys() const {
+    for (const auto& kv : node_) {
+      std::string key = kv.first.Scalar();
+      if (!known_.count(key)) {
+        return error(path_.empty() ? key : path_ + "." + key, "unknown key '" + key + "'");
+      }
+    }
+    return Status();
+  }
+  bool has(const std::string& key) {
+    known_.insert(key);
+    return node_[key].IsDefined() && !node_[key].IsNull();
+  }
+  YAML::Node get(const std::string& key) {
+    known_.insert(key);
+    return node_[key];
+  }
+  std::string key_path(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+  Status error(const std::string& where, const std::string& what) const {
+    return invalid_argument(origin_ + ": " + where + ": " + what);
+  }
+
+  Status read(const std::string& key, std::string& out) {
+    if (!has(key)) return Status();
+    YAML::Node n = node_[key];
+    if (!n.IsScalar()) return error(key_path(key), "expected a string");
+    out = n.Scalar();
+    return Status();
+  }
+  Status read(const std::string& key, int64_t& out, int64_t min_value) {
+    if (!has(key)) return Status();
+    YAML::Node n = node_[key];
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (!n.IsScalar() || ec != std::errc() || end != s.data() + s.size() || v < min_value) {
+      return error(key_path(key), "expected an integer >= " + std::to_string(min_value) +
+                                      ", got '" + (n.IsScalar() ? s : "(not a scalar)") + "'");
+    }
+    out = v;
+    return Status();
+  }
+  Status read(const std::string& key, std::optional<int64_t>& out, int64_t min_value) {
+    if (!has(key)) return Status();
+    int64_t v = 0;
+    QUIVER_RETURN_IF_ERROR(read(key, v, min_value));
+    out = v;
+    return Status();
+  }
+  Status read(const std::string& key, int& out, int64_t min_value, int64_t max_value) {
+    int64_t v = out;
+    QUIVER_RETURN_IF_ERROR(read(key, v, min_value));
+    if (v > max_value) {
+      return error(key_path(key), "expected an integer <= " + std::to_string(max_value) +
+                                      ", got '" + std::to_string(v) + "'");
+    }
+    out = static_cast<int>(v);
+    return Status();
+  }
+  Status read(const std::string& key, double& out) {
+    if (!has(key)) return Status();
+    YAML::Node n = node_[key];
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    char* end = nullptr;
+    double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size()) {
+      return error(key_path(key), "expected a number, got '" + s + "'");
+    }
+    out = v;
+    return Status();
+  }
+  Status read(const std::string& key, bool& out) {
+    if (!has(key)) return Status();
+    YAML::Node n = node_[key];
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    if (s == "true" || s == "True" || s == "yes") {
+      out = true;
+      return Status();
+    }
+    if (s == "false" || s == "False" || s == "no") {
+      out = false;
+      return Status();
+    }
+    return error(key_path(key), "expected true or false, got '" + s + "'");
+  }
+  Status read(const std::string& key, std::optional<PadMode>& out) {
+    if (!has(key)) return Status();
+    std::string s;
+    QUIVER_RETURN_IF_ERROR(read(key, s));
+    if (s == "pre") {
+      out = PadMode::kPre;
+      return Status();
+    }
+    if (s == "post") {
+      out = PadMode::kPost;
+      return Status();
+    }
+    return error(key_path(key), "expected 'pre' or 'post', got '" + s + "'");
+  }
+  Status read(const std::string& key, std::vector<std::string>& out) {
+    if (!has(key)) return Status();
+    YAML::Node n = node_[key];
+    if (!n.IsSequence()) return error(key_path(key), "expected a list of strings");
+    out.clear();
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar()) return error(key_path(key), "expected a list of strings");
+      out.push_back(n[i].Scalar());
+    }
+    return Status();
+  }
+
+ private:
+  YAML::Node node_;
+  std::string origin_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty()) return p;
+  std::filesystem::path path(p);
+  if (path.is_absolute()) return path.lexically_normal().string();
+  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+Status parse_limits(MapReader& parent, const std::string& origin, ServerLimits& out) {
+  if (!parent.has("limits")) return Status();
+  MapReader r(parent.get("limits"), origin, parent.key_path("limits"));
+  QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.read("max_body_bytes", out.max_body_bytes, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("max_instances", out.max_instances, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("max_text_bytes", out.max_text_bytes, 1));
+  return r.check_no_unknown_keys();
+}
+
+Status parse_server(const YAML::Node& node, const std::string& origin, ServerConfig& out) {
+  MapReader r(node, origin, "server");
+  QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.read("host", out.host));
+  QUIVER_RETURN_IF_ERROR(r.read("port", out.port, 0, 65535));
+  QUIVER_RETURN_IF_ERROR(r.read("threads", out.threads, 1, 256));
+  QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", out.max_batch_size, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", out.max_queue_delay_us, 0));
+  QUIVER_RETURN_IF_ERROR(r.read("max_queue", out.max_queue, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("request_timeout_ms", out.request_timeout_ms, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("poll_interval_ms", out.poll_interval_ms, 0));
+  QUIVER_RETURN_IF_ERROR(r.read("admin_token", out.admin_token));
+  QUIVER_RETURN_IF_ERROR(parse_limits(r, origin, out.limits));
+  return r.check_no_unknown_keys();
+}
+
+Status parse_training(MapReader& parent, const std::string& origin, TrainingConfig& out) {
+  if (!parent.has("training")) return Status();
+  MapReader r(parent.get("training"), origin, parent.key_path("training"));
+  QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.read("architecture", out.architecture));
+  const std::set<std::string> kinds = {"lstm", "bilstm", "gru", "bigru", "cnn"};
+  if (!kinds.count(out.architecture)) {
+    return r.error(r.key_path("architecture"),
+                   "expected lstm, bilstm, gru, bigru or cnn, got '" + out.architecture + "'");
+  }
+  QUIVER_RETURN_IF_ERROR(r.read("epochs", out.epochs, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("batch_size", out.batch_size, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("embedding_dim", out.embedding_dim, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("units", out.units, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("maxlen", out.maxlen, 0));
+  QUIVER_RETURN_IF_ERROR(r.read("learning_rate", out.learning_rate));
+  QUIVER_RETURN_IF_ERROR(r.read("seed", out.seed, 0));
+  QUIVER_RETURN_IF_ERROR(r.read("text_column", out.text_column));
+  QUIVER_RETURN_IF_ERROR(r.read("label_column", out.label_column));
+  return r.check_no_unknown_keys();
+}
+
+Status parse_thresholds(MapReader& r, ModelConfig& m) {
+  if (r.has("threshold")) {
+    double t = 0;
+    QUIVER_RETURN_IF_ERROR(r.read("threshold", t));
+    m.thresholds = {t};
+    m.multi_label = true;
+  }
+  if (r.has("thresholds")) {
+    if (m.multi_label)
+      return r.error(r.key_path("thresholds"), "give threshold or thresholds, not both");
+    std::vector<std::string> items;
+    QUIVER_RETURN_IF_ERROR(r.read("thresholds", items));
+    for (const auto& s : items) {
+      char* end = nullptr;
+      double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || end != s.c_str() + s.size()) {
+        return r.error(r.key_path("thresholds"), "expected a list of numbers, got '" + s + "'");
+      }
+      m.thresholds.push_back(v);
+    }
+    m.multi_label = true;
+  }
+  if (r.has("multi_label")) QUIVER_RETURN_IF_ERROR(r.read("multi_label", m.multi_label));
+  return Status();
+}
+
+Status parse_paths(MapReader& r, const std::string& base_dir, ModelConfig& m) {
+  QUIVER_RETURN_IF_ERROR(r.read("model", m.model_path));
+  if (m.model_path.empty()) return r.error(r.key_path("model"), "missing (the model file)");
+  QUIVER_RETURN_IF_ERROR(r.read("architecture", m.architecture_path));
+  QUIVER_RETURN_IF_ERROR(r.read("tokenizer", m.tokenizer_path));
+  QUIVER_RETURN_IF_ERROR(r.read("train_data", m.train_data_path));
+  QUIVER_RETURN_IF_ERROR(r.read("golden", m.golden_path));
+  m.model_path = resolve(base_dir, m.model_path);
+  m.architecture_path = resolve(base_dir, m.architecture_path);
+  m.tokenizer_path = resolve(base_dir, m.tokenizer_path);
+  m.train_data_path = resolve(base_dir, m.train_data_path);
+  m.golden_path = resolve(base_dir, m.golden_path);
+  return Status();
+}
+
+Status parse_model(const YAML::Node& node, const std::string& origin, const std::string& base_dir,
+                   size_t index, ModelConfig& m) {
+  MapReader r(node, origin, "models[" + std::to_string(index) + "]");
+  QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.read("name", m.name));
+  if (!valid_model_name(m.name)) {
+    return r.error(r.key_path("name"), "expected a name of [A-Za-z0-9_.-]+, got '" + m.name + "'");
+  }
+  QUIVER_RETURN_IF_ERROR(parse_paths(r, base_dir, m));
+  QUIVER_RETURN_IF_ERROR(r.read("num_words", m.num_words, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("golden_tolerance", m.golden_tolerance));
+  QUIVER_RETURN_IF_ERROR(r.read("train_if_missing", m.train_if_missing));
+  QUIVER_RETURN_IF_ERROR(parse_training(r, origin, m.training));
+  QUIVER_RETURN_IF_ERROR(r.read("labels", m.labels));
+  QUIVER_RETURN_IF_ERROR(r.read("maxlen", m.maxlen, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("padding", m.padding));
+  QUIVER_RETURN_IF_ERROR(r.read("truncating", m.truncating));
+  QUIVER_RETURN_IF_ERROR(parse_thresholds(r, m));
+  QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", m.max_batch_size, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", m.max_queue_delay_us, 0));
+  QUIVER_RETURN_IF_ERROR(r.read("max_queue", m.max_queue, 1));
+  QUIVER_RETURN_IF_ERROR(r.check_no_unknown_keys());
+  if (m.train_if_missing && m.train_data_path.empty()) {
+    return r.error(r.key_path("train_if_missing"), "needs train_data");
+  }
+  if (!m.tokenizer_path.empty() && m.num_words && !m.train_if_missing) {
+    return r.error(r.key_path("num_words"), "only applies to a tokenizer fitted from train_data");
+  }
+  return Status();
+}
+
+Status parse_root(const YAML::Node& root, const std::string& origin, const std::string& base_dir,
+                  ServeConfig& out) {
+  MapReader r(root, origin, "");
+  if (!root.IsMap())
+    return invalid_argument(origin + ": expected a mapping with 'server' and 'models'");
+  if (r.has("server")) QUIVER_RETURN_IF_ERROR(parse_server(r.get("server"), origin, out.server));
+  if (!r.has("models")) return invalid_argument(origin + ": models: missing");
+  YAML::Node models = r.get("models");
+  if (!models.IsSequence()) return invalid_argument(origin + ": models: expected a list");
+  std::set<std::string> names;
+  for (size_t i = 0; i < models.size(); ++i) {
+    ModelConfig m;
+    QUIVER_RETURN_IF_ERROR(parse_model(models[i], origin, base_dir, i, m));
+    if (!names.insert(m.name).second) {
+      return invalid_argument(origin + ": models[" + std::to_string(i) +
+                              "].name: duplicate name '" + m.name + "'");
+    }
+    out.models.push_back(std::move(m));
+  }
+  return r.check_no_unknown_keys();
+}
+
+}  // namespace
+
+const ModelConfig* ServeConfig::find(const std::string& name) const {
+  for (const auto& m : models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+bool valid_model_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.size() > 128) return false;
+  for (char c : name) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<ServeConfig> parse_config_text(const std::string& text, const std::string& origin,
+                                      const std::string& base_dir) {
+  ServeConfig out;
+  try {
+    YAML::Node root = YAML::Load(text);
+    QUIVER_RETURN_IF_ERROR(parse_root(root, origin, base_dir, out));
+  } catch (const YAML::Exception& e) {
+    return invalid_argument(origin + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return invalid_argument(origin + ": " + e.what());
+  }
+  return out;
+}
+
+Result<ServeConfig> load_config(const std::string& path) {
+  QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(path, 16 << 20));
+  std::error_code ec;
+  std::string abs = std::filesystem::absolute(path, ec).lexically_normal().string();
+  if (ec) abs = path;
+  QUIVER_ASSIGN_OR_RETURN(ServeConfig config, parse_config_text(text, path, base::dirname(abs)));
+  config.path = abs;
+  if (config.server.admin_token.empty()) {
+    const char* env = std::getenv("QUIVER_ADMIN_TOKEN");
+    if (env != nullptr) config.server.admin_token = env;
+  }
+  return config;
+}
+
+}  // namespace quiver::serve

@@ -1,0 +1,100 @@
+// The `quiver serve` configuration file (YAML), parsed into plain structs.
+//
+// Every key is checked: an unknown key, a wrong type or an invalid value is an
+// InvalidArgument error that names the file and the key path, e.g.
+//   "serve.yaml: models[1].maxlen: expected a positive integer, got 'abc'".
+// Relative paths resolve against the config file's folder. Model names must match
+// [A-Za-z0-9_.-]+ and are never used as file paths. The full key list is in README.md
+// ("Serving"). Thread-safety: values.
+#ifndef QUIVER_SERVE_CONFIG_H_
+#define QUIVER_SERVE_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quiver/status.h"
+#include "quiver/tokenizer.h"
+
+namespace quiver::serve {
+
+struct ServerLimits {
+  int64_t max_body_bytes = 1 << 20;   // larger request bodies get 413
+  int64_t max_instances = 1024;       // sentences / instances per request
+  int64_t max_text_bytes = 64 << 10;  // one sentence
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8500;
+  int threads = 2;                     // HTTP I/O threads (async; not one per connection)
+  int64_t max_batch_size = 64;         // rows per predict call (default for every model)
+  int64_t max_queue_delay_us = 500;    // how long a batch waits for more rows
+  int64_t max_queue = 256;             // queued requests per model (default); beyond: 429
+  int64_t request_timeout_ms = 30000;  // reading one request, and keep-alive idle time
+  int64_t poll_interval_ms = 0;        // polling of config and model files; 0 = off
+  std::string admin_token;             // bearer token for admin endpoints; "" = off
+  ServerLimits limits;
+};
+
+// Options handed to the trainer when train_if_missing builds a missing model.
+struct TrainingConfig {
+  std::string architecture = "lstm";  // lstm | bilstm | gru | bigru | cnn
+  int64_t epochs = 5;
+  int64_t batch_size = 32;
+  int64_t embedding_dim = 32;
+  int64_t units = 32;
+  int64_t maxlen = 0;  // 0: the model's maxlen / the data's longest row
+  double learning_rate = 0.001;
+  int64_t seed = 1;
+  std::string text_column = "text";
+  std::string label_column = "label";
+};
+
+struct ModelConfig {
+  std::string name;                  // the category id: [A-Za-z0-9_.-]+
+  std::string model_path;            // absolute
+  std::string architecture_path;     // absolute or ""
+  std::string tokenizer_path;        // absolute or ""
+  std::string train_data_path;       // absolute or ""
+  std::optional<int64_t> num_words;  // for a tokenizer fitted from train_data
+  std::string golden_path;           // absolute or "" (then <model folder>/inputs.jsonl +
+                                     // expected.jsonl are used when both exist)
+  double golden_tolerance = 1e-5;
+  bool train_if_missing = false;
+  TrainingConfig training;
+  std::vector<std::string> labels;  // default: the trained model's, else "0", "1", ...
+  std::optional<int64_t> maxlen;    // overrides the model's input length
+  std::optional<PadMode> padding;   // default: the trained model's, else pre
+  std::optional<PadMode> truncating;
+  bool multi_label = false;        // true when threshold(s) are given
+  std::vector<double> thresholds;  // one per label, or one for all
+  std::optional<int64_t> max_batch_size;
+  std::optional<int64_t> max_queue_delay_us;
+  std::optional<int64_t> max_queue;
+};
+
+struct ServeConfig {
+  std::string path;  // the config file (absolute), "" when parsed from text
+  ServerConfig server;
+  std::vector<ModelConfig> models;
+
+  const ModelConfig* find(const std::string& name) const;
+};
+
+// Parses a config file. `origin` names it in messages, `base_dir` resolves relative paths.
+Result<ServeConfig> parse_config_text(const std::string& text, const std::string& origin,
+                                      const std::string& base_dir);
+
+// Reads and parses `path`; relative paths resolve against its folder. The admin token
+// falls back to the QUIVER_ADMIN_TOKEN environment variable when the file sets none.
+Result<ServeConfig> load_config(const std::string& path);
+
+// True when `name` is a valid model name ([A-Za-z0-9_.-]+, not "." or "..").
+bool valid_model_name(const std::string& name);
+
+}  // namespace quiver::serve
+
+#endif  // QUIVER_SERVE_CONFIG_H_

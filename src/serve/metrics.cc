@@ -1,0 +1,119 @@
+#include "serve/metrics.h"
+
+#include <cstdio>
+
+namespace quiver::serve {
+namespace {
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+void append_help(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+// Model names are [A-Za-z0-9_.-]+, so they need no escaping inside a label value.
+std::string model_label(const std::string& name) { return "model=\"" + name + "\""; }
+
+}  // namespace
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+  for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
+}
+
+void Histogram::observe(double value) {
+  size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Histogram::render(const std::string& name, const std::string& labels, std::string& out) const {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
+    out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += name + "_sum{" + labels + "} " + number(sum_.load(std::memory_order_relaxed)) + "\n";
+  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) +
+         "\n";
+}
+
+ModelMetrics::ModelMetrics()
+    : latency_seconds({0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                       0.5, 1, 2.5, 5, 10}),
+      queue_seconds({0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05,
+                     0.1, 0.5, 1}),
+      batch_rows({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}) {}
+
+ModelMetrics& Metrics::for_model(const std::string& model) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = models_[model];
+  if (!slot) slot = std::make_unique<ModelMetrics>();
+  return *slot;
+}
+
+void Metrics::count_http(int status) {
+  size_t cls = status >= 100 && status < 600 ? static_cast<size_t>(status / 100) : 0;
+  http_by_class_[cls].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Metrics::render(const std::vector<ModelFacts>& facts) const {
+  std::string out;
+  std::lock_guard<std::mutex> lock(mu_);
+  append_help(out, "quiver_requests_total", "counter", "Inference requests per model.");
+  for (const auto& [name, m] : models_) {
+    out += "quiver_requests_total{" + model_label(name) + "} " +
+           std::to_string(m->requests.load()) + "\n";
+  }
+  append_help(out, "quiver_request_failures_total", "counter", "Inference requests that failed.");
+  for (const auto& [name, m] : models_) {
+    out += "quiver_request_failures_total{" + model_label(name) + "} " +
+           std::to_string(m->failures.load()) + "\n";
+  }
+  append_help(out, "quiver_in_flight_requests", "gauge", "Inference requests being served.");
+  for (const auto& [name, m] : models_) {
+    out += "quiver_in_flight_requests{" + model_label(name) + "} " +
+           std::to_string(m->in_flight.load()) + "\n";
+  }
+  append_help(out, "quiver_request_latency_seconds", "histogram", "Time from request to answer.");
+  for (const auto& [name, m] : models_)
+    m->latency_seconds.render("quiver_request_latency_seconds", model_label(name), out);
+  append_help(out, "quiver_queue_seconds", "histogram", "Time a request waited for its batch.");
+  for (const auto& [name, m] : models_)
+    m->queue_seconds.render("quiver_queue_seconds", model_label(name), out);
+  append_help(out, "quiver_batch_size", "histogram", "Rows per predict call.");
+  for (const auto& [name, m] : models_)
+    m->batch_rows.render("quiver_batch_size", model_label(name), out);
+  append_help(out, "quiver_model_memory_bytes", "gauge", "Bytes held by the serving version.");
+  for (const auto& f : facts)
+    out += "quiver_model_memory_bytes{" + model_label(f.name) + "} " +
+           std::to_string(f.memory_bytes) + "\n";
+  append_help(out, "quiver_model_loads_total", "counter",
+              "Successful loads (start, reload, load).");
+  for (const auto& f : facts)
+    out +=
+        "quiver_model_loads_total{" + model_label(f.name) + "} " + std::to_string(f.loads) + "\n";
+  append_help(out, "quiver_model_load_failures_total", "counter", "Failed loads.");
+  for (const auto& f : facts)
+    out += "quiver_model_load_failures_total{" + model_label(f.name) + "} " +
+           std::to_string(f.load_failures) + "\n";
+  append_help(out, "quiver_model_available", "gauge", "1 when a version is serving.");
+  for (const auto& f : facts)
+    out +=
+        "quiver_model_available{" + model_label(f.name) + "} " + (f.available ? "1" : "0") + "\n";
+  append_help(out, "quiver_http_responses_total", "counter", "HTTP responses by status class.");
+  for (size_t i = 1; i < http_by_class_.size(); ++i) {
+    out += "quiver_http_responses_total{code=\"" + std::to_string(i) + "xx\"} " +
+           std::to_string(http_by_class_[i].load()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace quiver::serve

@@ -1,0 +1,74 @@
+// Serving metrics, rendered in the Prometheus text exposition format.
+//
+// Per model: requests and failures (by API), latency and queue-time histograms (seconds),
+// batch-size histogram (rows), in-flight requests. Registry facts (memory bytes, load
+// counts and failures, state) are passed in at render time.
+//
+// Thread-safety: thread-safe. Recording is lock-free (atomics); for_model() takes a mutex
+// only to find or create a model's entry.
+#ifndef QUIVER_SERVE_METRICS_H_
+#define QUIVER_SERVE_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace quiver::serve {
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds);
+  void observe(double value);
+  // Appends "<name>_bucket{labels,le=..} n", _sum and _count lines.
+  void render(const std::string& name, const std::string& labels, std::string& out) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // one per bound, plus +Inf
+  std::atomic<double> sum_{0};
+  std::atomic<uint64_t> count_{0};
+};
+
+struct ModelMetrics {
+  ModelMetrics();
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> failures{0};
+  std::atomic<int64_t> in_flight{0};
+  Histogram latency_seconds;
+  Histogram queue_seconds;
+  Histogram batch_rows;
+};
+
+// What the registry knows about one model when metrics are rendered.
+struct ModelFacts {
+  std::string name;
+  int64_t memory_bytes = 0;
+  uint64_t loads = 0;
+  uint64_t load_failures = 0;
+  bool available = false;
+};
+
+class Metrics {
+ public:
+  // The entry for `model`; created on first use and alive as long as this object.
+  ModelMetrics& for_model(const std::string& model);
+
+  // Counts a request answered with an HTTP status (4xx/5xx count as failures).
+  void count_http(int status);
+
+  std::string render(const std::vector<ModelFacts>& facts) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<ModelMetrics>> models_;  // GUARDED_BY(mu_)
+  std::array<std::atomic<uint64_t>, 6> http_by_class_{};         // 0: other, 1..5: 1xx..5xx
+};
+
+}  // namespace quiver::serve
+
+#endif  // QUIVER_SERVE_METRICS_H_

@@ -1,0 +1,257 @@
+#include "serve/registry.h"
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <thread>
+
+namespace quiver::serve {
+namespace {
+
+constexpr size_t kMaxVersionHistory = 5;
+
+}  // namespace
+
+const char* version_state_name(VersionState state) {
+  switch (state) {
+    case VersionState::kLoading:
+      return "LOADING";
+    case VersionState::kAvailable:
+      return "AVAILABLE";
+    case VersionState::kUnavailable:
+      return "UNAVAILABLE";
+    case VersionState::kEnd:
+      return "END";
+  }
+  return "UNKNOWN";
+}
+
+struct Registry::Entry {
+  std::string name;
+  bool configured = false;
+  std::shared_ptr<const Servable> serving;
+  std::shared_ptr<Batcher> batcher;
+  std::deque<VersionStatus> versions;  // newest first
+  int64_t next_version = 1;
+  Status last_error;
+  uint64_t loads = 0;
+  uint64_t load_failures = 0;
+
+  VersionStatus* find(int64_t v) {
+    for (auto& s : versions) {
+      if (s.version == v) return &s;
+    }
+    return nullptr;
+  }
+};
+
+Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hooks,
+                   Metrics* metrics)
+    : loader_(std::move(loader)),
+      hooks_(std::move(hooks)),
+      metrics_(metrics),
+      config_(std::move(config)) {}
+
+Registry::~Registry() {
+  std::vector<std::shared_ptr<Batcher>> batchers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, e] : entries_) batchers.push_back(e->batcher);
+  }
+  for (auto& b : batchers) b->stop();
+}
+
+BatcherOptions Registry::batcher_options(const ModelConfig& m) const {
+  BatcherOptions o;
+  o.max_batch_size = m.max_batch_size.value_or(config_.server.max_batch_size);
+  o.max_queue_delay_us = m.max_queue_delay_us.value_or(config_.server.max_queue_delay_us);
+  o.max_queue = m.max_queue.value_or(config_.server.max_queue);
+  return o;
+}
+
+Registry::Entry& Registry::entry_locked(const std::string& name) {
+  auto& slot = entries_[name];
+  if (!slot) {
+    slot = std::make_unique<Entry>();
+    slot->name = name;
+    std::function<void(int64_t)> on_batch;
+    if (metrics_ != nullptr) {
+      ModelMetrics* mm = &metrics_->for_model(name);
+      on_batch = [mm](int64_t rows) { mm->batch_rows.observe(static_cast<double>(rows)); };
+    }
+    const ModelConfig* m = config_.find(name);
+    slot->batcher = std::make_shared<Batcher>(name, m ? batcher_options(*m) : BatcherOptions{},
+                                              std::move(on_batch));
+  }
+  return *slot;
+}
+
+Status Registry::load_one(const ModelConfig& m) {
+  int64_t version = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& e = entry_locked(m.name);
+    e.configured = true;
+    version = e.next_version++;
+    e.versions.push_front(VersionStatus{version, VersionState::kLoading, Status()});
+    if (e.versions.size() > kMaxVersionHistory) e.versions.pop_back();
+    e.batcher->set_options(batcher_options(m));
+  }
+  auto loaded = make_servable(m, version, loader_, hooks_);
+  std::shared_ptr<const Servable> old;  // freed after the lock is released
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = entry_locked(m.name);
+  VersionStatus* vs = e.find(version);
+  if (!loaded.ok()) {
+    if (vs != nullptr) vs->state = VersionState::kUnavailable, vs->error = loaded.status();
+    e.load_failures++;
+    e.last_error = loaded.status();
+    return loaded.status();
+  }
+  for (auto& s : e.versions) {
+    if (s.state == VersionState::kAvailable) s.state = VersionState::kEnd;
+  }
+  if (vs != nullptr) vs->state = VersionState::kAvailable;
+  old = std::move(e.serving);
+  e.serving = std::move(loaded).value();
+  e.loads++;
+  e.last_error = Status();
+  return Status();
+}
+
+Status Registry::load_many(const std::vector<ModelConfig>& models) {
+  std::vector<Status> results(models.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < models.size(); i = next++) results[i] = load_one(models[i]);
+  };
+  size_t n = std::min<size_t>(models.size(), std::max(2u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (auto& s : results) {
+    if (!s.ok()) return s;
+  }
+  return Status();
+}
+
+Status Registry::load_all() {
+  std::lock_guard<std::mutex> control(control_mu_);
+  std::vector<ModelConfig> models;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    models = config_.models;
+  }
+  return load_many(models);
+}
+
+Result<ModelHandle> Registry::acquire(const std::string& name,
+                                      std::optional<int64_t> version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return not_found("model '" + name + "' not found");
+  const Entry& e = *it->second;
+  if (!e.serving) {
+    if (!e.versions.empty() && e.versions.front().state == VersionState::kLoading) {
+      return unavailable("model '" + name + "' is loading");
+    }
+    if (!e.last_error.ok()) {
+      return unavailable("model '" + name + "' is unavailable: " + e.last_error.message());
+    }
+    return unavailable("model '" + name + "' is unloaded");
+  }
+  if (version && *version != e.serving->version) {
+    return not_found("model '" + name + "' has no available version " + std::to_string(*version) +
+                     " (serving version " + std::to_string(e.serving->version) + ")");
+  }
+  return ModelHandle{e.serving, e.batcher};
+}
+
+Status Registry::reload(const std::string& name) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  std::optional<ModelConfig> m;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (const ModelConfig* c = config_.find(name)) m = *c;
+  }
+  if (!m) return not_found("model '" + name + "' is not in the config");
+  return load_one(*m);
+}
+
+void Registry::unload_locked(Entry& e) {
+  for (auto& s : e.versions) {
+    if (s.state == VersionState::kAvailable) s.state = VersionState::kEnd;
+  }
+  e.serving.reset();
+  e.last_error = Status();
+}
+
+Status Registry::unload(const std::string& name) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  std::shared_ptr<const Servable> old;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return not_found("model '" + name + "' not found");
+  old = it->second->serving;
+  unload_locked(*it->second);
+  return Status();
+}
+
+Status Registry::apply_config(ServeConfig config) {
+  std::lock_guard<std::mutex> control(control_mu_);
+  std::vector<std::shared_ptr<const Servable>> old;
+  std::vector<ModelConfig> models = config.models;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_ = std::move(config);
+    for (auto& [name, e] : entries_) {
+      if (config_.find(name) != nullptr) continue;
+      old.push_back(e->serving);
+      e->configured = false;
+      unload_locked(*e);
+    }
+  }
+  return load_many(models);
+}
+
+std::vector<ModelStatus> Registry::statuses() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ModelStatus> out;
+  for (const auto& [name, e] : entries_) {
+    ModelStatus s;
+    s.name = name;
+    s.configured = e->configured;
+    s.serving_version = e->serving ? e->serving->version : 0;
+    s.versions.assign(e->versions.begin(), e->versions.end());
+    s.last_error = e->last_error;
+    s.loads = e->loads;
+    s.load_failures = e->load_failures;
+    s.memory_bytes = e->serving ? e->serving->memory_bytes : 0;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::optional<ModelStatus> Registry::status(const std::string& name) const {
+  for (auto& s : statuses()) {
+    if (s.name == name) return s;
+  }
+  return std::nullopt;
+}
+
+ServeConfig Registry::config() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_;
+}
+
+bool Registry::all_ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& m : config_.models) {
+    auto it = entries_.find(m.name);
+    if (it == entries_.end() || !it->second->serving) return false;
+  }
+  return true;
+}
+
+}  // namespace quiver::serve

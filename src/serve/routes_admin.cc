@@ -1,0 +1,112 @@
+// Admin endpoints, behind "Authorization: Bearer <token>" (server.admin_token or the
+// QUIVER_ADMIN_TOKEN environment variable; all answer 403 when neither is set):
+//   POST /admin/models/{name}/load     load the configured model (again) and serve it
+//   POST /admin/models/{name}/reload   the same: a new version beside the old, then a swap
+//   POST /admin/models/{name}/unload   stop serving it (queued requests finish)
+//   POST /admin/reload                 re-read the config file and apply it
+//   GET  /admin/models                 every model's state, versions and last error
+// Loads run on the admin thread, never on an I/O thread.
+#include "serve/json_codec.h"
+#include "serve/service.h"
+
+namespace quiver::serve {
+namespace {
+
+// Compares without an early exit, so the time taken does not reveal the matching prefix.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ (i < b.size() ? b[i] : 0);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> check_admin(const Service& service, const HttpRequest& request) {
+  const std::string& token = service.server().admin_token;
+  if (token.empty()) {
+    return json_response(403, error_body("admin endpoints are disabled: set server.admin_token "
+                                         "or QUIVER_ADMIN_TOKEN"));
+  }
+  const std::string prefix = "Bearer ";
+  if (request.authorization.rfind(prefix, 0) != 0 ||
+      !same_secret(request.authorization.substr(prefix.size()), token)) {
+    return json_response(401, error_body("missing or wrong bearer token"));
+  }
+  return std::nullopt;
+}
+
+std::string model_status_json(const ModelStatus& s) {
+  std::string out = "{\"name\":";
+  append_json_string(out, s.name);
+  out += ",\"serving_version\":" + std::to_string(s.serving_version);
+  out += ",\"configured\":" + std::string(s.configured ? "true" : "false");
+  out += ",\"loads\":" + std::to_string(s.loads);
+  out += ",\"load_failures\":" + std::to_string(s.load_failures);
+  out += ",\"memory_bytes\":" + std::to_string(s.memory_bytes);
+  out += ",\"error\":";
+  append_json_string(out, s.last_error.message());
+  out += ",\"versions\":[";
+  for (size_t i = 0; i < s.versions.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"version\":" + std::to_string(s.versions[i].version) + ",\"state\":\"" +
+           version_state_name(s.versions[i].state) + "\",\"error\":";
+    append_json_string(out, s.versions[i].error.message());
+    out += '}';
+  }
+  return out + "]}";
+}
+
+void run_model_op(Service& service, const std::string& name, bool unload,
+                  const Responder& respond) {
+  Registry* registry = &service.registry();
+  auto op = [registry, name, unload] {
+    return unload ? registry->unload(name) : registry->reload(name);
+  };
+  service.run_admin(
+      op,
+      [registry, name](const Status& st) {
+        if (!st.ok()) {
+          int code = st.code() == StatusCode::kNotFound && registry->config().find(name) == nullptr
+                         ? 404
+                         : (st.code() == StatusCode::kFailedPrecondition ? 409 : 500);
+          return json_response(code, error_body(st.message()));
+        }
+        auto s = registry->status(name);
+        return json_response(200, s ? model_status_json(*s) : "{}");
+      },
+      respond);
+}
+
+bool route_admin(Service& service, HttpRequest& request, Responder& respond) {
+  std::vector<std::string> seg = split_path(request.path);
+  if (seg.empty() || seg[0] != "admin") return false;
+  if (auto denied = check_admin(service, request)) {
+    respond(*denied);
+    return true;
+  }
+  Registry* registry = &service.registry();
+  if (seg.size() == 2 && seg[1] == "models" && request.method == "GET") {
+    std::string out = "{\"models\":[";
+    auto all = registry->statuses();
+    for (size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + model_status_json(all[i]);
+    respond(json_response(200, out + "]}"));
+  } else if (seg.size() == 2 && seg[1] == "reload" && request.method == "POST") {
+    Service* svc = &service;
+    service.run_admin([svc] { return svc->reload_config(); },
+                      [](const Status& st) {
+                        return st.ok() ? json_response(200, "{\"reloaded\":true}")
+                                       : json_response(
+                                             st.code() == StatusCode::kInvalidArgument ? 400 : 500,
+                                             error_body(st.message()));
+                      },
+                      respond);
+  } else if (seg.size() == 4 && seg[1] == "models" && request.method == "POST" &&
+             (seg[3] == "load" || seg[3] == "reload" || seg[3] == "unload")) {
+    run_model_op(service, seg[2], seg[3] == "unload", respond);
+  } else {
+    respond(error_response(not_found("no admin route for " + request.method + " " + request.path)));
+  }
+  return true;
+}
+
+}  // namespace quiver::serve

@@ -1,0 +1,23 @@
+// GET /metrics — Prometheus text exposition format (version 0.0.4).
+#include "serve/json_codec.h"
+#include "serve/service.h"
+
+namespace quiver::serve {
+
+bool route_metrics(Service& service, HttpRequest& request, Responder& respond) {
+  if (request.path != "/metrics") return false;
+  if (request.method != "GET") {
+    respond(json_response(405, error_body("use GET for /metrics")));
+    return true;
+  }
+  std::vector<ModelFacts> facts;
+  for (const ModelStatus& s : service.registry().statuses()) {
+    facts.push_back(
+        ModelFacts{s.name, s.memory_bytes, s.loads, s.load_failures, s.serving_version > 0});
+  }
+  respond(HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                       service.metrics().render(facts)});
+  return true;
+}
+
+}  // namespace quiver::serve

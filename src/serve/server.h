@@ -1,0 +1,103 @@
+// Server: `quiver serve` wired together — registry, batchers, metrics, routes and the
+// HTTP server — plus the process-level controls: SIGHUP reload, polling, SIGTERM drain.
+//
+// Threads: I/O threads (server.threads) run every connection; one batcher thread per
+// model runs its predict calls; one admin thread runs loads asked for over HTTP; the
+// thread that called run_serve waits for signals and polls files.
+//
+// Thread-safety: start() and shutdown() from one thread; reload_config() and poll_files()
+// are thread-safe (the registry serialises loads).
+#ifndef QUIVER_SERVE_SERVER_H_
+#define QUIVER_SERVE_SERVER_H_
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "quiver/status.h"
+#include "serve/config.h"
+#include "serve/http_server.h"
+#include "serve/metrics.h"
+#include "serve/registry.h"
+#include "serve/service.h"
+
+namespace quiver::serve {
+
+// Watches files for complete writes: a change counts once the file's (mtime, size) has
+// stayed the same over two consecutive polls, so a half-written file is never acted on.
+// Thread-compatible.
+class FilePoller {
+ public:
+  void track(const std::string& path);  // records the current state as "seen"
+  void clear() { files_.clear(); }
+  // The tracked paths whose change became stable at this poll.
+  std::vector<std::string> poll();
+
+ private:
+  struct Signature {
+    bool exists = false;
+    int64_t mtime_ns = 0;
+    int64_t size = 0;
+    bool operator==(const Signature&) const = default;
+  };
+  struct State {
+    Signature acted;    // the state last acted on (or first seen)
+    Signature pending;  // the state seen at the previous poll
+  };
+  static Signature stat_file(const std::string& path);
+  std::map<std::string, State> files_;
+};
+
+struct ServerDeps {
+  PredictorLoader loader = model_file_loader();
+  TrainingHooks hooks;
+};
+
+class Server {
+ public:
+  // Loads every model (in parallel), then listens. Models that fail to load are served
+  // as UNAVAILABLE with their error (logged to stderr); a bad address is an error.
+  static Result<std::unique_ptr<Server>> start(ServeConfig config, ServerDeps deps,
+                                               std::optional<int> port_override = {});
+  ~Server();  // shutdown()
+
+  int port() const;
+  std::string url() const;
+  Registry& registry() { return *registry_; }
+
+  // Re-reads the config file and applies it (SIGHUP, POST /admin/reload).
+  Status reload_config();
+  // One polling round: reloads the config on a stable change of its file, else each
+  // model whose model / architecture / tokenizer file changed.
+  void poll_files();
+  // Stops accepting, waits up to `grace` for requests in flight, stops. Idempotent.
+  void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(30));
+
+ private:
+  Server() = default;
+  void track_files();
+
+  std::string config_path_;
+  std::string host_;
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<Service> service_;
+  std::mutex poll_mu_;
+  FilePoller poller_;  // GUARDED_BY(poll_mu_)
+};
+
+// `quiver serve --config FILE [--port N]`: blocks SIGTERM, SIGINT and SIGHUP in the
+// calling thread before any thread starts, starts the server, writes
+// "listening on http://HOST:PORT" as the first line of `out`, then waits: SIGHUP
+// reloads the config, SIGTERM / SIGINT drain and return OK, server.poll_interval_ms > 0
+// polls files.
+Status run_serve(const std::string& config_path, std::optional<int> port, ServerDeps deps,
+                 std::FILE* out = stdout);
+
+}  // namespace quiver::serve
+
+#endif  // QUIVER_SERVE_SERVER_H_

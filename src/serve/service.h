@@ -1,0 +1,120 @@
+// Service: the request-facing side of `quiver serve` — the router and what every route
+// group shares (registry, metrics, limits, the admin executor, the inference path).
+//
+// Path of one inference request: HttpServer (I/O thread) -> Service::handle -> a route
+// group parses JSON into texts or id rows -> encode (tokenize + pad on the I/O thread) ->
+// Registry::acquire pins the serving version -> Batcher::submit -> the batcher thread
+// runs one predict for the gathered batch -> the route's completion formats JSON -> the
+// responder posts the answer back to the connection's strand.
+//
+// Thread-safety: thread-safe; handle() runs on many I/O threads at once and never throws
+// (an escaped exception becomes a 500).
+#ifndef QUIVER_SERVE_SERVICE_H_
+#define QUIVER_SERVE_SERVICE_H_
+
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "serve/config.h"
+#include "serve/http_server.h"
+#include "serve/metrics.h"
+#include "serve/registry.h"
+
+namespace quiver::serve {
+
+// Inputs ready for the model: `rows` padded id rows of `seq_len`.
+struct EncodedInput {
+  std::vector<int32_t> ids;
+  int64_t rows = 0;
+  int64_t seq_len = 0;
+};
+
+// Tokenizes and pads texts for `s`. InvalidArgument for empty / whitespace-only or
+// over-long texts, or a model without a tokenizer; `what` names the field in messages.
+Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::string>& texts,
+                                  const ServerLimits& limits, const std::string& what);
+// Checks id rows (all the same length, the model's length if fixed, ids in range).
+Result<EncodedInput> encode_ids(const Servable& s, const std::vector<std::vector<int64_t>>& rows,
+                                const std::string& what);
+
+class Service {
+ public:
+  // `reload_config` re-reads the config file and applies it (the admin reload-all route).
+  Service(Registry* registry, Metrics* metrics, ServerConfig server,
+          std::function<Status()> reload_config);
+  ~Service();  // waits for admin work in progress
+
+  void handle(HttpRequest&& request, Responder respond) noexcept;
+
+  Registry& registry() { return *registry_; }
+  Metrics& metrics() { return *metrics_; }
+  const ServerConfig& server() const { return server_; }
+
+  // Runs `encoded` on `handle`'s version through its batcher and calls `done` with the
+  // model's outputs for exactly these rows. Records request metrics for `model`.
+  using InferenceDone = std::function<void(Result<std::vector<Tensor>>)>;
+  void infer(const ModelHandle& handle, EncodedInput encoded, InferenceDone done);
+  // Counts a request for `model` refused before inference (bad input).
+  void count_rejected(const std::string& model);
+
+  // Runs a slow control operation (load, reload, unload) off the I/O threads and
+  // answers with `make_response(status)`.
+  void run_admin(std::function<Status()> op,
+                 std::function<HttpResponse(const Status&)> make_response, Responder respond);
+  Status reload_config() { return reload_config_(); }
+
+ private:
+  Registry* const registry_;
+  Metrics* const metrics_;
+  const ServerConfig server_;
+  const std::function<Status()> reload_config_;
+  boost::asio::thread_pool admin_pool_{1};
+};
+
+// Helpers for the route groups.
+HttpResponse json_response(int status, std::string body);
+HttpResponse error_response(const Status& status);
+// Scores per label for one output row: [1 - p, p] for one sigmoid unit with two labels,
+// else the row itself.
+std::vector<float> label_scores(const Servable& s, const float* row);
+// Splits "/a/b/c" into {"a","b","c"}.
+std::vector<std::string> split_path(const std::string& path);
+
+// Texts or id rows parsed from a request (one of the two is used).
+struct ModelInputs {
+  std::vector<std::string> texts;
+  std::vector<std::vector<int64_t>> rows;
+};
+using OutputFormatter = std::function<HttpResponse(const Servable&, const std::vector<Tensor>&)>;
+
+// The common inference path of every API: encodes `inputs` for `handle`'s version (errors
+// name `what`), runs them through the batcher and answers with `format(outputs)`.
+void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
+               const std::string& what, OutputFormatter format, const Responder& respond);
+
+// Runs a (re)load or an unload of `name` on the admin thread and answers with the model's
+// status JSON (200) or the failure (404 not configured, 409 golden mismatch, 500 other).
+void run_model_op(Service& service, const std::string& name, bool unload, const Responder& respond);
+std::string model_status_json(const ModelStatus& status);
+
+// Route groups: each returns true when it owns the request path (and has answered or
+// will answer through `respond`), false to let the next group try.
+bool route_classify(Service& service, HttpRequest& request, Responder& respond);
+bool route_tfserving(Service& service, HttpRequest& request, Responder& respond);
+bool route_kserve(Service& service, HttpRequest& request, Responder& respond);
+bool route_metrics(Service& service, HttpRequest& request, Responder& respond);
+bool route_admin(Service& service, HttpRequest& request, Responder& respond);
+
+// Admin authorisation shared by routes_admin and KServe's repository routes: nullopt
+// when allowed, otherwise the 403 / 401 answer.
+std::optional<HttpResponse> check_admin(const Service& service, const HttpRequest& request);
+
+}  // namespace quiver::serve
+
+#endif  // QUIVER_SERVE_SERVICE_H_

@@ -1,0 +1,199 @@
+// Tests for src/serve/config.cc: every key, and the exact error messages.
+#include "serve/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "testutil.h"
+
+namespace quiver::serve {
+namespace {
+
+Result<ServeConfig> parse(const std::string& text) {
+  return parse_config_text(text, "x.yaml", "/etc/quiver");
+}
+
+std::string error_of(const std::string& text) { return parse(text).status().message(); }
+
+TEST(ConfigTest, MinimalConfigFromTheIssue) {
+  auto c = parse(R"(
+server: {host: 127.0.0.1, port: 8500}
+models:
+  - name: B
+    model: models/B.h5
+    tokenizer: models/B.tokenizer.json
+    train_data: data/B.csv
+    train_if_missing: true
+    labels: [Negative, Positive]
+)");
+  ASSERT_OK(c);
+  EXPECT_EQ(c->server.host, "127.0.0.1");
+  EXPECT_EQ(c->server.port, 8500);
+  ASSERT_EQ(c->models.size(), 1u);
+  const ModelConfig& m = c->models[0];
+  EXPECT_EQ(m.name, "B");
+  EXPECT_EQ(m.model_path, "/etc/quiver/models/B.h5");
+  EXPECT_EQ(m.tokenizer_path, "/etc/quiver/models/B.tokenizer.json");
+  EXPECT_EQ(m.train_data_path, "/etc/quiver/data/B.csv");
+  EXPECT_TRUE(m.train_if_missing);
+  EXPECT_EQ(m.labels, (std::vector<std::string>{"Negative", "Positive"}));
+  EXPECT_FALSE(m.multi_label);
+}
+
+TEST(ConfigTest, EveryKeyIsRead) {
+  auto c = parse(R"(
+server:
+  host: 0.0.0.0
+  port: 0
+  threads: 4
+  max_batch_size: 128
+  max_queue_delay_us: 250
+  max_queue: 64
+  request_timeout_ms: 5000
+  poll_interval_ms: 1000
+  admin_token: secret
+  limits: {max_body_bytes: 2048, max_instances: 16, max_text_bytes: 512}
+models:
+  - name: tags.v2-x_1
+    model: /abs/m.h5
+    architecture: arch.json
+    train_data: d.csv
+    num_words: 2000
+    golden: g.jsonl
+    golden_tolerance: 0.001
+    train_if_missing: yes
+    training: {architecture: bigru, epochs: 3, batch_size: 16, embedding_dim: 8, units: 4,
+               maxlen: 40, learning_rate: 0.01, seed: 7, text_column: t, label_column: y}
+    labels: [a, b, c]
+    maxlen: 40
+    padding: post
+    truncating: post
+    thresholds: [0.3, 0.4, 0.5]
+    max_batch_size: 8
+    max_queue_delay_us: 0
+    max_queue: 4
+)");
+  ASSERT_OK(c);
+  const ServerConfig& s = c->server;
+  EXPECT_EQ(s.host, "0.0.0.0");
+  EXPECT_EQ(s.port, 0);
+  EXPECT_EQ(s.threads, 4);
+  EXPECT_EQ(s.max_batch_size, 128);
+  EXPECT_EQ(s.max_queue_delay_us, 250);
+  EXPECT_EQ(s.max_queue, 64);
+  EXPECT_EQ(s.request_timeout_ms, 5000);
+  EXPECT_EQ(s.poll_interval_ms, 1000);
+  EXPECT_EQ(s.admin_token, "secret");
+  EXPECT_EQ(s.limits.max_body_bytes, 2048);
+  EXPECT_EQ(s.limits.max_instances, 16);
+  EXPECT_EQ(s.limits.max_text_bytes, 512);
+  const ModelConfig& m = c->models[0];
+  EXPECT_EQ(m.model_path, "/abs/m.h5");
+  EXPECT_EQ(m.architecture_path, "/etc/quiver/arch.json");
+  EXPECT_EQ(m.golden_path, "/etc/quiver/g.jsonl");
+  EXPECT_DOUBLE_EQ(m.golden_tolerance, 0.001);
+  EXPECT_EQ(*m.num_words, 2000);
+  EXPECT_EQ(m.training.architecture, "bigru");
+  EXPECT_EQ(m.training.epochs, 3);
+  EXPECT_EQ(m.training.batch_size, 16);
+  EXPECT_EQ(m.training.embedding_dim, 8);
+  EXPECT_EQ(m.training.units, 4);
+  EXPECT_EQ(m.training.maxlen, 40);
+  EXPECT_DOUBLE_EQ(m.training.learning_rate, 0.01);
+  EXPECT_EQ(m.training.seed, 7);
+  EXPECT_EQ(m.training.text_column, "t");
+  EXPECT_EQ(m.training.label_column, "y");
+  EXPECT_EQ(*m.maxlen, 40);
+  EXPECT_EQ(*m.padding, PadMode::kPost);
+  EXPECT_EQ(*m.truncating, PadMode::kPost);
+  EXPECT_TRUE(m.multi_label);
+  EXPECT_EQ(m.thresholds, (std::vector<double>{0.3, 0.4, 0.5}));
+  EXPECT_EQ(*m.max_batch_size, 8);
+  EXPECT_EQ(*m.max_queue_delay_us, 0);
+  EXPECT_EQ(*m.max_queue, 4);
+}
+
+TEST(ConfigTest, DefaultsWhenServerIsAbsent) {
+  auto c = parse("models: [{name: a, model: a.h5, threshold: 0.7}]");
+  ASSERT_OK(c);
+  EXPECT_EQ(c->server.host, "127.0.0.1");
+  EXPECT_EQ(c->server.port, 8500);
+  EXPECT_TRUE(c->models[0].multi_label);
+  EXPECT_EQ(c->models[0].thresholds, (std::vector<double>{0.7}));
+}
+
+TEST(ConfigTest, UnknownKeysAreNamed) {
+  EXPECT_EQ(error_of("colour: red\nmodels: []"), "x.yaml: colour: unknown key 'colour'");
+  EXPECT_EQ(error_of("server: {prot: 1}\nmodels: []"), "x.yaml: server.prot: unknown key 'prot'");
+  EXPECT_EQ(error_of("server: {limits: {max_bodybytes: 1}}\nmodels: []"),
+            "x.yaml: server.limits.max_bodybytes: unknown key 'max_bodybytes'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, modle: b.h5}]"),
+            "x.yaml: models[0].modle: unknown key 'modle'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {epoch: 3}}]"),
+            "x.yaml: models[0].training.epoch: unknown key 'epoch'");
+}
+
+TEST(ConfigTest, BadValuesAreNamed) {
+  EXPECT_EQ(error_of("server: {port: 70000}\nmodels: []"),
+            "x.yaml: server.port: expected an integer <= 65535, got '70000'");
+  EXPECT_EQ(error_of("server: {threads: two}\nmodels: []"),
+            "x.yaml: server.threads: expected an integer >= 1, got 'two'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, maxlen: abc}]"),
+            "x.yaml: models[0].maxlen: expected an integer >= 1, got 'abc'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, padding: middle}]"),
+            "x.yaml: models[0].padding: expected 'pre' or 'post', got 'middle'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, train_if_missing: maybe}]"),
+            "x.yaml: models[0].train_if_missing: expected true or false, got 'maybe'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, labels: neg}]"),
+            "x.yaml: models[0].labels: expected a list of strings");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, thresholds: [x]}]"),
+            "x.yaml: models[0].thresholds: expected a list of numbers, got 'x'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {architecture: rnn}}]"),
+            "x.yaml: models[0].training.architecture: expected lstm, bilstm, gru, bigru or cnn, "
+            "got 'rnn'");
+}
+
+TEST(ConfigTest, ModelNamesAreNeverPaths) {
+  EXPECT_EQ(error_of("models: [{name: ../etc, model: a.h5}]"),
+            "x.yaml: models[0].name: expected a name of [A-Za-z0-9_.-]+, got '../etc'");
+  EXPECT_EQ(error_of("models: [{name: '..', model: a.h5}]"),
+            "x.yaml: models[0].name: expected a name of [A-Za-z0-9_.-]+, got '..'");
+  EXPECT_EQ(error_of("models: [{model: a.h5}]"),
+            "x.yaml: models[0].name: expected a name of [A-Za-z0-9_.-]+, got ''");
+  EXPECT_TRUE(valid_model_name("imdb.v2_A-1"));
+  EXPECT_FALSE(valid_model_name("a/b"));
+  EXPECT_FALSE(valid_model_name("a b"));
+}
+
+TEST(ConfigTest, StructuralErrors) {
+  EXPECT_EQ(error_of("server: {}"), "x.yaml: models: missing");
+  EXPECT_EQ(error_of("models: {a: 1}"), "x.yaml: models: expected a list");
+  EXPECT_EQ(error_of("[1, 2]"), "x.yaml: expected a mapping with 'server' and 'models'");
+  EXPECT_EQ(error_of("models: [{name: a}]"), "x.yaml: models[0].model: missing (the model file)");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5}, {name: a, model: b.h5}]"),
+            "x.yaml: models[1].name: duplicate name 'a'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, train_if_missing: true}]"),
+            "x.yaml: models[0].train_if_missing: needs train_data");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, threshold: 0.5, thresholds: [0.5]}]"),
+            "x.yaml: models[0].thresholds: give threshold or thresholds, not both");
+  EXPECT_EQ(error_of("models: [a, b]"), "x.yaml: models[0]: expected a mapping");
+  EXPECT_STATUS(parse("models: [unclosed"), kInvalidArgument, "x.yaml: line ");
+}
+
+TEST(ConfigTest, LoadResolvesAgainstTheFileFolderAndReadsTheTokenFromTheEnvironment) {
+  testutil::TempDir dir;
+  { std::ofstream(dir.file("serve.yaml")) << "models: [{name: a, model: sub/a.h5}]\n"; }
+  ::setenv("QUIVER_ADMIN_TOKEN", "from-env", 1);
+  auto c = load_config(dir.file("serve.yaml"));
+  ::unsetenv("QUIVER_ADMIN_TOKEN");
+  ASSERT_OK(c);
+  EXPECT_EQ(c->models[0].model_path, dir.path() + "/sub/a.h5");
+  EXPECT_EQ(c->server.admin_token, "from-env");
+  EXPECT_EQ(c->path, dir.file("serve.yaml"));
+  EXPECT_STATUS(load_config(dir.file("missing.yaml")), kNotFound, "missing.yaml: no such file");
+}
+
+}  // namespace
+}  // namespace quiver::serve

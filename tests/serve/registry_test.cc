@@ -1,0 +1,206 @@
+// Tests for src/serve/registry.cc and servable.cc: load, swap, failed reloads, unload,
+// config changes, golden checks, train-if-missing hooks.
+#include "serve/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "fake_predictor.h"
+#include "testutil.h"
+
+namespace quiver::serve {
+namespace {
+
+using testing::fake_loader;
+using testing::FakePredictor;
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_.file(name)) << text;
+  }
+  ModelConfig model(const std::string& name) {
+    ModelConfig m;
+    m.name = name;
+    m.model_path = dir_.file(name + ".model");
+    return m;
+  }
+  ServeConfig config(std::vector<std::string> names) {
+    ServeConfig c;
+    for (auto& n : names) c.models.push_back(model(n));
+    return c;
+  }
+  float score(const ModelHandle& h) {
+    std::vector<int32_t> ids(8, 3);
+    return (*h.servable->predictor->predict(ids, 1, 8))[0].data[0];
+  }
+  testutil::TempDir dir_;
+  Metrics metrics_;
+};
+
+TEST_F(RegistryTest, LoadsEveryModelOnceAndServesVersionOne) {
+  write("a.model", "0.1");
+  write("b.model", "0.2");
+  write("c.model", "0.3");
+  std::atomic<int> loads{0};
+  Registry r(config({"a", "b", "c"}), fake_loader(&loads), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  EXPECT_EQ(loads.load(), 3);
+  for (const char* n : {"a", "b", "c"}) {
+    auto h = r.acquire(n);
+    ASSERT_OK(h);
+    EXPECT_EQ(h->servable->version, 1);
+    EXPECT_EQ(h->servable->labels, (std::vector<std::string>{"0", "1"}));
+  }
+  EXPECT_TRUE(r.all_ready());
+  EXPECT_STATUS(r.acquire("zz"), kNotFound, "model 'zz' not found");
+  EXPECT_STATUS(r.acquire("a", 7), kNotFound,
+                "model 'a' has no available version 7 (serving version 1)");
+}
+
+TEST_F(RegistryTest, ReloadSwapsWhileInFlightRequestsKeepTheirVersion) {
+  write("a.model", "0.1");
+  Registry r(config({"a"}), fake_loader(), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  auto v1 = r.acquire("a");
+  const float before = score(*v1);
+  write("a.model", "0.9");
+  ASSERT_OK(r.reload("a"));
+  auto v2 = r.acquire("a");
+  EXPECT_EQ(v2->servable->version, 2);
+  EXPECT_NE(score(*v2), before);
+  EXPECT_EQ(score(*v1), before);  // the old version still works for whoever holds it
+  EXPECT_EQ(v1->batcher, v2->batcher);
+  auto st = r.status("a");
+  ASSERT_EQ(st->versions.size(), 2u);
+  EXPECT_EQ(st->versions[0].state, VersionState::kAvailable);
+  EXPECT_EQ(st->versions[1].state, VersionState::kEnd);
+  EXPECT_EQ(st->loads, 2u);
+}
+
+TEST_F(RegistryTest, FailedReloadKeepsTheOldVersionServing) {
+  write("a.model", "0.1");
+  Registry r(config({"a"}), fake_loader(), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  write("a.model", "bad");
+  EXPECT_STATUS(r.reload("a"), kCorruption, "model 'a': " + dir_.file("a.model") + ": not a model");
+  auto h = r.acquire("a");
+  ASSERT_OK(h);
+  EXPECT_EQ(h->servable->version, 1);
+  auto st = r.status("a");
+  EXPECT_EQ(st->serving_version, 1);
+  EXPECT_EQ(st->load_failures, 1u);
+  EXPECT_NE(st->last_error.message().find("not a model"), std::string::npos);
+  EXPECT_EQ(st->versions[0].version, 2);
+  EXPECT_EQ(st->versions[0].state, VersionState::kUnavailable);
+  EXPECT_EQ(st->versions[1].state, VersionState::kAvailable);
+}
+
+TEST_F(RegistryTest, FailedFirstLoadIsUnavailableWithItsError) {
+  write("a.model", "bad");
+  write("b.model", "0.2");
+  Registry r(config({"a", "b"}), fake_loader(), {}, &metrics_);
+  EXPECT_STATUS(r.load_all(), kCorruption, "not a model");
+  EXPECT_STATUS(r.acquire("a"), kUnavailable, "model 'a' is unavailable: model 'a': ");
+  ASSERT_OK(r.acquire("b"));
+  EXPECT_FALSE(r.all_ready());
+}
+
+TEST_F(RegistryTest, UnloadEndsServingAndReloadBringsItBack) {
+  write("a.model", "0.1");
+  Registry r(config({"a"}), fake_loader(), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  auto held = r.acquire("a");
+  ASSERT_OK(r.unload("a"));
+  EXPECT_STATUS(r.acquire("a"), kUnavailable, "model 'a' is unloaded");
+  EXPECT_EQ(r.status("a")->versions[0].state, VersionState::kEnd);
+  EXPECT_EQ(held->servable->version, 1);  // still usable by its holder
+  ASSERT_OK(r.reload("a"));
+  EXPECT_EQ(r.acquire("a")->servable->version, 2);
+  EXPECT_STATUS(r.unload("nope"), kNotFound, "model 'nope' not found");
+  EXPECT_STATUS(r.reload("nope"), kNotFound, "model 'nope' is not in the config");
+}
+
+TEST_F(RegistryTest, ApplyConfigAddsRemovesAndReloads) {
+  for (const char* n : {"a.model", "b.model", "c.model"}) write(n, "0.5");
+  Registry r(config({"a", "b"}), fake_loader(), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  ASSERT_OK(r.apply_config(config({"b", "c"})));
+  EXPECT_STATUS(r.acquire("a"), kUnavailable, "model 'a' is unloaded");
+  EXPECT_FALSE(r.status("a")->configured);
+  EXPECT_EQ(r.acquire("b")->servable->version, 2);
+  EXPECT_EQ(r.acquire("c")->servable->version, 1);
+}
+
+TEST_F(RegistryTest, GoldenFileMustMatchBeforeAVersionServes) {
+  write("a.model", "0.1");
+  std::vector<int32_t> ids = {1, 2, 3, 4, 5, 6, 7, 8};
+  char line[200];
+  std::snprintf(line, sizeof line, "{\"ids\": [1,2,3,4,5,6,7,8], \"expected\": [%.9g]}\n",
+                FakePredictor::row_value(ids, 0, 0.1f));
+  write("a.golden.jsonl", line);
+  Registry r(config({"a"}), fake_loader(), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  write("a.model", "0.2");  // a new version that no longer matches the golden outputs
+  EXPECT_STATUS(r.reload("a"), kFailedPrecondition, "model 'a': golden case 0 output 0: got ");
+  EXPECT_EQ(r.acquire("a")->servable->version, 1);
+}
+
+TEST_F(RegistryTest, LabelsMustFitTheOutput) {
+  write("a.model", "0.1 3");
+  ServeConfig c = config({"a"});
+  c.models[0].labels = {"x", "y"};
+  Registry r(c, fake_loader(), {}, &metrics_);
+  EXPECT_STATUS(r.load_all(), kInvalidArgument,
+                "model 'a': labels: 2 labels for an output of 3 unit(s) (expected 3)");
+}
+
+TEST_F(RegistryTest, TrainIfMissingCallsTheTrainerOnce) {
+  ServeConfig c = config({"a"});
+  c.models[0].train_if_missing = true;
+  c.models[0].train_data_path = dir_.file("a.csv");
+  int trained = 0;
+  TrainingHooks hooks;
+  hooks.train = [&](const ModelConfig& m) {
+    ++trained;
+    std::ofstream(m.model_path) << "0.3";
+    return Status();
+  };
+  hooks.fit_tokenizer = [](const ModelConfig&) -> Result<Tokenizer> { return Tokenizer(); };
+  Registry r(c, fake_loader(), hooks, &metrics_);
+  ASSERT_OK(r.load_all());
+  ASSERT_OK(r.reload("a"));
+  EXPECT_EQ(trained, 1);
+  Registry without(c, fake_loader(), {}, &metrics_);
+  std::remove(c.models[0].model_path.c_str());
+  EXPECT_STATUS(without.load_all(), kUnimplemented, "missing, and training is not available");
+}
+
+TEST_F(RegistryTest, ReadersNeverSeeAVersionGoBackwardsDuringReloads) {
+  write("a.model", "0.1");
+  Registry r(config({"a"}), fake_loader(), {}, &metrics_);
+  ASSERT_OK(r.load_all());
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      int64_t last = 0;
+      while (!done) {
+        auto h = r.acquire("a");
+        if (!h.ok() || h->servable->version < last) ++errors;
+        if (h.ok()) last = h->servable->version;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) ASSERT_OK(r.reload("a"));
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(r.acquire("a")->servable->version, 21);
+}
+
+}  // namespace
+}  // namespace quiver::serve
