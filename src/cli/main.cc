@@ -33,8 +33,6 @@ int main(int argc, char** argv) {
   add_bench_command(app, ctx);
   add_fit_tokenizer_command(app, ctx);
   add_tokenize_command(app, ctx);
-  add_train_command(app, ctx);
-  add_evaluate_command(app, ctx);
   add_inspect_command(app, ctx);
   add_predict_command(app, ctx);
   add_serve_command(app, ctx);
