@@ -83,10 +83,15 @@ Status Tokenizer::State::rebuild_index(bool update_index_docs) {
   set_word_index(items);
   // index_word = dict((c, w) for w, c in word_index.items()): an oov_token that also
   // occurs in the texts keeps its first position with the later id, so id 1 disappears.
-  index_word.clear();
-  for (const auto& [word, id] : word_index_items) index_word.emplace_back(id, word);
+  derive_index_word();
   if (update_index_docs) this->update_index_docs();
   return {};
+}
+
+void Tokenizer::State::derive_index_word() {
+  text::OrderedMap<int64_t, std::string> dict;
+  for (const auto& [word, id] : word_index_items) dict.assign(id, word);
+  index_word = dict.items();
 }
 
 void Tokenizer::State::update_index_docs() {

@@ -152,8 +152,8 @@ Status load_index_maps(const std::optional<FlatObject>& index_docs,
       s->index_docs.assign(id, n);
     }
   }
-  if (!index_word) {  // dict((c, w) for w, c in word_index.items())
-    for (const auto& [word, id] : s->word_index_items) s->index_word.emplace_back(id, word);
+  if (!index_word) {
+    s->derive_index_word();
     return {};
   }
   text::OrderedMap<int64_t, std::string> dict;

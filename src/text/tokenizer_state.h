@@ -38,6 +38,9 @@ struct Tokenizer::State {
   // first), index_word from word_index, index_docs updated from word_docs.
   // ResourceExhausted if an id would exceed INT32_MAX.
   Status rebuild_index(bool update_index_docs);
+  // index_word = dict((c, w) for w, c in word_index.items()): for duplicate ids (possible
+  // in loaded files) the later word wins at the earlier position, as in a Python dict.
+  void derive_index_word();
   // for w, c in word_docs.items(): index_docs[word_index[w]] = c
   void update_index_docs();
 };

@@ -99,7 +99,7 @@ TEST(TokenizerGoldenTest, JiebaSegmentedChineseMatchesKeras) {
     if (!exists(f.get<std::string>())) GTEST_SKIP() << f << " absent (apt install fortunes-zh)";
   }
   expect_matches_keras(
-      corpus_request({{"kind", "chinese"}, {"files", files}, {"limit", 100}}));
+      corpus_request({{"kind", "chinese"}, {"files", files}, {"limit", 60}}));
 }
 
 TEST(TokenizerGoldenTest, MultilingualMatchesKeras) {

@@ -75,6 +75,17 @@ TEST(TokenizerJsonTest, MissingWordIndexIsRebuiltFromWordCounts) {
   EXPECT_EQ(tok->index_docs(), (Docs{{3, 1}, {2, 1}, {4, 1}}));
 }
 
+TEST(TokenizerJsonTest, MissingIndexWordIsDerivedWithDictSemantics) {
+  // Found by fuzz/tokenizer_fuzz.cc: duplicate ids must not give duplicate index_word keys.
+  auto tok = Tokenizer::from_json(R"({"config": {"word_index": "{\"<o>\": 1, \"a\": 1, \"b\": 3}"}})");
+  ASSERT_OK(tok);
+  using IndexWord = std::vector<std::pair<int64_t, std::string>>;
+  EXPECT_EQ(tok->index_word(), (IndexWord{{1, "a"}, {3, "b"}}));
+  auto again = Tokenizer::from_json(tok->to_json());
+  ASSERT_OK(again);
+  EXPECT_EQ(again->to_json(), tok->to_json());
+}
+
 TEST(TokenizerJsonTest, DamagedInputGivesCleanErrors) {
   EXPECT_STATUS(Tokenizer::from_json(""), kCorruption, "tokenizer JSON: malformed JSON");
   EXPECT_STATUS(Tokenizer::from_json("{\"config\": {"), kCorruption, "malformed JSON");
