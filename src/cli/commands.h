@@ -33,6 +33,8 @@ void add_fit_tokenizer_command(CLI::App& app, CommandContext& ctx);
 void add_tokenize_command(CLI::App& app, CommandContext& ctx);
 void add_inspect_command(CLI::App& app, CommandContext& ctx);
 void add_predict_command(CLI::App& app, CommandContext& ctx);
+void add_train_command(CLI::App& app, CommandContext& ctx);
+void add_evaluate_command(CLI::App& app, CommandContext& ctx);
 void add_serve_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace quiver::cli

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   add_tokenize_command(app, ctx);
   add_inspect_command(app, ctx);
   add_predict_command(app, ctx);
+  add_train_command(app, ctx);
+  add_evaluate_command(app, ctx);
   add_serve_command(app, ctx);
   try {
     app.parse(argc, argv);

@@ -20,6 +20,7 @@
 #include "base/file.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
+#include "cli/train_options.h"
 #include "quiver/tokenizer.h"
 
 namespace quiver::cli {
@@ -35,6 +36,8 @@ struct PredictArgs {
   std::string truncating = "pre";
   int threads = 1;
   int64_t batch = 64;
+  std::string train_data;  // --train-data: train the model first when it is missing
+  TrainArgs train;
 };
 
 // Formats one output row (all outputs) as a line of text, without the newline.
@@ -208,7 +211,13 @@ Status run_text(const Model& model, const PredictArgs& args) {
   return batcher.flush();
 }
 
-Status run_predict(const PredictArgs& args) {
+Status run_predict(PredictArgs args) {
+  if (!args.train_data.empty()) {
+    std::string unused;
+    QUIVER_RETURN_IF_ERROR(train_if_missing(args.model.model, args.train_data, &args.train,
+                                            args.input_ids ? &unused : &args.tokenizer,
+                                            &args.labels));
+  }
   if (args.input_ids == !args.tokenizer.empty()) {
     return invalid_argument("give exactly one of --input-ids and --tokenizer FILE");
   }
@@ -232,6 +241,10 @@ void add_predict_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--truncating", args->truncating, "pre or post");
   cmd->add_option("--threads", args->threads, "threads per predict call (results do not change)");
   cmd->add_option("--batch", args->batch, "rows per predict call (results do not change)");
+  cmd->add_option("--train-data", args->train_data,
+                  "CSV to train the model from when --model is missing (then the tokenizer and "
+                  "labels default to the trained ones; training options as `quiver train`)");
+  add_train_options(cmd, &args->train, /*for_predict=*/true);
   cmd->callback([args, &ctx] { run_command(ctx, "predict", [&] { return run_predict(*args); }); });
 }
 
