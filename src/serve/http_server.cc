@@ -76,8 +76,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   std::string body_limit_message(uint64_t length) const {
-    std::string size = length ? std::to_string(length) + " bytes" : "the request body";
-    return "request body of " + size + " exceeds the limit of " +
+    std::string size = length ? " of " + std::to_string(length) + " bytes" : "";
+    return "request body" + size + " exceeds the limit of " +
            std::to_string(shared_->options.max_body_bytes) + " bytes";
   }
 
@@ -109,6 +109,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void fail(beast::error_code ec) {
+    if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen in the header
+      auto length = parser_ ? parser_->content_length() : boost::none;
+      return reply_and_close(413, body_limit_message(length ? *length : 0));
+    }
     const bool http_syntax =
         ec.category() == http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message;
