@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// Before Asio: boost 1.74 awaitable.hpp uses std::exchange without including it.
+#include <utility>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -16,7 +19,6 @@
 #include <optional>
 #include <sstream>
 #include <thread>
-#include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange
 
 #include "testutil.h"
 
