@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "serve/server.h"
+#include "serve/training_hooks.h"
 
 namespace quiver::cli {
 
@@ -22,6 +23,7 @@ void add_serve_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, options] {
     run_command(ctx, "serve", [&] {
       serve::ServerDeps deps;
+      deps.hooks = serve::training_hooks();
       return serve::run_serve(options->config, options->port, std::move(deps));
     });
   });

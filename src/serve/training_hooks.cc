@@ -1,0 +1,62 @@
+#include "serve/training_hooks.h"
+
+#include <cstdio>
+
+#include "text/csv.h"
+
+namespace quiver::serve {
+
+quiver::TrainOptions train_options_for(const ModelConfig& c) {
+  quiver::TrainOptions o;
+  o.text_column = c.training.text_column;
+  o.label_column = c.training.label_column;
+  if (c.num_words) o.tokenizer.num_words = *c.num_words;
+  o.maxlen = c.maxlen.value_or(c.training.maxlen);
+  if (c.padding) o.padding = *c.padding;
+  if (c.truncating) o.truncating = *c.truncating;
+  o.type = c.training.architecture;
+  o.embed_dim = static_cast<int>(c.training.embedding_dim);
+  o.units = static_cast<int>(c.training.units);
+  o.filters = static_cast<int>(c.training.units);
+  o.epochs = static_cast<int>(c.training.epochs);
+  o.batch_size = static_cast<int>(c.training.batch_size);
+  o.learning_rate = static_cast<float>(c.training.learning_rate);
+  o.seed = static_cast<uint64_t>(c.training.seed);
+  o.multi_label = c.multi_label;
+  return o;
+}
+
+TrainingHooks training_hooks() {
+  TrainingHooks hooks;
+  hooks.train = [](const ModelConfig& c) -> Status {
+    std::fprintf(stderr, "quiver serve: model '%s': %s is missing, training it from %s\n",
+                 c.name.c_str(), c.model_path.c_str(), c.train_data_path.c_str());
+    auto report = train_model(c.train_data_path, c.model_path, train_options_for(c));
+    return report.ok() ? Status() : report.status();
+  };
+  hooks.fit_tokenizer = [](const ModelConfig& c) -> Result<Tokenizer> {
+    QUIVER_ASSIGN_OR_RETURN(text::CsvTable table, text::read_csv_file(c.train_data_path));
+    QUIVER_ASSIGN_OR_RETURN(size_t column, table.column(c.training.text_column, c.train_data_path));
+    std::vector<std::string> texts;
+    texts.reserve(table.rows.size());
+    for (const auto& row : table.rows) texts.push_back(row.fields[column]);
+    TokenizerConfig config;
+    config.num_words = c.num_words;
+    Tokenizer tokenizer(config);
+    QUIVER_RETURN_IF_ERROR(tokenizer.fit_on_texts(texts));
+    return tokenizer;
+  };
+  hooks.describe = [](const std::string& model_path) -> Result<TrainedModelFacts> {
+    QUIVER_ASSIGN_OR_RETURN(quiver::TrainedModelInfo info, read_trained_model_info(model_path));
+    TrainedModelFacts out;
+    out.labels = info.labels;
+    out.maxlen = info.maxlen;
+    out.padding = info.padding;
+    out.truncating = info.truncating;
+    out.tokenizer_json = info.tokenizer_json;
+    return out;
+  };
+  return hooks;
+}
+
+}  // namespace quiver::serve
