@@ -1,6 +1,7 @@
 #include "serve/training_hooks.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "text/csv.h"
 
@@ -31,6 +32,9 @@ TrainingHooks training_hooks() {
   hooks.train = [](const ModelConfig& c) -> Status {
     std::fprintf(stderr, "quiver serve: model '%s': %s is missing, training it from %s\n",
                  c.name.c_str(), c.model_path.c_str(), c.train_data_path.c_str());
+    std::error_code ec;  // the trainer writes beside the model: make its folder first
+    std::filesystem::create_directories(std::filesystem::path(c.model_path).parent_path(), ec);
+    if (ec) return io_error(c.model_path + ": cannot create its folder: " + ec.message());
     auto report = train_model(c.train_data_path, c.model_path, train_options_for(c));
     return report.ok() ? Status() : report.status();
   };
