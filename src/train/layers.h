@@ -93,36 +93,45 @@ struct RnnOptions {
   uint64_t salt = 0;            // distinguishes this layer's dropout draws
 };
 
-// LSTM(return_sequences=False), gates i,f,c,o, sigmoid / tanh (KERAS.md §2.1).
+// What LSTM and GRU share: their options, a per-pass RnnCache and one output step of
+// `units` (return_sequences=False). Defined in rnn_common.cc.
 template <typename T>
-class LstmLayer : public Layer<T> {
+class RecurrentLayer : public Layer<T> {
  public:
-  explicit LstmLayer(RnnOptions o) : o_(o) {}
-  std::vector<ParamSpec> params() const override;
+  explicit RecurrentLayer(RnnOptions o) : o_(o) {}
   std::unique_ptr<LayerCache> new_cache() const override;
   void out_shape(int in_steps, int in_dim, int* steps, int* dim) const override;
+
+ protected:
+  RnnOptions o_;
+};
+
+// LSTM(return_sequences=False), gates i,f,c,o, sigmoid / tanh (KERAS.md §2.1).
+template <typename T>
+class LstmLayer : public RecurrentLayer<T> {
+ public:
+  using RecurrentLayer<T>::RecurrentLayer;
+  std::vector<ParamSpec> params() const override;
   void forward(const PassCtx<T>&, const Act<T>& in, Act<T>* out, LayerCache*) const override;
   void backward(const PassCtx<T>&, const Act<T>& in, const Act<T>& out, const Act<T>& dout,
                 Act<T>* din, LayerCache*) const override;
 
  private:
-  RnnOptions o_;
+  using RecurrentLayer<T>::o_;
 };
 
 // GRU(reset_after=True, return_sequences=False), gates z,r,h, bias [2, 3u] (KERAS.md §2.2).
 template <typename T>
-class GruLayer : public Layer<T> {
+class GruLayer : public RecurrentLayer<T> {
  public:
-  explicit GruLayer(RnnOptions o) : o_(o) {}
+  using RecurrentLayer<T>::RecurrentLayer;
   std::vector<ParamSpec> params() const override;
-  std::unique_ptr<LayerCache> new_cache() const override;
-  void out_shape(int in_steps, int in_dim, int* steps, int* dim) const override;
   void forward(const PassCtx<T>&, const Act<T>& in, Act<T>* out, LayerCache*) const override;
   void backward(const PassCtx<T>&, const Act<T>& in, const Act<T>& out, const Act<T>& dout,
                 Act<T>* din, LayerCache*) const override;
 
  private:
-  RnnOptions o_;
+  using RecurrentLayer<T>::o_;
 };
 
 // Bidirectional(merge_mode="concat"): [forward(x), backward(x)] with the backward copy

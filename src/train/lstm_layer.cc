@@ -20,17 +20,6 @@ std::vector<ParamSpec> LstmLayer<T>::params() const {
 }
 
 template <typename T>
-std::unique_ptr<LayerCache> LstmLayer<T>::new_cache() const {
-  return std::make_unique<RnnCache<T>>();
-}
-
-template <typename T>
-void LstmLayer<T>::out_shape(int, int, int* steps, int* dim) const {
-  *steps = 1;
-  *dim = o_.units;
-}
-
-template <typename T>
 void LstmLayer<T>::forward(const PassCtx<T>& ctx, const Act<T>& in, Act<T>* out,
                            LayerCache* cache) const {
   auto* c = static_cast<RnnCache<T>*>(cache);
