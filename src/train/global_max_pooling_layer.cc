@@ -1,22 +1,11 @@
-// GlobalMaxPooling1D: max over time per channel; the gradient goes to the first step that
-// holds the maximum (TF's reduce_max gradient splits ties evenly; ties between ReLU
-// outputs are measure-zero except exact zeros, where the split does not change training
-// noticeably).
+// GlobalMaxPooling1D: max over time per channel. The gradient is split evenly between the
+// steps that hold the maximum, as TF's reduce_max gradient does (ties are common: fully
+// padded windows of a Conv1D give the same value at every padded step).
 #include <algorithm>
 
 #include "train/layers.h"
 
 namespace quiver::train {
-namespace {
-struct PoolCache : LayerCache {
-  std::vector<int> argmax;  // [batch, dim]
-};
-}  // namespace
-
-template <typename T>
-std::unique_ptr<LayerCache> GlobalMaxPoolingLayer<T>::new_cache() const {
-  return std::make_unique<PoolCache>();
-}
 
 template <typename T>
 void GlobalMaxPoolingLayer<T>::out_shape(int, int in_dim, int* steps, int* dim) const {
@@ -26,38 +15,40 @@ void GlobalMaxPoolingLayer<T>::out_shape(int, int in_dim, int* steps, int* dim) 
 
 template <typename T>
 void GlobalMaxPoolingLayer<T>::forward(const PassCtx<T>&, const Act<T>& in, Act<T>* out,
-                                       LayerCache* cache) const {
-  auto& arg = static_cast<PoolCache*>(cache)->argmax;
+                                       LayerCache*) const {
   out->resize(1, in.batch, in.dim);
-  arg.assign(static_cast<size_t>(in.batch) * in.dim, 0);
   for (int b = 0; b < in.batch; ++b) {
     T* y = out->row(0, b);
     const T* x0 = in.row(0, b);
     std::copy(x0, x0 + in.dim, y);
-    int* a = arg.data() + static_cast<size_t>(b) * in.dim;
     for (int t = 1; t < in.steps; ++t) {
       const T* x = in.row(t, b);
-      for (int d = 0; d < in.dim; ++d) {
-        if (x[d] > y[d]) {
-          y[d] = x[d];
-          a[d] = t;
-        }
-      }
+      for (int d = 0; d < in.dim; ++d) y[d] = std::max(y[d], x[d]);
     }
   }
 }
 
 template <typename T>
-void GlobalMaxPoolingLayer<T>::backward(const PassCtx<T>&, const Act<T>& in, const Act<T>&,
-                                        const Act<T>& dout, Act<T>* din,
-                                        LayerCache* cache) const {
-  const auto& arg = static_cast<PoolCache*>(cache)->argmax;
+void GlobalMaxPoolingLayer<T>::backward(const PassCtx<T>&, const Act<T>& in, const Act<T>& out,
+                                        const Act<T>& dout, Act<T>* din, LayerCache*) const {
   din->resize(in.steps, in.batch, in.dim);
   std::fill(din->v.begin(), din->v.end(), T(0));
+  std::vector<int> ties(static_cast<size_t>(in.dim));
   for (int b = 0; b < in.batch; ++b) {
+    const T* y = out.row(0, b);
+    std::fill(ties.begin(), ties.end(), 0);
+    for (int t = 0; t < in.steps; ++t) {
+      const T* x = in.row(t, b);
+      for (int d = 0; d < in.dim; ++d) ties[d] += x[d] == y[d];
+    }
     const T* dy = dout.row(0, b);
-    const int* a = arg.data() + static_cast<size_t>(b) * in.dim;
-    for (int d = 0; d < in.dim; ++d) din->row(a[d], b)[d] = dy[d];
+    for (int t = 0; t < in.steps; ++t) {
+      const T* x = in.row(t, b);
+      T* dx = din->row(t, b);
+      for (int d = 0; d < in.dim; ++d) {
+        if (x[d] == y[d]) dx[d] = dy[d] / static_cast<T>(ties[d]);
+      }
+    }
   }
 }
 

@@ -77,7 +77,6 @@ class Conv1DLayer : public Layer<T> {
 template <typename T>
 class GlobalMaxPoolingLayer : public Layer<T> {
  public:
-  std::unique_ptr<LayerCache> new_cache() const override;
   void out_shape(int in_steps, int in_dim, int* steps, int* dim) const override;
   void forward(const PassCtx<T>&, const Act<T>& in, Act<T>* out, LayerCache*) const override;
   void backward(const PassCtx<T>&, const Act<T>& in, const Act<T>& out, const Act<T>& dout,

@@ -1,6 +1,12 @@
 // Black-box tests of `quiver train`, `quiver evaluate` and `quiver predict --train-data`
 // against the real binary.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include <cstdio>
 #include <fstream>
@@ -94,6 +100,56 @@ TEST(TrainCliTest, PredictTrainsAMissingModelThenPredictsText) {
   }
   EXPECT_EQ(n, 2);
   EXPECT_TRUE(std::ifstream(dir.file("m.tokenizer.json")).good());
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Ctrl-C (SIGINT) during training: the process stops after the current batch, writes the
+// best model so far atomically, reports "interrupted" and exits 0.
+TEST(TrainCliTest, SigintStopsCleanlyAndKeepsTheBestModel) {
+  TempDir dir;
+  write_data(dir);
+  const std::string out = dir.file("out.txt"), err = dir.file("err.txt");
+  const std::string cmd = "exec " + testutil::quiver_binary() + " train --data " +
+                          dir.file("d.csv") + " --model " + dir.file("m.h5") +
+                          " --embed-dim 8 --units 8 --epochs 100000 --seed 3"
+                          " --validation-split 0.1 >" + out + " 2>" + err;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until two epochs have finished (plain progress lines: not a terminal).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read_all(err).find("Epoch 2/100000 - ") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n" << read_all(err);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(err);
+  EXPECT_NE(read_all(out).find("interrupted: wrote the best model so far to"), std::string::npos)
+      << read_all(out);
+  EXPECT_NE(read_all(err).find("quiver train: interrupted"), std::string::npos);
+  // Only the model and its tokenizer are left beside the data: no half-written temp file.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"d.csv", "err.txt", "m.h5", "m.tokenizer.json",
+                                             "out.txt"}));
+  CmdResult e = run("evaluate --model " + dir.file("m.h5") + " --data " + dir.file("d.csv") + " --json");
+  ASSERT_EQ(e.code, 0) << e.out;
+  EXPECT_EQ(nlohmann::json::parse(e.out)["rows"], 120);
 }
 
 }  // namespace

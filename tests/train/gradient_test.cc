@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "train/gemm.h"
+#include "train/layers.h"
 #include "train/loss.h"
 #include "train/network.h"
 #include "train/rng.h"
@@ -159,6 +160,24 @@ TEST(GemmTest, FloatKernelsMatchReference) {
       }
     }
   }
+}
+
+// Ties in GlobalMaxPooling1D share the gradient evenly, as TF's reduce_max gradient does
+// (tensorflow/python/ops/math_grad.py _MinOrMaxGrad: indicators / number of maxima).
+TEST(GlobalMaxPoolingTest, TiedMaximaShareTheGradientEvenly) {
+  GlobalMaxPoolingLayer<double> pool;
+  Act<double> in, out, dout, din;
+  in.resize(3, 1, 2);
+  in.v = {1, 5,   // t = 0
+          3, 5,   // t = 1
+          3, 2};  // t = 2
+  PassCtx<double> ctx;
+  pool.forward(ctx, in, &out, nullptr);
+  EXPECT_EQ(out.v, (std::vector<double>{3, 5}));
+  dout.resize(1, 1, 2);
+  dout.v = {1, 2};
+  pool.backward(ctx, in, out, dout, &din, nullptr);
+  EXPECT_EQ(din.v, (std::vector<double>{0, 1, 0.5, 1, 0.5, 0}));
 }
 
 }  // namespace
