@@ -22,11 +22,27 @@ namespace quiver {
 // hard_sigmoid differs between Keras 2 (clip(0.2x+0.5)) and Keras 3 (clip(x/6+0.5)).
 enum class HardSigmoidMode { kAuto, kKeras2, kKeras3 };
 
+// How the recurrent layers' kernels are stored and multiplied (issue 5). kFp32 is exact
+// (Keras' own weights); kBf16 rounds each weight to bfloat16 (8 bits of mantissa: half the
+// memory and bandwidth); kInt8 quantizes each output column symmetrically to int8 with one
+// float scale (a quarter of the memory). Activations, states and sums stay float32 in every
+// mode. The reduced modes are opt-in: they change outputs slightly (docs/performance.md
+// lists the measured change on real models).
+enum class WeightMode { kFp32, kBf16, kInt8 };
+
+// "fp32", "bf16", "int8".
+const char* weight_mode_name(WeightMode mode);
+// Parses "fp32" | "bf16" | "int8"; InvalidArgument otherwise.
+Result<WeightMode> parse_weight_mode(const std::string& name);
+
 struct LoadOptions {
   // Architecture file (model.to_json() / model.to_yaml() output) for weights-only .h5.
   std::string architecture_path;
   // kAuto picks the formula from the file's keras_version major (3 -> Keras 3, else Keras 2).
   HardSigmoidMode hard_sigmoid = HardSigmoidMode::kAuto;
+  // Storage of the recurrent kernels (LSTM, GRU, SimpleRNN, their CuDNN and Bidirectional
+  // forms); every other layer keeps float32.
+  WeightMode weights = WeightMode::kFp32;
 };
 
 struct LayerInfo {

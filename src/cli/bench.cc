@@ -1,5 +1,5 @@
 // quiver bench --model FILE [--architecture FILE] --batch B --seq-len T --threads N
-//              [--seconds S] [--seed K]
+//              [--seconds S] [--seed K] [--weights fp32|bf16|int8]
 // Loads the model (timed: load_ms), then calls Model::predict on one fixed batch of seeded
 // random valid ids (each in [1, vocab_size)) of shape [B, T]: a warm-up, then repeatedly until
 // S seconds have passed. Prints exactly one JSON line:
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/model_args.h"
 #include "quiver/model.h"
 
 namespace quiver::cli {
@@ -28,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 struct BenchArgs {
   std::string model;
   std::string architecture;
+  std::string weights = "fp32";
   int64_t batch = 1;
   int64_t seq_len = 40;
   int threads = 1;
@@ -69,6 +71,7 @@ Status run_bench(const BenchArgs& a) {
   QUIVER_RETURN_IF_ERROR(check_args(a));
   LoadOptions load;
   load.architecture_path = a.architecture;
+  QUIVER_ASSIGN_OR_RETURN(load.weights, parse_weight_mode(a.weights));
   const Clock::time_point load_start = Clock::now();
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(a.model, load));
   const double load_ms = elapsed_ms(load_start);
@@ -124,6 +127,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--seconds", args->seconds, "timed duration after the warm-up")
       ->default_val(3.0);
   cmd->add_option("--seed", args->seed, "seed of the random ids")->default_val(1);
+  add_weights_option(cmd, &args->weights);
   cmd->callback([&ctx, args] { run_command(ctx, "bench", [&] { return run_bench(*args); }); });
 }
 

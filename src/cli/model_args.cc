@@ -12,6 +12,14 @@ void add_model_options(CLI::App* cmd, ModelArgs* args) {
                   "hard_sigmoid formula: auto (from the file's Keras version), keras2 "
                   "(clip(0.2x+0.5)) or keras3 (clip(x/6+0.5))")
       ->check(CLI::IsMember({"auto", "keras2", "keras3"}));
+  add_weights_option(cmd, &args->weights);
+}
+
+void add_weights_option(CLI::App* cmd, std::string* weights) {
+  cmd->add_option("--weights", *weights,
+                  "recurrent kernel storage: fp32 (exact, default), bf16 or int8 (per-column "
+                  "symmetric); the reduced modes change outputs slightly")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
 }
 
 Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args) {
@@ -20,6 +28,7 @@ Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args) {
   options.hard_sigmoid = args.hard_sigmoid == "keras2"   ? HardSigmoidMode::kKeras2
                          : args.hard_sigmoid == "keras3" ? HardSigmoidMode::kKeras3
                                                          : HardSigmoidMode::kAuto;
+  QUIVER_ASSIGN_OR_RETURN(options.weights, parse_weight_mode(args.weights));
   return Model::load(args.model, options);
 }
 

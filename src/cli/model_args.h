@@ -15,11 +15,15 @@ struct ModelArgs {
   std::string model;
   std::string architecture;
   std::string hard_sigmoid = "auto";
+  std::string weights = "fp32";
 };
 
-// Adds --architecture FILE and --hard-sigmoid auto|keras2|keras3 (the model path is added
-// by the caller, positional or --model).
+// Adds --architecture FILE, --hard-sigmoid auto|keras2|keras3 and --weights fp32|bf16|int8
+// (the model path is added by the caller, positional or --model).
 void add_model_options(CLI::App* cmd, ModelArgs* args);
+
+// Adds only --weights fp32|bf16|int8 (for commands with their own model options).
+void add_weights_option(CLI::App* cmd, std::string* weights);
 
 // Loads the model with those options.
 Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args);

@@ -3,10 +3,10 @@
 // flipped back only with return_sequences; merge concat/sum/mul/ave or None (two outputs);
 // return_state appends forward then backward states. Weights: forward arrays, then backward.
 #include <algorithm>
-#include <thread>
 
 #include "nn/embedding.h"
 #include "nn/recurrent.h"
+#include "nn/worker_pool.h"
 
 namespace quiver::nn {
 namespace {
@@ -39,11 +39,18 @@ class BidirectionalLayer : public Layer {
   void forward(std::span<const Value* const> in, const RunContext& run,
                std::vector<Value>* out) const override {
     RecurrentResult fr, br;
-    if (run.threads >= 2) {  // one direction per thread; each result is the same bits
+    if (run.threads >= 2) {
+      // One direction per core (each keeps its own recurrent weights in its L2); the
+      // results are the same bits as one after the other.
       const int half = run.threads / 2;
-      std::thread t([&] { backward_.run(*in[0], zero_masked_, run.threads - half, &br); });
-      forward_.run(*in[0], zero_masked_, half, &fr);
-      t.join();
+      auto direction = [&](int i) {
+        if (i == 0) {
+          forward_.run(*in[0], zero_masked_, half, &fr);
+        } else {
+          backward_.run(*in[0], zero_masked_, run.threads - half, &br);
+        }
+      };
+      WorkerPool::for_this_thread().run(2, direction);
     } else {
       forward_.run(*in[0], zero_masked_, 1, &fr);
       backward_.run(*in[0], zero_masked_, 1, &br);

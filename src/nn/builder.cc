@@ -194,7 +194,9 @@ Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {
 
 Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
                                                const LoadOptions& options) {
-  Builder b(spec, model_meta(spec, options.hard_sigmoid));
+  ModelMeta meta = model_meta(spec, options.hard_sigmoid);
+  meta.weights = options.weights;
+  Builder b(spec, std::move(meta));
   return b.build();
 }
 

@@ -2,7 +2,10 @@
 #include "nn/kernels.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+
+#include "nn/simd.h"
 
 namespace quiver::nn {
 namespace {
@@ -19,20 +22,40 @@ inline V4 load4(const float* p) {
   return v;
 }
 
+// Row kk of a panel as floats, for each element format.
+struct Fp32Panel {
+  const float* p;
+  void row(int64_t kk, float* out) const { std::memcpy(out, p + kk * kW, kW * sizeof(float)); }
+};
+struct Bf16Panel {
+  const uint16_t* p;
+  void row(int64_t kk, float* out) const {
+    for (int64_t j = 0; j < kW; ++j) out[j] = bf16_to_float(p[kk * kW + j]);
+  }
+};
+struct Int8Panel {
+  const int8_t* p;
+  void row(int64_t kk, float* out) const {
+    for (int64_t j = 0; j < kW; ++j) out[j] = static_cast<float>(p[kk * kW + j]);
+  }
+};
+
 // `rows` rows of c (≤ 4) against one panel. The accumulators stay in registers; the k loop
 // is outermost so each element sees its products in k order (a separate multiply and add,
-// never fused: the build has no FMA contraction), whatever kRows is.
-template <int kRows>
-void panel_kernel(const float* a, int64_t lda, const float* panel, int64_t k, float* c, int64_t ldc,
-                  int64_t width) {
+// never fused: the build has no FMA contraction), whatever kRows is. With `scale` (int8
+// panels) the sum starts at 0 and c += scale_j * sum.
+template <int kRows, typename Panel>
+void panel_kernel(const float* a, int64_t lda, Panel panel, const float* scale, int64_t k,
+                  float* c, int64_t ldc, int64_t width) {
   V4 acc[kRows][kVecs];
   for (int r = 0; r < kRows; ++r) {
     float init[kW] = {};
-    for (int64_t j = 0; j < width; ++j) init[j] = c[r * ldc + j];
+    for (int64_t j = 0; j < width && scale == nullptr; ++j) init[j] = c[r * ldc + j];
     for (int v = 0; v < kVecs; ++v) acc[r][v] = load4(init + 4 * v);
   }
   for (int64_t kk = 0; kk < k; ++kk) {
-    const float* b = panel + kk * kW;
+    float b[kW];
+    panel.row(kk, b);
     V4 bv[kVecs];
 #pragma GCC unroll 4
     for (int v = 0; v < kVecs; ++v) bv[v] = load4(b + 4 * v);
@@ -47,34 +70,97 @@ void panel_kernel(const float* a, int64_t lda, const float* panel, int64_t k, fl
   for (int r = 0; r < kRows; ++r) {
     float out[kW];
     std::memcpy(out, acc[r], sizeof(out));
-    for (int64_t j = 0; j < width; ++j) c[r * ldc + j] = out[j];
+    for (int64_t j = 0; j < width; ++j) {
+      c[r * ldc + j] = scale ? c[r * ldc + j] + scale[j] * out[j] : out[j];
+    }
   }
 }
 
 template <int kRows>
 void rows_kernel(const float* a, int64_t lda, const PackedMatrix& b, float* c, int64_t ldc) {
   for (int64_t p = 0; p < b.panels(); ++p) {
-    int64_t width = std::min(kW, b.n() - p * kW);
-    panel_kernel<kRows>(a, lda, b.panel(p), b.k(), c + p * kW, ldc, width);
+    const int64_t width = std::min(kW, b.n() - p * kW);
+    float* cp = c + p * kW;
+    switch (b.format()) {
+      case WeightMode::kFp32:
+        panel_kernel<kRows>(a, lda, Fp32Panel{b.panel(p)}, nullptr, b.k(), cp, ldc, width);
+        break;
+      case WeightMode::kBf16:
+        panel_kernel<kRows>(a, lda, Bf16Panel{b.panel_bf16(p)}, nullptr, b.k(), cp, ldc, width);
+        break;
+      case WeightMode::kInt8:
+        panel_kernel<kRows>(a, lda, Int8Panel{b.panel_int8(p)}, b.scales() + p * kW, b.k(), cp,
+                            ldc, width);
+        break;
+    }
   }
+}
+
+uint16_t to_bf16(float f) {  // round to nearest even; NaN stays a quiet NaN
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof(bits));
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
 }
 
 }  // namespace
 
-PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n) : k_(k), n_(n) {
-  data_.assign(static_cast<size_t>(panels() * k * kW), 0.0f);
+PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format)
+    : k_(k), n_(n), format_(format) {
+  const size_t size = static_cast<size_t>(panels() * k * kW);
+  if (format == WeightMode::kInt8) {
+    scales_.assign(static_cast<size_t>(panels() * kW), 0.0f);
+    for (int64_t j = 0; j < n; ++j) {
+      float m = 0.0f;
+      for (int64_t kk = 0; kk < k; ++kk) m = std::max(m, std::fabs(values[kk * n + j]));
+      scales_[j] = m / 127.0f;
+    }
+    int8_.assign(size, 0);
+  } else if (format == WeightMode::kBf16) {
+    bf16_.assign(size, 0);
+  } else {
+    data_.assign(size, 0.0f);
+  }
   for (int64_t p = 0; p < panels(); ++p) {
-    float* dst = data_.data() + p * k * kW;
+    const int64_t base = p * k * kW;
     for (int64_t kk = 0; kk < k; ++kk) {
       for (int64_t j = 0; j < kW && p * kW + j < n; ++j) {
-        dst[kk * kW + j] = values[kk * n + p * kW + j];
+        const float v = values[kk * n + p * kW + j];
+        const size_t at = static_cast<size_t>(base + kk * kW + j);
+        if (format == WeightMode::kFp32) {
+          data_[at] = v;
+        } else if (format == WeightMode::kBf16) {
+          bf16_[at] = to_bf16(v);
+        } else {
+          const float s = scales_[static_cast<size_t>(p * kW + j)];
+          const float q = s > 0.0f ? std::nearbyint(v / s) : 0.0f;
+          int8_[at] = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+        }
       }
     }
   }
 }
 
+int64_t PackedMatrix::memory_bytes() const {
+  return static_cast<int64_t>(data_.size() * sizeof(float) + bf16_.size() * sizeof(uint16_t) +
+                              int8_.size() + scales_.size() * sizeof(float));
+}
+
 void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix& b, float* c,
                      int64_t ldc) {
+  // One kernel per machine for every caller (table precompute, projections, recurrence,
+  // Dense, Conv1D), so the table path and the per-step path still give the same bits.
+  switch (simd_level()) {
+    case SimdLevel::kAvx512:
+      simd::gemm_accumulate_avx512(a, lda, m, b, c, ldc);
+      return;
+    case SimdLevel::kAvx2:
+      simd::gemm_accumulate_avx2(a, lda, m, b, c, ldc);
+      return;
+    case SimdLevel::kPlain:
+      break;
+  }
   int64_t r = 0;
   for (; r + 4 <= m; r += 4) rows_kernel<4>(a + r * lda, lda, b, c + r * ldc, ldc);
   switch (m - r) {

@@ -12,30 +12,55 @@
 #include <cstdint>
 #include <vector>
 
+#include "quiver/model.h"
+
 namespace quiver::nn {
 
 // A k × n matrix stored as column panels of kPanelWidth: panel p holds columns
 // [p*kPanelWidth, (p+1)*kPanelWidth) for every k row, contiguously (zero padded), so a
 // kernel streams one panel linearly while its accumulators stay in registers.
+//
+// Element formats (LoadOptions::weights, issue 5): kFp32 keeps the floats; kBf16 keeps the
+// upper 16 bits of each float rounded to nearest even (kernels widen them back exactly);
+// kInt8 keeps round(w / scale_j) in [-127, 127] with one symmetric scale per column
+// (scale_j = max_k |w_kj| / 127), and kernels compute c + scale_j * sum_k a_k q_kj.
 class PackedMatrix {
  public:
   static constexpr int64_t kPanelWidth = 16;
 
   PackedMatrix() = default;
   // From a row-major k × n matrix.
-  PackedMatrix(const float* values, int64_t k, int64_t n);
+  PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format = WeightMode::kFp32);
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
+  WeightMode format() const { return format_; }
   int64_t panels() const { return (n_ + kPanelWidth - 1) / kPanelWidth; }
+  // Panel p in the matrix's format (float, bf16 bits as uint16_t, or int8_t).
   const float* panel(int64_t p) const { return data_.data() + p * k_ * kPanelWidth; }
-  int64_t memory_bytes() const { return static_cast<int64_t>(data_.size() * sizeof(float)); }
+  const uint16_t* panel_bf16(int64_t p) const { return bf16_.data() + p * k_ * kPanelWidth; }
+  const int8_t* panel_int8(int64_t p) const { return int8_.data() + p * k_ * kPanelWidth; }
+  // kInt8: the column scales, panels() * kPanelWidth values (zero padded).
+  const float* scales() const { return scales_.data(); }
+  int64_t memory_bytes() const;
 
  private:
   int64_t k_ = 0;
   int64_t n_ = 0;
+  WeightMode format_ = WeightMode::kFp32;
   std::vector<float> data_;
+  std::vector<uint16_t> bf16_;
+  std::vector<int8_t> int8_;
+  std::vector<float> scales_;
 };
+
+// The float a bf16 value stands for (exact).
+inline float bf16_to_float(uint16_t v) {
+  const uint32_t bits = uint32_t{v} << 16;
+  float f;
+  __builtin_memcpy(&f, &bits, sizeof(f));
+  return f;
+}
 
 // c[r][j] += sum_k a[r][k] * b[k][j] for r < m, j < b.n(); a has row stride lda, c ldc.
 void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix& b, float* c,
@@ -44,8 +69,9 @@ void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix&
 // Fills m rows of c (stride ldc) with `bias` (n values), or zeros when bias is empty.
 void fill_rows(const std::vector<float>& bias, int64_t n, int64_t m, float* c, int64_t ldc);
 
-// Runs fn(begin, end) over [0, count) split into at most `threads` contiguous chunks, on
-// new threads (the calling thread runs the first chunk). Chunks never split a row.
+// Runs fn(begin, end) over [0, count) split into at most `threads` contiguous chunks, on the
+// calling thread's WorkerPool (the calling thread runs the first chunk). Chunks never split
+// a row.
 template <typename Fn>
 void parallel_rows(int64_t count, int threads, Fn&& fn);
 

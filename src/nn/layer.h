@@ -16,6 +16,7 @@
 
 #include "keras_io/model_spec.h"
 #include "nn/value.h"
+#include "quiver/model.h"
 #include "quiver/status.h"
 
 namespace quiver::nn {
@@ -32,6 +33,8 @@ struct ModelMeta {
   // Bidirectional RNN returning sequences outputs at masked steps: standalone Keras carries
   // the state; tf.keras and Keras 3 force zero_output_for_mask (KERAS.md §2.5).
   bool standalone_keras = false;
+  // LoadOptions::weights: the storage of recurrent kernels.
+  WeightMode weights = WeightMode::kFp32;
 };
 
 // Per predict() call settings passed to every layer.

@@ -99,6 +99,25 @@ Result<std::vector<Tensor>> ModelImpl::predict(std::span<const int32_t> ids, int
   return result;
 }
 
+const char* weight_mode_name(WeightMode mode) {
+  switch (mode) {
+    case WeightMode::kBf16:
+      return "bf16";
+    case WeightMode::kInt8:
+      return "int8";
+    case WeightMode::kFp32:
+      break;
+  }
+  return "fp32";
+}
+
+Result<WeightMode> parse_weight_mode(const std::string& name) {
+  for (WeightMode m : {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8}) {
+    if (name == weight_mode_name(m)) return m;
+  }
+  return invalid_argument("weights '" + name + "': expected fp32, bf16 or int8");
+}
+
 Model::Model(std::unique_ptr<ModelImpl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 

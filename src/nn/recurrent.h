@@ -37,6 +37,7 @@ struct RecurrentSpec {
   std::vector<float> recurrent_kernel;
   std::vector<float> input_bias;      // [G*u], zeros without bias
   std::vector<float> recurrent_bias;  // [G*u], GRU reset_after only (zeros otherwise)
+  WeightMode weights = WeightMode::kFp32;  // storage of kernel and recurrent_kernel
 
   int64_t gates() const { return kind == CellKind::kLstm ? 4 : kind == CellKind::kGru ? 3 : 1; }
   int64_t state_count() const { return kind == CellKind::kLstm ? 2 : 1; }
@@ -94,6 +95,7 @@ class RecurrentCore {
   PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
   std::vector<float> table_;   // [vocab, G*u]
   const EmbeddingLayer* table_source_ = nullptr;
+  bool fused_cell_ = false;  // simd:: LSTM / GRU cell instead of the per-activation path
 };
 
 }  // namespace quiver::nn

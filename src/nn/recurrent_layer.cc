@@ -126,6 +126,7 @@ Result<RecurrentSpec> recurrent_spec(const LayerContext& ctx, const std::string&
                              " is not supported (a sequence [time, features] is)");
   }
   spec.input_dim = in[1];
+  spec.weights = ctx.meta.weights;
   if (info.cudnn) {
     QUIVER_RETURN_IF_ERROR(cudnn_weights(ctx, weights, what, &spec));
   } else if (info.kind == CellKind::kLstm) {

@@ -17,6 +17,15 @@ inline keras_io::WeightArray weight(std::vector<int64_t> shape, std::vector<floa
   return keras_io::WeightArray{"w", std::move(shape), std::move(values)};
 }
 
+// n Uniform(-scale, scale) floats from generator seed `seed`.
+inline std::vector<float> random_floats(size_t n, float scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
 // Uniform(-scale, scale) values for a weight of `shape`, from a seeded generator.
 inline keras_io::WeightArray random_weight(std::mt19937& rng, std::vector<int64_t> shape,
                                            float scale = 0.5f) {

@@ -1,0 +1,133 @@
+// PackedMatrix element formats (fp32, bf16, int8 per-column symmetric) and gemm_accumulate on
+// each against a double-precision reference of the same dequantized weights; WorkerPool.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "nn/kernels.h"
+#include "nn/worker_pool.h"
+#include "spec_builder.h"
+
+namespace quiver::nn {
+namespace {
+
+using testing::random_floats;
+
+// The value the kernels multiply by for column j, row kk, by hand from the format's rules.
+float dequantized(const std::vector<float>& w, int64_t k, int64_t n, int64_t kk, int64_t j,
+                  WeightMode mode) {
+  const float v = w[kk * n + j];
+  if (mode == WeightMode::kFp32) return v;
+  if (mode == WeightMode::kBf16) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    bits = (bits + 0x7fffu + ((bits >> 16) & 1u)) & 0xffff0000u;  // round to nearest even
+    float r;
+    std::memcpy(&r, &bits, 4);
+    return r;
+  }
+  float m = 0.0f;
+  for (int64_t i = 0; i < k; ++i) m = std::max(m, std::fabs(w[i * n + j]));
+  const float scale = m / 127.0f;
+  return scale * std::nearbyint(v / scale);
+}
+
+TEST(KernelsTest, Bf16RoundsToNearestEven) {
+  // 1 + 2^-8 is halfway between two bf16 values: ties go to the even mantissa (1.0);
+  // 1 + 3*2^-8 rounds up to 1 + 2^-6.
+  const float w[2] = {1.0f + 1.0f / 256, 1.0f + 3.0f / 256};
+  PackedMatrix b(w, 1, 2, WeightMode::kBf16);
+  EXPECT_EQ(bf16_to_float(b.panel_bf16(0)[0]), 1.0f);
+  EXPECT_EQ(bf16_to_float(b.panel_bf16(0)[1]), 1.0f + 1.0f / 64);
+  EXPECT_EQ(b.memory_bytes(), 16 * 2);  // one panel of 16 bf16 values
+}
+
+TEST(KernelsTest, Int8UsesOneSymmetricScalePerColumn) {
+  const float w[6] = {0.7f, -0.5f, 0.0f,   // row 0
+                      -2.0f, 0.3f, 0.0f};  // row 1: column maxima 2, 0.5, 0
+  PackedMatrix b(w, 2, 3, WeightMode::kInt8);
+  EXPECT_FLOAT_EQ(b.scales()[0], 2.0f / 127);
+  EXPECT_FLOAT_EQ(b.scales()[1], 0.5f / 127);
+  EXPECT_EQ(b.scales()[2], 0.0f);
+  const int8_t* q = b.panel_int8(0);
+  EXPECT_EQ(q[0], 44);  // round(0.7 * 127 / 2) = round(44.45)
+  EXPECT_EQ(q[1], -127);
+  EXPECT_EQ(q[16], -127);
+  EXPECT_EQ(q[17], 76);  // round(0.3 * 127 / 0.5) = round(76.2)
+  EXPECT_EQ(q[2], 0);
+}
+
+TEST(KernelsTest, GemmMatchesTheDequantizedProductInEveryFormat) {
+  for (WeightMode mode : {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8}) {
+    for (int64_t n : {3, 16, 50}) {
+      const int64_t k = 37, m = 9;
+      const auto w = random_floats(static_cast<size_t>(k * n), 0.5f, 1);
+      const auto a = random_floats(static_cast<size_t>(m * k), 1.0f, 2);
+      auto c = random_floats(static_cast<size_t>(m * n), 1.0f, 3);
+      const auto c0 = c;
+      gemm_accumulate(a.data(), k, m, PackedMatrix(w.data(), k, n, mode), c.data(), n);
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t j = 0; j < n; ++j) {
+          double want = c0[r * n + j];
+          for (int64_t kk = 0; kk < k; ++kk) {
+            want += double{a[r * k + kk]} * dequantized(w, k, n, kk, j, mode);
+          }
+          EXPECT_NEAR(c[r * n + j], want, 2e-6 * std::max(1.0, std::fabs(want)))
+              << weight_mode_name(mode) << " r=" << r << " j=" << j << " n=" << n;
+        }
+      }
+    }
+  }
+}
+
+TEST(KernelsTest, ReducedFormatsShrinkTheMatrix) {
+  const auto w = random_floats(196 * 784, 0.1f, 4);
+  const int64_t fp32 = PackedMatrix(w.data(), 196, 784).memory_bytes();
+  EXPECT_EQ(PackedMatrix(w.data(), 196, 784, WeightMode::kBf16).memory_bytes() * 2, fp32);
+  EXPECT_EQ(PackedMatrix(w.data(), 196, 784, WeightMode::kInt8).memory_bytes(),
+            fp32 / 4 + 784 * 4);
+}
+
+TEST(WorkerPoolTest, RunsEveryTaskOnceAndNestedCallsGetOtherThreads) {
+  std::vector<std::atomic<int>> hits(12);
+  auto inner = [&](int base) {
+    auto leaf = [&](int i) { hits[static_cast<size_t>(base + i)]++; };
+    WorkerPool::for_this_thread().run(3, leaf);
+  };
+  auto outer = [&](int i) { inner(3 * i); };
+  for (int round = 0; round < 50; ++round) WorkerPool::for_this_thread().run(4, outer);
+  for (auto& h : hits) EXPECT_EQ(h.load(), 50);
+}
+
+TEST(WorkerPoolTest, PoolsOfDifferentCallersAreIndependent) {
+  std::atomic<int> sum{0};
+  auto caller = [&] {
+    for (int round = 0; round < 100; ++round) {
+      auto task = [&](int i) { sum += i + 1; };
+      WorkerPool::for_this_thread().run(2, task);
+    }
+  };
+  std::thread a(caller), b(caller);
+  a.join();
+  b.join();
+  EXPECT_EQ(sum.load(), 2 * 100 * 3);
+}
+
+TEST(WeightModeTest, NamesRoundTrip) {
+  for (WeightMode m : {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8}) {
+    auto parsed = parse_weight_mode(weight_mode_name(m));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(parsed.value(), m);
+  }
+  auto bad = parse_weight_mode("fp16");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "weights 'fp16': expected fp32, bf16 or int8");
+}
+
+}  // namespace
+}  // namespace quiver::nn
