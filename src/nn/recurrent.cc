@@ -105,7 +105,6 @@ void RecurrentCore::step(Scratch& s, int64_t n, const uint8_t* live) const {
   const Activation& ract = spec_.recurrent_activation;
   float* h = s.h;
   if (spec_.kind == CellKind::kLstm) {
-    copy_floats(s.gates, s.xproj, n * gu);
     gemm_accumulate(h, u, n, recurrent_, s.gates, gu);
     for (int64_t r = 0; r < n; ++r) {
       if (!live[r]) continue;
@@ -126,7 +125,6 @@ void RecurrentCore::step(Scratch& s, int64_t n, const uint8_t* live) const {
     return;
   }
   if (spec_.kind == CellKind::kSimpleRnn) {
-    copy_floats(s.gates, s.xproj, n * gu);
     gemm_accumulate(h, u, n, recurrent_, s.gates, gu);
     for (int64_t r = 0; r < n; ++r) {
       if (!live[r]) continue;
@@ -186,7 +184,8 @@ void RecurrentCore::run_rows(const Value& x, int64_t b0, int64_t b1, int64_t seq
   for (int64_t step_index = 0; step_index < seq_len; ++step_index) {
     // go_backwards processes time in reverse and returns outputs in processing order.
     const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
-    input_projection(x, b0, n, seq_len, t, s.xproj);
+    // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
+    input_projection(x, b0, n, seq_len, t, spec_.kind == CellKind::kGru ? s.xproj : s.gates);
     if (mask) {
       for (int64_t r = 0; r < n; ++r) live[r] = (*mask)[(b0 + r) * seq_len + t];
     }
