@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "keras_io/hdf5.h"
@@ -122,11 +123,25 @@ Status sync_file(const std::string& path) {
   return rc == 0 ? Status() : io_error(path + ": fsync failed");
 }
 
+std::string temp_path_for(const std::string& path) {
+  std::random_device rd;
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+}
+
+// Syncs tmp and renames it over path; removes tmp when st (or either step) failed.
+Status commit_temp(const std::string& tmp, const std::string& path, Status st) {
+  if (st.ok()) st = sync_file(tmp);
+  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = io_error(path + ": rename failed: " + std::strerror(errno));
+  }
+  if (!st.ok()) std::remove(tmp.c_str());
+  return st;
+}
+
 }  // namespace
 
 Status write_keras_h5(const std::string& path, const H5Model& model) {
-  std::random_device rd;
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  const std::string tmp = temp_path_for(path);
   Status st;
   {
     keras_io::Hdf5Lock lock;
@@ -135,12 +150,33 @@ Status write_keras_h5(const std::string& path, const H5Model& model) {
     st = write_groups(file, path, model);
     if (H5Fclose(file) < 0 && st.ok()) st = fail(path, "the file (close failed)");
   }
-  if (st.ok()) st = sync_file(tmp);
-  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = io_error(path + ": rename failed: " + std::strerror(errno));
+  return commit_temp(tmp, path, std::move(st));
+}
+
+Status set_root_string_attributes(const std::string& path,
+                                  const std::vector<std::pair<std::string, std::string>>& attrs) {
+  const std::string tmp = temp_path_for(path);
+  std::error_code ec;
+  std::filesystem::copy_file(path, tmp, ec);
+  if (ec) return io_error(path + ": cannot copy to a temp file: " + ec.message());
+  Status st;
+  {
+    keras_io::Hdf5Lock lock;
+    hid_t file = H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (file < 0) {
+      std::remove(tmp.c_str());
+      return io_error(path + ": cannot open the HDF5 file for writing");
+    }
+    for (const auto& [k, v] : attrs) {
+      if (H5Aexists(file, k.c_str()) > 0 && H5Adelete(file, k.c_str()) < 0) {
+        st = fail(path, "attribute " + k + " (delete failed)");
+      }
+      if (st.ok() && !put_vlen(file, k.c_str(), v)) st = fail(path, "attribute " + k);
+      if (!st.ok()) break;
+    }
+    if (H5Fclose(file) < 0 && st.ok()) st = fail(path, "the file (close failed)");
   }
-  if (!st.ok()) std::remove(tmp.c_str());
-  return st;
+  return commit_temp(tmp, path, std::move(st));
 }
 
 }  // namespace quiver::train

@@ -40,6 +40,12 @@ struct H5Model {
 
 Status write_keras_h5(const std::string& path, const H5Model& model);
 
+// Sets variable-length UTF-8 string attributes on the root of an existing .h5 (replacing
+// attributes of the same name), atomically: the file is copied beside itself, changed,
+// synced and renamed over `path`. Used by quiver train-multilabel for quiver_thresholds.
+Status set_root_string_attributes(const std::string& path,
+                                  const std::vector<std::pair<std::string, std::string>>& attrs);
+
 }  // namespace quiver::train
 
 #endif  // QUIVER_TRAIN_H5_WRITER_H_
