@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-h5py python3-numpy python3-yaml python3-keras-preprocessing python3-jieba python3-torch
   fortunes-zh
   wrk curl
+  chromium
 )
 
 # Node.js: the machine's own (this kind ships Node 20 + npm); Debian's when there is none.
@@ -56,4 +57,21 @@ if [ ! -f "$CACHE/libreoffice-help-zh-cn/.unpacked" ]; then
    { $SUDO apt-get update -q && apt-get download -q libreoffice-help-zh-cn; }; } &&
    dpkg-deb -x libreoffice-help-zh-cn_*.deb libreoffice-help-zh-cn && rm libreoffice-help-zh-cn_*.deb)
   touch "$CACHE/libreoffice-help-zh-cn/.unpacked"
+fi
+# Multi-label corpora (docs/multilabel.md): the Tang poems with tags from the npm package
+# chinese-poetry (85 MB packed; only dist/quantangshi/poet.tang.*.json are unpacked), and the
+# Reuters stories with topics (texts/acq, texts/crude) from Debian's r-cran-tm, without R.
+if [ ! -f "$CACHE/chinese-poetry-2.0.1/.unpacked" ]; then
+  mkdir -p "$CACHE" && rm -rf "$CACHE/chinese-poetry-2.0.1" "$CACHE"/chinese-poetry-*.tgz
+  (cd "$CACHE" && npm pack chinese-poetry@2.0.1 --silent >/dev/null && mkdir chinese-poetry-2.0.1 &&
+   tar xzf chinese-poetry-2.0.1.tgz -C chinese-poetry-2.0.1 --strip-components=1 --wildcards \
+     'package/dist/quantangshi/poet.tang.*.json' 'package/README.md' && rm chinese-poetry-2.0.1.tgz)
+  touch "$CACHE/chinese-poetry-2.0.1/.unpacked"
+fi
+if [ ! -f "$CACHE/r-cran-tm/.unpacked" ]; then
+  mkdir -p "$CACHE" && rm -rf "$CACHE/r-cran-tm" "$CACHE"/r-cran-tm_*.deb
+  (cd "$CACHE" && { apt-get download -q r-cran-tm 2>/dev/null ||
+   { $SUDO apt-get update -q && apt-get download -q r-cran-tm; }; } &&
+   dpkg-deb -x r-cran-tm_*.deb r-cran-tm && rm r-cran-tm_*.deb)
+  touch "$CACHE/r-cran-tm/.unpacked"
 fi

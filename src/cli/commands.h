@@ -36,6 +36,8 @@ void add_predict_command(CLI::App& app, CommandContext& ctx);
 void add_train_command(CLI::App& app, CommandContext& ctx);
 void add_evaluate_command(CLI::App& app, CommandContext& ctx);
 void add_serve_command(CLI::App& app, CommandContext& ctx);
+void add_train_multilabel_command(CLI::App& app, CommandContext& ctx);
+void add_compare_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace quiver::cli
 

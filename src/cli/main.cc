@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   add_train_command(app, ctx);
   add_evaluate_command(app, ctx);
   add_serve_command(app, ctx);
+  add_train_multilabel_command(app, ctx);
+  add_compare_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

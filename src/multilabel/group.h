@@ -1,0 +1,33 @@
+// The binary side of `quiver compare --group`: either the list form "A=A.h5,B=B.h5" or a
+// group name looked up in a serve config (schema: session 2 plan, README "Serving"):
+//   models: [{name: A, model: A.h5, ...}, ...]
+//   groups: [{name: binaries, members: [A, B]}, ...]
+// Only models[].name / models[].model and groups[].name / members / model are read here;
+// other keys are ignored (quiver serve validates them). Relative model paths resolve
+// against the config file's folder. Thread-safe.
+#ifndef QUIVER_MULTILABEL_GROUP_H_
+#define QUIVER_MULTILABEL_GROUP_H_
+
+#include <string>
+#include <vector>
+
+#include "quiver/status.h"
+
+namespace quiver::multilabel {
+
+struct GroupMember {
+  std::string category;    // the category (= model name in a serve config)
+  std::string model_path;
+};
+
+// "A=A.h5,B=B.h5" (a '=' in the text selects this form) or a group name in config_path.
+// Errors (InvalidArgument / NotFound) name the config file and the key.
+Result<std::vector<GroupMember>> resolve_group(const std::string& group,
+                                               const std::string& config_path);
+
+// "A=A.h5" -> {A, A.h5}; InvalidArgument naming `flag` otherwise.
+Result<GroupMember> parse_member(const std::string& text, const std::string& flag);
+
+}  // namespace quiver::multilabel
+
+#endif  // QUIVER_MULTILABEL_GROUP_H_
