@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/file.h"
+#include "quiver/segmenter.h"
 
 namespace quiver::serve {
 namespace {
@@ -233,11 +234,28 @@ Status parse_paths(MapReader& r, const std::string& base_dir, ModelConfig& m) {
   QUIVER_RETURN_IF_ERROR(r.read("tokenizer", m.tokenizer_path));
   QUIVER_RETURN_IF_ERROR(r.read("train_data", m.train_data_path));
   QUIVER_RETURN_IF_ERROR(r.read("golden", m.golden_path));
+  QUIVER_RETURN_IF_ERROR(r.read("user_dict", m.user_dict_path));
   m.model_path = resolve(base_dir, m.model_path);
   m.architecture_path = resolve(base_dir, m.architecture_path);
   m.tokenizer_path = resolve(base_dir, m.tokenizer_path);
   m.train_data_path = resolve(base_dir, m.train_data_path);
   m.golden_path = resolve(base_dir, m.golden_path);
+  m.user_dict_path = resolve(base_dir, m.user_dict_path);
+  return Status();
+}
+
+Status parse_segmenter(MapReader& r, ModelConfig& m) {
+  if (r.has("segmenter")) {
+    std::string name;
+    QUIVER_RETURN_IF_ERROR(r.read("segmenter", name));
+    auto mode = parse_segmenter_mode(name);
+    if (!mode.ok()) return r.error(r.key_path("segmenter"), mode.status().message());
+    m.segmenter = name;
+  }
+  const bool jieba = m.segmenter && m.segmenter->rfind("jieba", 0) == 0;
+  if (!m.user_dict_path.empty() && m.segmenter && !jieba) {
+    return r.error(r.key_path("user_dict"), "needs segmenter jieba, jieba-nohmm or jieba-search");
+  }
   return Status();
 }
 
@@ -259,6 +277,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   QUIVER_RETURN_IF_ERROR(r.read("padding", m.padding));
   QUIVER_RETURN_IF_ERROR(r.read("truncating", m.truncating));
   QUIVER_RETURN_IF_ERROR(parse_thresholds(r, m));
+  QUIVER_RETURN_IF_ERROR(parse_segmenter(r, m));
   QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", m.max_batch_size, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", m.max_queue_delay_us, 0));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue", m.max_queue, 1));
@@ -268,6 +287,72 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   }
   if (!m.tokenizer_path.empty() && m.num_words && !m.train_if_missing) {
     return r.error(r.key_path("num_words"), "only applies to a tokenizer fitted from train_data");
+  }
+  return Status();
+}
+
+Status check_group_models(MapReader& r, const ServeConfig& config, const GroupConfig& g) {
+  std::set<std::string> seen;
+  for (const auto& m : g.members) {
+    if (config.find(m) == nullptr) {
+      return r.error(r.key_path("members"), "'" + m + "' is not in models");
+    }
+    if (!seen.insert(m).second) return r.error(r.key_path("members"), "'" + m + "' twice");
+  }
+  if (!g.model.empty() && config.find(g.model) == nullptr) {
+    return r.error(r.key_path("model"), "'" + g.model + "' is not in models");
+  }
+  if (g.members.empty() == g.model.empty()) {
+    return r.error(r.key_path(g.model.empty() ? "members" : "model"),
+                   "give members (binary models) or model (one multi-label model), not both");
+  }
+  if (!g.shadow.empty() && config.find(g.shadow) == nullptr) {
+    return r.error(r.key_path("shadow"), "'" + g.shadow + "' is not in models");
+  }
+  if (!g.shadow.empty() && (g.shadow == g.model || seen.count(g.shadow))) {
+    return r.error(r.key_path("shadow"), "'" + g.shadow + "' already serves the group");
+  }
+  return Status();
+}
+
+Status parse_group(const YAML::Node& node, const std::string& origin, size_t index,
+                   const ServeConfig& config, GroupConfig& g) {
+  MapReader r(node, origin, "groups[" + std::to_string(index) + "]");
+  QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.read("name", g.name));
+  if (!valid_model_name(g.name)) {
+    return r.error(r.key_path("name"), "expected a name of [A-Za-z0-9_.-]+, got '" + g.name + "'");
+  }
+  QUIVER_RETURN_IF_ERROR(r.read("members", g.members));
+  QUIVER_RETURN_IF_ERROR(r.read("model", g.model));
+  QUIVER_RETURN_IF_ERROR(r.read("shadow", g.shadow));
+  QUIVER_RETURN_IF_ERROR(r.read("default", g.is_default));
+  QUIVER_RETURN_IF_ERROR(r.read("labels", g.labels));
+  if (g.labels.size() != 2) {
+    return r.error(r.key_path("labels"), "expected 2 names (negative, positive)");
+  }
+  QUIVER_RETURN_IF_ERROR(r.read("shadow_max_queue", g.shadow_max_queue, 1));
+  QUIVER_RETURN_IF_ERROR(r.check_no_unknown_keys());
+  return check_group_models(r, config, g);
+}
+
+Status parse_groups(MapReader& root, const std::string& origin, ServeConfig& out) {
+  if (!root.has("groups")) return Status();
+  YAML::Node groups = root.get("groups");
+  if (!groups.IsSequence()) return invalid_argument(origin + ": groups: expected a list");
+  std::set<std::string> names;
+  int defaults = 0;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    GroupConfig g;
+    QUIVER_RETURN_IF_ERROR(parse_group(groups[i], origin, i, out, g));
+    const std::string where = origin + ": groups[" + std::to_string(i) + "]";
+    if (!names.insert(g.name).second) {
+      return invalid_argument(where + ".name: duplicate name '" + g.name + "'");
+    }
+    if (g.is_default && ++defaults > 1) {
+      return invalid_argument(where + ".default: only one group can be the default");
+    }
+    out.groups.push_back(std::move(g));
   }
   return Status();
 }
@@ -291,6 +376,7 @@ Status parse_root(const YAML::Node& root, const std::string& origin, const std::
     }
     out.models.push_back(std::move(m));
   }
+  QUIVER_RETURN_IF_ERROR(parse_groups(r, origin, out));
   return r.check_no_unknown_keys();
 }
 
@@ -301,6 +387,20 @@ const ModelConfig* ServeConfig::find(const std::string& name) const {
     if (m.name == name) return &m;
   }
   return nullptr;
+}
+
+const GroupConfig* ServeConfig::find_group(const std::string& name) const {
+  for (const auto& g : groups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+const GroupConfig* ServeConfig::default_group() const {
+  for (const auto& g : groups) {
+    if (g.is_default) return &g;
+  }
+  return groups.size() == 1 ? &groups[0] : nullptr;
 }
 
 bool valid_model_name(const std::string& name) {

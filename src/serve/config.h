@@ -74,14 +74,38 @@ struct ModelConfig {
   std::optional<int64_t> max_batch_size;
   std::optional<int64_t> max_queue_delay_us;
   std::optional<int64_t> max_queue;
+  // Segmentation in front of the tokenizer (include/quiver/segmenter.h): a mode name, or
+  // unset = the model file's quiver_segmenter attribute, else "none".
+  std::optional<std::string> segmenter;
+  std::string user_dict_path;  // absolute or "": jieba user dictionary (jieba modes only)
+};
+
+// A group: several categories answered by one request (issue 7). Its serving side is
+// either binary `members` (category = model name) or one multi-label `model` (categories
+// = the model's labels). `shadow` also answers every group request in the background; its
+// disagreements with the serving side are counted per category in /metrics.
+struct GroupConfig {
+  std::string name;                  // [A-Za-z0-9_.-]+
+  std::vector<std::string> members;  // models from `models:`, or empty when `model` is set
+  std::string model;                 // a multi-label model from `models:`, or ""
+  std::string shadow;                // a model from `models:`, or "" (none)
+  bool is_default = false;           // requests without category / group use it
+  // The decision names of a multi-label model's categories: label = labels[p > threshold],
+  // scores {labels[0]: 1 - p, labels[1]: p} (the shape of a one-sigmoid binary model).
+  std::vector<std::string> labels = {"no", "yes"};
+  int64_t shadow_max_queue = 64;  // shadow requests in flight; beyond: dropped and counted
 };
 
 struct ServeConfig {
   std::string path;  // the config file (absolute), "" when parsed from text
   ServerConfig server;
   std::vector<ModelConfig> models;
+  std::vector<GroupConfig> groups;
 
   const ModelConfig* find(const std::string& name) const;
+  const GroupConfig* find_group(const std::string& name) const;
+  // The group marked default, else the only group, else null.
+  const GroupConfig* default_group() const;
 };
 
 // Parses a config file. `origin` names it in messages, `base_dir` resolves relative paths.

@@ -18,6 +18,22 @@ void append_help(std::string& out, const char* name, const char* type, const cha
 // Model names are [A-Za-z0-9_.-]+, so they need no escaping inside a label value.
 std::string model_label(const std::string& name) { return "model=\"" + name + "\""; }
 
+// Prometheus label values escape backslash, double quote and newline.
+std::string label_value(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string group_label(const std::string& name) { return "group=\"" + name + "\""; }
+
 }  // namespace
 
 Histogram::Histogram(std::vector<double> bounds)
@@ -59,12 +75,63 @@ ModelMetrics& Metrics::for_model(const std::string& model) {
   return *slot;
 }
 
+CategoryCounters& GroupMetrics::category(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = categories[name];
+  if (!slot) slot = std::make_unique<CategoryCounters>();
+  return *slot;
+}
+
+GroupMetrics& Metrics::for_group(const std::string& group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = groups_[group];
+  if (!slot) slot = std::make_unique<GroupMetrics>();
+  return *slot;
+}
+
+void Metrics::render_groups(const std::vector<GroupFacts>& groups, std::string& out) const {
+  auto each = [&](const char* name, const char* type, const char* help, auto value) {
+    append_help(out, name, type, help);
+    for (const auto& [group, g] : groups_)
+      out += std::string(name) + "{" + group_label(group) + "} " + std::to_string(value(*g)) + "\n";
+  };
+  each("quiver_group_requests_total", "counter", "Requests answered by a group.",
+       [](const GroupMetrics& g) { return g.requests.load(); });
+  each("quiver_group_request_failures_total", "counter", "Group requests that failed.",
+       [](const GroupMetrics& g) { return g.failures.load(); });
+  each("quiver_shadow_requests_total", "counter", "Group requests also sent to the shadow.",
+       [](const GroupMetrics& g) { return g.shadow_requests.load(); });
+  each("quiver_shadow_dropped_total", "counter", "Shadow requests dropped (queue full).",
+       [](const GroupMetrics& g) { return g.shadow_dropped.load(); });
+  each("quiver_shadow_failures_total", "counter", "Shadow requests that failed.",
+       [](const GroupMetrics& g) { return g.shadow_failures.load(); });
+  append_help(out, "quiver_group_switches_total", "counter", "Switches of a group's side.");
+  for (const auto& g : groups)
+    out += "quiver_group_switches_total{" + group_label(g.name) + "} " +
+           std::to_string(g.switches) + "\n";
+  append_help(out, "quiver_shadow_compared_total", "counter",
+              "Sentences both the serving side and the shadow answered, per category.");
+  append_help(out, "quiver_shadow_disagreements_total", "counter",
+              "Sentences whose decision differs between serving side and shadow, per category.");
+  for (const auto& [group, g] : groups_) {
+    std::lock_guard<std::mutex> lock(g->mu);
+    for (const auto& [category, c] : g->categories) {
+      const std::string labels = group_label(group) + ",category=\"" + label_value(category) + "\"";
+      out += "quiver_shadow_compared_total{" + labels + "} " + std::to_string(c->compared.load()) +
+             "\n";
+      out += "quiver_shadow_disagreements_total{" + labels + "} " +
+             std::to_string(c->disagreements.load()) + "\n";
+    }
+  }
+}
+
 void Metrics::count_http(int status) {
   size_t cls = status >= 100 && status < 600 ? static_cast<size_t>(status / 100) : 0;
   http_by_class_[cls].fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string Metrics::render(const std::vector<ModelFacts>& facts) const {
+std::string Metrics::render(const std::vector<ModelFacts>& facts,
+                            const std::vector<GroupFacts>& groups) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
   append_help(out, "quiver_requests_total", "counter", "Inference requests per model.");
@@ -113,6 +180,7 @@ std::string Metrics::render(const std::vector<ModelFacts>& facts) const {
     out += "quiver_http_responses_total{code=\"" + std::to_string(i) + "xx\"} " +
            std::to_string(http_by_class_[i].load()) + "\n";
   }
+  if (!groups_.empty() || !groups.empty()) render_groups(groups, out);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Serving metrics, rendered in the Prometheus text exposition format.
 //
 // Per model: requests and failures (by API), latency and queue-time histograms (seconds),
-// batch-size histogram (rows), in-flight requests. Registry facts (memory bytes, load
+// batch-size histogram (rows), in-flight requests. Per group: requests, switches, and the
+// shadow model's requests, drops and per-category disagreements. Registry facts (memory bytes, load
 // counts and failures, state) are passed in at render time.
 //
 // Thread-safety: thread-safe. Recording is lock-free (atomics); for_model() takes a mutex
@@ -44,6 +45,33 @@ struct ModelMetrics {
   Histogram batch_rows;
 };
 
+// Shadow comparisons of one category of a group.
+struct CategoryCounters {
+  std::atomic<uint64_t> compared{0};       // rows both sides answered
+  std::atomic<uint64_t> disagreements{0};  // rows whose decisions differ
+};
+
+// Per group: requests, and its shadow model's work. Categories are created on first use.
+struct GroupMetrics {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> shadow_requests{0};  // sent to the shadow model
+  std::atomic<uint64_t> shadow_dropped{0};   // not sent: its queue was full
+  std::atomic<uint64_t> shadow_failures{0};
+  std::atomic<int64_t> shadow_in_flight{0};
+  CategoryCounters& category(const std::string& name);
+
+  mutable std::mutex mu;
+  std::map<std::string, std::unique_ptr<CategoryCounters>> categories;  // GUARDED_BY(mu)
+};
+
+// What the registry knows about one group when metrics are rendered.
+struct GroupFacts {
+  std::string name;
+  int64_t generation = 0;
+  uint64_t switches = 0;
+};
+
 // What the registry knows about one model when metrics are rendered.
 struct ModelFacts {
   std::string name;
@@ -61,11 +89,18 @@ class Metrics {
   // Counts a request answered with an HTTP status (4xx/5xx count as failures).
   void count_http(int status);
 
-  std::string render(const std::vector<ModelFacts>& facts) const;
+  // The entry for `group`; created on first use and alive as long as this object.
+  GroupMetrics& for_group(const std::string& group);
+
+  std::string render(const std::vector<ModelFacts>& facts,
+                     const std::vector<GroupFacts>& groups = {}) const;
 
  private:
   mutable std::mutex mu_;
+  void render_groups(const std::vector<GroupFacts>& groups, std::string& out) const;  // REQUIRES(mu_)
+
   std::map<std::string, std::unique_ptr<ModelMetrics>> models_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::unique_ptr<GroupMetrics>> groups_;  // GUARDED_BY(mu_)
   std::array<std::atomic<uint64_t>, 6> http_by_class_{};         // 0: other, 1..5: 1xx..5xx
 };
 

@@ -50,7 +50,10 @@ Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hoo
     : loader_(std::move(loader)),
       hooks_(std::move(hooks)),
       metrics_(metrics),
-      config_(std::move(config)) {}
+      config_(std::move(config)) {
+  std::lock_guard<std::mutex> lock(mu_);
+  (void)set_groups_locked(config_.groups);  // no model serves yet: nothing to refuse
+}
 
 Registry::~Registry() {
   std::vector<std::shared_ptr<Batcher>> batchers;
@@ -97,7 +100,7 @@ Status Registry::load_one(const ModelConfig& m) {
     if (e.versions.size() > kMaxVersionHistory) e.versions.pop_back();
     e.batcher->set_options(batcher_options(m));
   }
-  auto loaded = make_servable(m, version, loader_, hooks_);
+  auto loaded = make_servable(m, version, loader_, hooks_, &segmenters_);
   std::shared_ptr<const Servable> old;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
   Entry& e = entry_locked(m.name);
@@ -149,6 +152,11 @@ Status Registry::load_all() {
 Result<ModelHandle> Registry::acquire(const std::string& name,
                                       std::optional<int64_t> version) const {
   std::lock_guard<std::mutex> lock(mu_);
+  return acquire_locked(name, version);
+}
+
+Result<ModelHandle> Registry::acquire_locked(const std::string& name,
+                                             std::optional<int64_t> version) const {
   auto it = entries_.find(name);
   if (it == entries_.end()) return not_found("model '" + name + "' not found");
   const Entry& e = *it->second;
@@ -200,19 +208,22 @@ Status Registry::unload(const std::string& name) {
 
 Status Registry::apply_config(ServeConfig config) {
   std::lock_guard<std::mutex> control(control_mu_);
-  std::vector<std::shared_ptr<const Servable>> old;
   std::vector<ModelConfig> models = config.models;
   {
     std::lock_guard<std::mutex> lock(mu_);
     config_ = std::move(config);
-    for (auto& [name, e] : entries_) {
-      if (config_.find(name) != nullptr) continue;
-      old.push_back(e->serving);
-      e->configured = false;
-      unload_locked(*e);
-    }
+    for (auto& [name, e] : entries_) e->configured = config_.find(name) != nullptr;
   }
-  return load_many(models);
+  Status loaded = load_many(models);
+  std::vector<std::shared_ptr<const Servable>> old;  // freed after the lock is released
+  std::lock_guard<std::mutex> lock(mu_);
+  Status grouped = set_groups_locked(config_.groups);
+  for (auto& [name, e] : entries_) {
+    if (e->configured || used_by_group_locked(name)) continue;
+    old.push_back(e->serving);
+    unload_locked(*e);
+  }
+  return loaded.ok() ? grouped : loaded;
 }
 
 std::vector<ModelStatus> Registry::statuses() const {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "quiver/segmenter.h"
 #include "quiver/status.h"
 #include "serve/batcher.h"
 #include "serve/config.h"
@@ -57,6 +58,35 @@ struct ModelHandle {
   std::shared_ptr<Batcher> batcher;
 };
 
+// A group's serving side (GroupConfig): binary members, or one multi-label model.
+struct GroupSide {
+  std::vector<std::string> members;
+  std::string model;
+  bool operator==(const GroupSide&) const = default;
+};
+
+// A group ready to take one request: every model it needs, pinned together under one
+// lock, so that a request runs entirely on one side of a switch.
+struct GroupHandle {
+  std::string name;
+  int64_t generation = 0;            // +1 at every switch of the serving side
+  std::vector<ModelHandle> members;  // the members side, in config order
+  ModelHandle model;                 // the model side (servable null on the members side)
+  ModelHandle shadow;                // servable null: no shadow, or it is not serving
+  std::vector<std::string> labels;   // GroupConfig::labels
+  int64_t shadow_max_queue = 0;
+};
+
+struct GroupStatus {
+  std::string name;
+  GroupSide side;
+  std::string shadow;
+  bool is_default = false;
+  int64_t generation = 0;
+  uint64_t switches = 0;
+  Status last_error;  // why the last switch (admin or config) was refused
+};
+
 class Registry {
  public:
   Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hooks, Metrics* metrics);
@@ -76,9 +106,23 @@ class Registry {
   Status reload(const std::string& name);
   // Stops serving `name` (state END); queued requests finish first.
   Status unload(const std::string& name);
-  // Applies a new config: new models load, removed ones unload, the rest reload.
-  // Returns the first failure; every model that loaded serves its new version.
+  // Applies a new config: new models load and the rest reload, then the groups take their
+  // new definitions, then removed models unload (so a group can move to a new model and
+  // drop the old ones in one reload without a failed request). A group whose new side
+  // does not serve keeps its old side. Returns the first failure; every model that
+  // loaded serves its new version.
   Status apply_config(ServeConfig config);
+
+  // The group `name` ("" = the default group), every model of its serving side pinned.
+  // NotFound: no such group (or no default). Unavailable: a model of the side is not
+  // serving.
+  Result<GroupHandle> acquire_group(const std::string& name) const;
+  // Switches a group's serving side; requests already holding the old side finish on it.
+  // NotFound: no such group; InvalidArgument: not exactly one of members / model, or a
+  // model not in the config; FailedPrecondition: a model of the new side is not serving.
+  // A config reload sets the config's side again.
+  Status switch_group(const std::string& name, GroupSide side);
+  std::vector<GroupStatus> group_statuses() const;
 
   std::vector<ModelStatus> statuses() const;
   std::optional<ModelStatus> status(const std::string& name) const;
@@ -93,14 +137,29 @@ class Registry {
   Status load_one(const ModelConfig& m);                       // REQUIRES(control_mu_)
   Status load_many(const std::vector<ModelConfig>& models);    // REQUIRES(control_mu_)
   void unload_locked(Entry& e);                                // REQUIRES(mu_)
+  Result<ModelHandle> acquire_locked(const std::string& name,
+                                     std::optional<int64_t> version) const;  // REQUIRES(mu_)
+  Status side_serves_locked(const GroupSide& side) const;                    // REQUIRES(mu_)
+  Status set_groups_locked(const std::vector<GroupConfig>& groups);          // REQUIRES(mu_)
+  bool used_by_group_locked(const std::string& model) const;                 // REQUIRES(mu_)
+
+  struct GroupState {
+    GroupConfig config;  // side (members / model) as switched
+    int64_t generation = 1;
+    uint64_t switches = 0;
+    Status last_error;
+  };
 
   const PredictorLoader loader_;
   const TrainingHooks hooks_;
   Metrics* const metrics_;
+  SegmenterCache segmenters_;  // thread-safe; models with one jieba dictionary share it
   std::mutex control_mu_;
   mutable std::mutex mu_;
   ServeConfig config_;                                     // GUARDED_BY(mu_)
   std::map<std::string, std::unique_ptr<Entry>> entries_;  // GUARDED_BY(mu_)
+  std::map<std::string, GroupState> groups_;               // GUARDED_BY(mu_)
+  std::string default_group_;                              // GUARDED_BY(mu_); "" = none
 };
 
 }  // namespace quiver::serve

@@ -5,6 +5,9 @@
 //   POST /admin/models/{name}/unload   stop serving it (queued requests finish)
 //   POST /admin/reload                 re-read the config file and apply it
 //   GET  /admin/models                 every model's state, versions and last error
+//   POST /admin/groups/{name}          switch a group's serving side: {"model": "X"} or
+//                                      {"members": ["A", "B"]} (models already serving)
+//   GET  /admin/groups                 every group's side, generation and last error
 // Loads run on the admin thread, never on an I/O thread.
 #include "serve/json_codec.h"
 #include "serve/service.h"
@@ -77,6 +80,71 @@ void run_model_op(Service& service, const std::string& name, bool unload,
       respond);
 }
 
+namespace {
+
+std::string group_status_json(const GroupStatus& g) {
+  std::string out = "{\"name\":";
+  append_json_string(out, g.name);
+  out += ",\"members\":[";
+  for (size_t i = 0; i < g.side.members.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, g.side.members[i]);
+  }
+  out += "],\"model\":";
+  append_json_string(out, g.side.model);
+  out += ",\"shadow\":";
+  append_json_string(out, g.shadow);
+  out += ",\"default\":" + std::string(g.is_default ? "true" : "false");
+  out += ",\"generation\":" + std::to_string(g.generation);
+  out += ",\"switches\":" + std::to_string(g.switches) + ",\"error\":";
+  append_json_string(out, g.last_error.message());
+  return out + "}";
+}
+
+Result<GroupSide> read_group_side(const std::string& body) {
+  QUIVER_ASSIGN_OR_RETURN(nlohmann::json j, parse_json_object(body));
+  GroupSide side;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "model" && value.is_string()) {
+      side.model = value.get<std::string>();
+    } else if (key == "members" && value.is_array()) {
+      for (const auto& m : value) {
+        if (!m.is_string()) return invalid_argument("members: expected an array of model names");
+        side.members.push_back(m.get<std::string>());
+      }
+    } else {
+      return invalid_argument("expected {\"model\": \"X\"} or {\"members\": [...]}, got field '" +
+                              key + "'");
+    }
+  }
+  return side;
+}
+
+void switch_group(Service& service, const std::string& name, const std::string& body,
+                  const Responder& respond) {
+  auto side = read_group_side(body);
+  if (!side.ok()) return respond(error_response(side.status()));
+  Registry* registry = &service.registry();
+  service.run_admin([registry, name, side = *side] { return registry->switch_group(name, side); },
+                    [registry, name](const Status& st) {
+                      if (!st.ok()) return error_response(st);
+                      for (const auto& g : registry->group_statuses()) {
+                        if (g.name == name) return json_response(200, group_status_json(g));
+                      }
+                      return json_response(200, "{}");
+                    },
+                    respond);
+}
+
+void list_groups(Service& service, const Responder& respond) {
+  std::string out = "{\"groups\":[";
+  auto all = service.registry().group_statuses();
+  for (size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + group_status_json(all[i]);
+  respond(json_response(200, out + "]}"));
+}
+
+}  // namespace
+
 bool route_admin(Service& service, HttpRequest& request, Responder& respond) {
   std::vector<std::string> seg = split_path(request.path);
   if (seg.empty() || seg[0] != "admin") return false;
@@ -103,6 +171,10 @@ bool route_admin(Service& service, HttpRequest& request, Responder& respond) {
   } else if (seg.size() == 4 && seg[1] == "models" && request.method == "POST" &&
              (seg[3] == "load" || seg[3] == "reload" || seg[3] == "unload")) {
     run_model_op(service, seg[2], seg[3] == "unload", respond);
+  } else if (seg.size() == 2 && seg[1] == "groups" && request.method == "GET") {
+    list_groups(service, respond);
+  } else if (seg.size() == 3 && seg[1] == "groups" && request.method == "POST") {
+    switch_group(service, seg[2], request.body, respond);
   } else {
     respond(error_response(not_found("no admin route for " + request.method + " " + request.path)));
   }

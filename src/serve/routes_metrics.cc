@@ -15,8 +15,12 @@ bool route_metrics(Service& service, HttpRequest& request, Responder& respond) {
     facts.push_back(
         ModelFacts{s.name, s.memory_bytes, s.loads, s.load_failures, s.serving_version > 0});
   }
+  std::vector<GroupFacts> groups;
+  for (const GroupStatus& g : service.registry().group_statuses()) {
+    groups.push_back(GroupFacts{g.name, g.generation, g.switches});
+  }
   respond(HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                       service.metrics().render(facts)});
+                       service.metrics().render(facts, groups)});
   return true;
 }
 

@@ -224,6 +224,37 @@ Status check_golden(const ModelConfig& c, const Servable& s) {
   return Status();
 }
 
+// The configured segmenter, else the one the model was trained with, else none (null).
+Status load_segmenter(const ModelConfig& c, const TrainedModelFacts* trained,
+                      SegmenterCache* cache, Servable& s) {
+  const std::string mode = c.segmenter.value_or(trained ? trained->segmenter : "none");
+  const bool jieba = mode.rfind("jieba", 0) == 0;
+  if (!c.user_dict_path.empty() && !jieba) {
+    return invalid_argument("user_dict: needs segmenter jieba, jieba-nohmm or jieba-search (the "
+                            "model's is '" + mode + "')");
+  }
+  if (mode == "none") return Status();
+  if (!s.tokenizer) return invalid_argument("segmenter '" + mode + "' needs a tokenizer");
+  SegmenterOptions options;
+  options.user_dict = c.user_dict_path;
+  auto seg = cache != nullptr ? cache->get(mode, options) : Segmenter::create(mode, options);
+  if (!seg.ok()) return seg.status().with_context("segmenter '" + mode + "'");
+  s.segmenter = std::move(seg).value();
+  return Status();
+}
+
+uint64_t encoding_key(const Servable& s) {
+  if (!s.tokenizer) return 0;
+  std::string key = s.tokenizer->to_json();
+  key += "|" + std::to_string(s.seq_len) + "|" + std::to_string(static_cast<int>(s.padding)) +
+         std::to_string(static_cast<int>(s.truncating));
+  if (s.segmenter) {
+    key += "|" + std::string(segmenter_mode_name(s.segmenter->mode())) + "|" +
+           s.config.user_dict_path;
+  }
+  return std::hash<std::string>{}(key);
+}
+
 Status warm_up(const Servable& s) {
   int64_t len = s.seq_len > 0 ? s.seq_len : 1;
   std::vector<int32_t> ids(static_cast<size_t>(len), 0);
@@ -245,7 +276,8 @@ PredictorLoader model_file_loader() {
 
 Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config, int64_t version,
                                                       const PredictorLoader& loader,
-                                                      const TrainingHooks& hooks) {
+                                                      const TrainingHooks& hooks,
+                                                      SegmenterCache* segmenters) {
   const std::string context = "model '" + config.name + "'";
   auto s = std::make_shared<Servable>();
   s->name = config.name;
@@ -266,12 +298,15 @@ Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config,
   auto tokenizer = load_tokenizer(config, t, hooks);
   if (!tokenizer.ok()) return tokenizer.status().with_context(context);
   s->tokenizer = *tokenizer;
+  st = load_segmenter(config, t, segmenters, *s);
+  if (!st.ok()) return st.with_context(context);
   auto predictor = loader(config);
   if (!predictor.ok()) return predictor.status().with_context(context);
   s->predictor = *predictor;
   st = resolve_shapes(config, t, *s);
   if (st.ok()) st = resolve_labels(config, t, *s);
   if (!st.ok()) return st.with_context(context);
+  s->encoding_key = encoding_key(*s);
   st = warm_up(*s);
   if (st.ok()) st = check_golden(config, *s);
   if (!st.ok()) return st.with_context(context);

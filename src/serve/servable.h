@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "quiver/model.h"
+#include "quiver/segmenter.h"
 #include "quiver/status.h"
 #include "quiver/tensor.h"
 #include "quiver/tokenizer.h"
@@ -51,6 +52,7 @@ struct TrainedModelFacts {
   PadMode padding = PadMode::kPre;
   PadMode truncating = PadMode::kPre;
   std::string tokenizer_json;
+  std::string segmenter = "none";  // quiver_segmenter
 };
 
 // Creates missing files before a load: train_if_missing (trains the model and writes it,
@@ -73,6 +75,7 @@ struct Servable {
   ModelConfig config;
   std::shared_ptr<const Predictor> predictor;
   std::shared_ptr<const Tokenizer> tokenizer;  // null: the model serves id inputs only
+  std::shared_ptr<const Segmenter> segmenter;  // null: none (texts go to the tokenizer as is)
   std::vector<std::string> labels;             // one per score shown (2 for one sigmoid unit)
   std::vector<double> thresholds;              // one per label (multi-label only)
   int64_t seq_len = -1;                        // padded length of text inputs; -1 = any
@@ -83,14 +86,21 @@ struct Servable {
   int64_t output_units = 0;           // last dim of the first output
   std::vector<int64_t> output_shape;  // first output's shape without batch dim
   int64_t memory_bytes = 0;
+  // Equal for versions that turn a text into the same ids: a hash of the tokenizer's JSON,
+  // seq_len, padding, truncating and segmenter (mode and user dictionary). Group requests
+  // tokenize once per key.
+  uint64_t encoding_key = 0;
 };
 
-// Builds and checks a Servable: trains / fits what is missing (hooks), loads the model and
-// tokenizer, resolves labels and lengths, runs a warm-up prediction and, when a golden
-// file exists, compares its outputs. Any failure is an error naming the model.
+// Builds and checks a Servable: trains / fits what is missing (hooks), loads the model,
+// tokenizer and segmenter (from `segmenters`, which shares jieba dictionaries between
+// models; null: a private one), resolves labels and lengths, runs a warm-up prediction
+// and, when a golden file exists, compares its outputs. Any failure is an error naming
+// the model.
 Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config, int64_t version,
                                                       const PredictorLoader& loader,
-                                                      const TrainingHooks& hooks);
+                                                      const TrainingHooks& hooks,
+                                                      SegmenterCache* segmenters = nullptr);
 
 }  // namespace quiver::serve
 

@@ -70,8 +70,15 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
     }
     if (blank_text(texts[i])) return invalid_argument(where + ": empty or whitespace-only text");
     if (!valid_utf8(texts[i])) return invalid_argument(where + ": not valid UTF-8");
+    std::string segmented;
+    if (s.segmenter) {
+      auto t = segment_for_tokenizer(*s.segmenter, texts[i], s.tokenizer->config().split);
+      if (!t.ok()) return t.status().with_context(where);
+      segmented = std::move(t).value();
+    }
     std::vector<int32_t> seq =
-        pad_sequence(s.tokenizer->text_to_sequence(texts[i]), s.seq_len, s.padding, s.truncating);
+        pad_sequence(s.tokenizer->text_to_sequence(s.segmenter ? segmented : texts[i]), s.seq_len,
+                     s.padding, s.truncating);
     out.ids.insert(out.ids.end(), seq.begin(), seq.end());
   }
   QUIVER_RETURN_IF_ERROR(check_id_range(s, out.ids, out.seq_len, what));
@@ -178,7 +185,8 @@ void Service::run_admin(std::function<Status()> op,
 }
 
 void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
-               const std::string& what, OutputFormatter format, const Responder& respond) {
+               const std::string& what, OutputFormatter format, const Responder& respond,
+               std::shared_ptr<std::vector<int32_t>> keep_ids) {
   const Servable& s = *handle.servable;
   auto encoded = inputs.texts.empty()
                      ? encode_ids(s, inputs.rows, what)
@@ -192,6 +200,7 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
     service.count_rejected(s.name);
     return respond(error_response(encoded.status()));
   }
+  if (keep_ids) *keep_ids = encoded->ids;
   std::shared_ptr<const Servable> pinned = handle.servable;
   service.infer(handle, std::move(encoded).value(),
                 [pinned, format = std::move(format), respond](Result<std::vector<Tensor>> out) {

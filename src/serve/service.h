@@ -94,9 +94,12 @@ struct ModelInputs {
 using OutputFormatter = std::function<HttpResponse(const Servable&, const std::vector<Tensor>&)>;
 
 // The common inference path of every API: encodes `inputs` for `handle`'s version (errors
-// name `what`), runs them through the batcher and answers with `format(outputs)`.
+// name `what`), runs them through the batcher and answers with `format(outputs)`. When
+// `keep_ids` is given it receives a copy of the padded id rows before inference (for
+// formatters that echo them).
 void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
-               const std::string& what, OutputFormatter format, const Responder& respond);
+               const std::string& what, OutputFormatter format, const Responder& respond,
+               std::shared_ptr<std::vector<int32_t>> keep_ids = nullptr);
 
 // Runs a (re)load or an unload of `name` on the admin thread and answers with the model's
 // status JSON (200) or the failure (404 not configured, 409 golden mismatch, 500 other).

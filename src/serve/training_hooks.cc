@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "quiver/segmenter.h"
 #include "text/csv.h"
 
 namespace quiver::serve {
@@ -27,6 +28,15 @@ quiver::TrainOptions train_options_for(const ModelConfig& c) {
   return o;
 }
 
+// The configured segmenter for training and tokenizer fitting (the model file does not
+// exist yet, so there is no recorded one); null for none.
+Result<std::shared_ptr<const Segmenter>> training_segmenter(const ModelConfig& c) {
+  if (!c.segmenter || *c.segmenter == "none") return std::shared_ptr<const Segmenter>();
+  SegmenterOptions options;
+  options.user_dict = c.user_dict_path;
+  return Segmenter::create(*c.segmenter, options);
+}
+
 TrainingHooks training_hooks() {
   TrainingHooks hooks;
   hooks.train = [](const ModelConfig& c) -> Status {
@@ -35,7 +45,15 @@ TrainingHooks training_hooks() {
     std::error_code ec;  // the trainer writes beside the model: make its folder first
     std::filesystem::create_directories(std::filesystem::path(c.model_path).parent_path(), ec);
     if (ec) return io_error(c.model_path + ": cannot create its folder: " + ec.message());
-    auto report = train_model(c.train_data_path, c.model_path, train_options_for(c));
+    quiver::TrainOptions options = train_options_for(c);
+    QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, training_segmenter(c));
+    if (seg) {
+      options.segmenter = [seg, split = options.tokenizer.split](std::string_view text) {
+        return segment_for_tokenizer(*seg, text, split);
+      };
+      options.segmenter_name = *c.segmenter;
+    }
+    auto report = train_model(c.train_data_path, c.model_path, options);
     return report.ok() ? Status() : report.status();
   };
   hooks.fit_tokenizer = [](const ModelConfig& c) -> Result<Tokenizer> {
@@ -43,8 +61,15 @@ TrainingHooks training_hooks() {
     QUIVER_ASSIGN_OR_RETURN(size_t column, table.column(c.training.text_column, c.train_data_path));
     std::vector<std::string> texts;
     texts.reserve(table.rows.size());
-    for (const auto& row : table.rows) texts.push_back(row.fields[column]);
+    QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, training_segmenter(c));
     TokenizerConfig config;
+    for (const auto& row : table.rows) {
+      std::string t = row.fields[column];
+      if (seg) {
+        QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*seg, t, config.split));
+      }
+      texts.push_back(std::move(t));
+    }
     config.num_words = c.num_words;
     Tokenizer tokenizer(config);
     QUIVER_RETURN_IF_ERROR(tokenizer.fit_on_texts(texts));
@@ -58,6 +83,7 @@ TrainingHooks training_hooks() {
     out.padding = info.padding;
     out.truncating = info.truncating;
     out.tokenizer_json = info.tokenizer_json;
+    out.segmenter = info.segmenter;
     return out;
   };
   return hooks;
