@@ -1,11 +1,21 @@
 // RecurrentCore: the recurrence loop and the fused cell math (KERAS.md §2.1, §2.2, §2.5).
+//
+// Gate column layout: the units are cut into slices (two halves for units >= 32, except GRU
+// with reset_after=False) and the gate columns are permuted at load so that each slice's
+// gates are contiguous: [slice 0: i f c o (units 0..h)] [slice 1: i f c o (units h..u)].
+// A slice's recurrent weights are their own PackedMatrix. Batched calls run every slice on
+// one thread; a call with fewer rows than threads (batch 1) runs one slice per thread with a
+// barrier per step (each core streams half of U from its own L2). The permutation changes no
+// arithmetic: every gate element is still xproj + h0·U0 + h1·U1 + ... in k order.
 #include "nn/recurrent.h"
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "nn/embedding.h"
 #include "nn/simd.h"
+#include "nn/worker_pool.h"
 
 namespace quiver::nn {
 namespace {
@@ -22,38 +32,78 @@ PackedMatrix pack_columns(const std::vector<float>& m, int64_t k, int64_t n, int
   return PackedMatrix(sub.data(), k, width, format);
 }
 
+// Reorders the columns of a row-major matrix (rows × order.size()): new column i = old
+// column order[i].
+void permute_columns(const std::vector<int64_t>& order, std::vector<float>* m) {
+  if (m->empty()) return;
+  const int64_t n = static_cast<int64_t>(order.size()), rows = static_cast<int64_t>(m->size()) / n;
+  std::vector<float> out(m->size());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < n; ++i) out[r * n + i] = (*m)[r * n + order[i]];
+  }
+  *m = std::move(out);
+}
+
 }  // namespace
 
-// run_rows' working memory for n rows, carved from a thread-local arena that is reused by
-// every later call on the same thread (no allocation per call once it has grown to the
-// largest batch seen; never shared between threads, never holding results across calls).
+// run_rows' working memory for n rows, carved from a thread-local arena of the calling
+// thread that is reused by every later call on it (no allocation per call once it has grown
+// to the largest batch seen; never holds results across calls). A unit-split call shares
+// one Scratch between its two tasks, which touch disjoint columns and units.
 struct RecurrentCore::Scratch {
   Scratch(int64_t n, int64_t u, int64_t gu) {
     thread_local std::vector<float> floats;
     thread_local std::vector<uint8_t> flags;
-    const size_t need = static_cast<size_t>(n * (3 * u + 3 * gu));
+    const size_t need = static_cast<size_t>(n * (4 * u + 3 * gu));
     if (floats.size() < need) floats.resize(need);
-    if (flags.size() < static_cast<size_t>(n)) flags.resize(static_cast<size_t>(n));
+    if (flags.size() < static_cast<size_t>(2 * n)) flags.resize(static_cast<size_t>(2 * n));
     float* p = floats.data();
-    for (float** f : {&h, &c, &tmp}) *f = p, p += n * u;
+    for (float** f : {&h, &c, &h2, &tmp}) *f = p, p += n * u;
     for (float** f : {&xproj, &gates, &rec}) *f = p, p += n * gu;
-    std::fill(h, tmp, 0.0f);  // h and c start at zero
-    std::fill(flags.begin(), flags.begin() + n, uint8_t{1});
+    std::fill(h, h2, 0.0f);  // h and c start at zero
     live = flags.data();
   }
-  float *h, *c, *tmp, *xproj, *gates, *rec;
-  uint8_t* live;  // [n]: 1 = the row's current step is not masked
+  float *h, *c, *h2, *tmp, *xproj, *gates, *rec;
+  uint8_t* live;  // [2n]: per task, 1 = the row's current step is not masked
+};
+
+// What one run_rows call covers: rows [b0, b1), slices [s0, s1), and the barrier it shares
+// with the other task of a unit-split call (nullptr when it runs alone).
+struct RecurrentCore::Task {
+  int64_t b0, b1;
+  size_t s0, s1;
+  SpinBarrier* barrier;
+  uint8_t* live;
 };
 
 RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
-  const int64_t u = spec_.units, gu = spec_.gates() * u;
+  const int64_t u = spec_.units, g = spec_.gates(), gu = g * u;
   const WeightMode f = spec_.weights;
+  const bool gru_reset_before = spec_.kind == CellKind::kGru && !spec_.reset_after;
+  const int64_t count = gru_reset_before || u < 32 ? 1 : 2;
+  std::vector<int64_t> order(static_cast<size_t>(gu));
+  for (int64_t s = 0; s < count; ++s) {
+    Slice sl;
+    sl.unit0 = u * s / count;
+    sl.units = u * (s + 1) / count - sl.unit0;
+    sl.col0 = g * sl.unit0;
+    for (int64_t k = 0; k < g; ++k) {
+      for (int64_t j = 0; j < sl.units; ++j) order[sl.col0 + k * sl.units + j] = k * u + sl.unit0 + j;
+    }
+    slices_.push_back(std::move(sl));
+  }
+  permute_columns(order, &spec_.kernel);
+  permute_columns(order, &spec_.recurrent_kernel);
+  permute_columns(order, &spec_.input_bias);
+  permute_columns(order, &spec_.recurrent_bias);
   kernel_ = PackedMatrix(spec_.kernel.data(), spec_.input_dim, gu, f);
-  if (spec_.kind == CellKind::kGru && !spec_.reset_after) {
+  if (gru_reset_before) {
     recurrent_zr_ = pack_columns(spec_.recurrent_kernel, u, gu, 0, 2 * u, f);
     recurrent_h_ = pack_columns(spec_.recurrent_kernel, u, gu, 2 * u, u, f);
   } else {
-    recurrent_ = PackedMatrix(spec_.recurrent_kernel.data(), u, gu, f);
+    for (Slice& sl : slices_) {
+      sl.recurrent = pack_columns(spec_.recurrent_kernel, u, gu, sl.col0, g * sl.units, f);
+    }
   }
   // The fused AVX-512 cells cover the Keras defaults (tanh, sigmoid); others take the
   // generic per-activation path.
@@ -68,9 +118,11 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
 
 int64_t RecurrentCore::memory_bytes() const {
   auto bytes = [](const std::vector<float>& v) { return static_cast<int64_t>(v.size() * 4); };
-  return kernel_.memory_bytes() + recurrent_.memory_bytes() + recurrent_zr_.memory_bytes() +
-         recurrent_h_.memory_bytes() + bytes(table_) + bytes(spec_.input_bias) +
-         bytes(spec_.recurrent_bias);
+  int64_t total = kernel_.memory_bytes() + recurrent_zr_.memory_bytes() +
+                  recurrent_h_.memory_bytes() + bytes(table_) + bytes(spec_.input_bias) +
+                  bytes(spec_.recurrent_bias);
+  for (const Slice& sl : slices_) total += sl.recurrent.memory_bytes();
+  return total;
 }
 
 void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding) {
@@ -82,13 +134,15 @@ void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding) {
   table_source_ = &embedding;
 }
 
+// Gate columns [c0, c1) of the input projection of rows b0.. at time t (the dense path
+// always computes all columns: only table inputs are unit-split).
 void RecurrentCore::input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len,
-                                     int64_t t, float* xproj) const {
+                                     int64_t t, int64_t c0, int64_t c1, float* xproj) const {
   const int64_t gu = spec_.gates() * spec_.units;
   if (x.ids && has_table_for(x.embedding)) {
     for (int64_t r = 0; r < n; ++r) {
       int32_t id = x.ids->ids[static_cast<size_t>((b0 + r) * seq_len + t)];
-      copy_floats(xproj + r * gu, table_.data() + int64_t{id} * gu, gu);
+      copy_floats(xproj + r * gu + c0, table_.data() + int64_t{id} * gu + c0, c1 - c0);
     }
     return;
   }
@@ -98,114 +152,131 @@ void RecurrentCore::input_projection(const Value& x, int64_t b0, int64_t n, int6
                   gu);
 }
 
-// One time step for n rows; rows with live[r] == 0 keep their state (masked step).
-void RecurrentCore::step(Scratch& s, int64_t n, const uint8_t* live) const {
-  const int64_t u = spec_.units, gu = spec_.gates() * u;
-  const Activation& act = spec_.activation;
-  const Activation& ract = spec_.recurrent_activation;
-  float* h = s.h;
-  if (spec_.kind == CellKind::kLstm) {
-    gemm_accumulate(h, u, n, recurrent_, s.gates, gu);
+// The recurrent product of one slice: gates (LSTM, SimpleRNN) or rec (GRU) += h·U.
+void RecurrentCore::recurrent_product(const Slice& sl, const float* h, int64_t n,
+                                      Scratch& s) const {
+  const int64_t u = spec_.units, gu = spec_.gates() * u, width = spec_.gates() * sl.units;
+  if (spec_.kind != CellKind::kGru) {
+    gemm_accumulate(h, u, n, sl.recurrent, s.gates + sl.col0, gu);
+  } else if (spec_.reset_after) {  // rec = recurrent bias + h·U
     for (int64_t r = 0; r < n; ++r) {
-      if (!live[r]) continue;
-      float* g = s.gates + r * gu;  // i, f, c, o
-      if (fused_cell_) {
-        simd::lstm_cell_avx512(g, s.c + r * u, h + r * u, u);
-        continue;
-      }
-      float *hr = h + r * u, *cr = s.c + r * u, *tr = s.tmp + r * u;
-      apply_elementwise(ract, g, 2 * u);
-      apply_elementwise(act, g + 2 * u, u);
-      apply_elementwise(ract, g + 3 * u, u);
-      for (int64_t j = 0; j < u; ++j) cr[j] = g[u + j] * cr[j] + g[j] * g[2 * u + j];
-      copy_floats(tr, cr, u);
-      apply_elementwise(act, tr, u);
-      for (int64_t j = 0; j < u; ++j) hr[j] = g[3 * u + j] * tr[j];
+      copy_floats(s.rec + r * gu + sl.col0, spec_.recurrent_bias.data() + sl.col0, width);
     }
-    return;
-  }
-  if (spec_.kind == CellKind::kSimpleRnn) {
-    gemm_accumulate(h, u, n, recurrent_, s.gates, gu);
-    for (int64_t r = 0; r < n; ++r) {
-      if (!live[r]) continue;
-      apply_elementwise(act, s.gates + r * gu, u);
-      copy_floats(h + r * u, s.gates + r * gu, u);
-    }
-    return;
-  }
-  // GRU, gate blocks z, r, h. rec holds h·U (+ recurrent bias when reset_after).
-  if (spec_.reset_after) {
-    fill_rows(spec_.recurrent_bias, gu, n, s.rec, gu);
-    gemm_accumulate(h, u, n, recurrent_, s.rec, gu);
-    if (fused_cell_) {
-      for (int64_t r = 0; r < n; ++r) {
-        if (live[r]) simd::gru_cell_avx512(s.xproj + r * gu, s.rec + r * gu, h + r * u, u);
-      }
-      return;
-    }
+    gemm_accumulate(h, u, n, sl.recurrent, s.rec + sl.col0, gu);
   } else {
-    fill_rows({}, 2 * u, n, s.rec, gu);
-    gemm_accumulate(h, u, n, recurrent_zr_, s.rec, gu);
+    gru_reset_before_product(h, n, s);
   }
+}
+
+// GRU reset_after=False (one slice): z, r from h·U_zr, then (r ⊙ h)·U_h for the h block.
+void RecurrentCore::gru_reset_before_product(const float* h, int64_t n, Scratch& s) const {
+  const int64_t u = spec_.units, gu = 3 * u;
+  fill_rows({}, 2 * u, n, s.rec, gu);
+  gemm_accumulate(h, u, n, recurrent_zr_, s.rec, gu);
   for (int64_t r = 0; r < n; ++r) {
     float *g = s.gates + r * gu, *xp = s.xproj + r * gu;
     const float* rc = s.rec + r * gu;
     for (int64_t j = 0; j < 2 * u; ++j) g[j] = xp[j] + rc[j];
-    apply_elementwise(ract, g, 2 * u);
-    if (!spec_.reset_after) {  // tmp = r ⊙ h, the input of the h block's recurrent product
-      for (int64_t j = 0; j < u; ++j) s.tmp[r * u + j] = g[u + j] * h[r * u + j];
-    }
+    apply_elementwise(spec_.recurrent_activation, g, 2 * u);
+    for (int64_t j = 0; j < u; ++j) s.tmp[r * u + j] = g[u + j] * h[r * u + j];
   }
-  if (!spec_.reset_after) {
-    fill_rows({}, u, n, s.rec + 2 * u, gu);
-    gemm_accumulate(s.tmp, u, n, recurrent_h_, s.rec + 2 * u, gu);
-  }
+  fill_rows({}, u, n, s.rec + 2 * u, gu);
+  gemm_accumulate(s.tmp, u, n, recurrent_h_, s.rec + 2 * u, gu);
+}
+
+// The cell update of one slice for n rows: h_new (and c) for the slice's units from the gate
+// pre-activations; h_old is the state the product used (h_new may be the same array).
+// Rows with live[r] == 0 keep their state (masked step).
+void RecurrentCore::cells(const Slice& sl, int64_t n, const uint8_t* live, Scratch& s,
+                          const float* h_old, float* h_new) const {
+  const int64_t u = spec_.units, gu = spec_.gates() * u, w = sl.units;
+  const Activation& act = spec_.activation;
+  const Activation& ract = spec_.recurrent_activation;
   for (int64_t r = 0; r < n; ++r) {
+    const float* ho = h_old + r * u + sl.unit0;
+    float* hn = h_new + r * u + sl.unit0;
+    if (hn != ho) copy_floats(hn, ho, w);
     if (!live[r]) continue;
-    float *g = s.gates + r * gu, *xp = s.xproj + r * gu, *hr = h + r * u;
-    const float* rc = s.rec + r * gu;
-    if (spec_.reset_after) {
-      for (int64_t j = 0; j < u; ++j) g[2 * u + j] = xp[2 * u + j] + g[u + j] * rc[2 * u + j];
+    float *g = s.gates + r * gu + sl.col0, *xp = s.xproj + r * gu + sl.col0;
+    const float* rc = s.rec + r * gu + sl.col0;
+    if (spec_.kind == CellKind::kLstm) {  // blocks i, f, c, o of w units
+      float *cr = s.c + r * u + sl.unit0, *tr = s.tmp + r * u + sl.unit0;
+      if (fused_cell_) {
+        simd::lstm_cell_avx512(g, cr, hn, w);
+        continue;
+      }
+      apply_elementwise(ract, g, 2 * w);
+      apply_elementwise(act, g + 2 * w, w);
+      apply_elementwise(ract, g + 3 * w, w);
+      for (int64_t j = 0; j < w; ++j) cr[j] = g[w + j] * cr[j] + g[j] * g[2 * w + j];
+      copy_floats(tr, cr, w);
+      apply_elementwise(act, tr, w);
+      for (int64_t j = 0; j < w; ++j) hn[j] = g[3 * w + j] * tr[j];
+    } else if (spec_.kind == CellKind::kSimpleRnn) {
+      apply_elementwise(act, g, w);
+      copy_floats(hn, g, w);
+    } else if (fused_cell_) {  // GRU reset_after, blocks z, r, h
+      simd::gru_cell_avx512(xp, rc, hn, w);
     } else {
-      for (int64_t j = 0; j < u; ++j) g[2 * u + j] = xp[2 * u + j] + rc[2 * u + j];
+      if (spec_.reset_after) {
+        for (int64_t j = 0; j < 2 * w; ++j) g[j] = xp[j] + rc[j];
+        apply_elementwise(ract, g, 2 * w);
+        for (int64_t j = 0; j < w; ++j) g[2 * w + j] = xp[2 * w + j] + g[w + j] * rc[2 * w + j];
+      } else {  // z, r already in g (gru_reset_before_product)
+        for (int64_t j = 0; j < w; ++j) g[2 * w + j] = xp[2 * w + j] + rc[2 * w + j];
+      }
+      apply_elementwise(act, g + 2 * w, w);
+      for (int64_t j = 0; j < w; ++j) hn[j] = g[j] * hn[j] + (1.0f - g[j]) * g[2 * w + j];
     }
-    apply_elementwise(act, g + 2 * u, u);
-    for (int64_t j = 0; j < u; ++j) hr[j] = g[j] * hr[j] + (1.0f - g[j]) * g[2 * u + j];
   }
 }
 
-void RecurrentCore::run_rows(const Value& x, int64_t b0, int64_t b1, int64_t seq_len,
+void RecurrentCore::run_rows(const Value& x, const Task& task, Scratch& s, int64_t seq_len,
                              bool zero_masked, RecurrentResult* out) const {
-  const int64_t n = b1 - b0, u = spec_.units;
-  Scratch s(n, u, spec_.gates() * u);
-  uint8_t* live = s.live;
+  const int64_t n = task.b1 - task.b0, u = spec_.units, b0 = task.b0;
+  const Slice &first = slices_[task.s0], &last = slices_[task.s1 - 1];
+  const int64_t c0 = first.col0, c1 = last.col0 + spec_.gates() * last.units;
+  // Alone, the state is updated in place (all products come before all cells); a unit-split
+  // task reads h_cur, writes its units of h_next and swaps after the barrier.
+  float* h_cur = s.h;
+  float* h_next = task.barrier ? s.h2 : s.h;
   const std::vector<uint8_t>* mask = x.mask.get();
   float* seq_out = out->output.data.data();
   for (int64_t step_index = 0; step_index < seq_len; ++step_index) {
     // go_backwards processes time in reverse and returns outputs in processing order.
     const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
     // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
-    input_projection(x, b0, n, seq_len, t, spec_.kind == CellKind::kGru ? s.xproj : s.gates);
-    if (mask) {
-      for (int64_t r = 0; r < n; ++r) live[r] = (*mask)[(b0 + r) * seq_len + t];
+    input_projection(x, b0, n, seq_len, t, c0, c1,
+                     spec_.kind == CellKind::kGru ? s.xproj : s.gates);
+    for (int64_t r = 0; r < n; ++r) task.live[r] = mask ? (*mask)[(b0 + r) * seq_len + t] : 1;
+    for (size_t i = task.s0; i < task.s1; ++i) recurrent_product(slices_[i], h_cur, n, s);
+    for (size_t i = task.s0; i < task.s1; ++i) {
+      cells(slices_[i], n, task.live, s, h_cur, h_next);
     }
-    step(s, n, live);
-    if (!spec_.return_sequences) continue;
-    for (int64_t r = 0; r < n; ++r) {
-      float* dst = seq_out + ((b0 + r) * seq_len + step_index) * u;
+    for (int64_t r = 0; spec_.return_sequences && r < n; ++r) {
+      float* dst = seq_out + ((b0 + r) * seq_len + step_index) * u + first.unit0;
+      const int64_t width = last.unit0 + last.units - first.unit0;
       // Masked steps repeat the carried state (= the previous output; zeros before the
       // first real step), or output zeros under zero_output_for_mask.
-      if (live[r] || !zero_masked) {
-        copy_floats(dst, s.h + r * u, u);
+      if (task.live[r] || !zero_masked) {
+        copy_floats(dst, h_next + r * u + first.unit0, width);
       } else {
-        std::memset(dst, 0, static_cast<size_t>(u) * sizeof(float));
+        std::memset(dst, 0, static_cast<size_t>(width) * sizeof(float));
       }
     }
+    if (task.barrier) {
+      task.barrier->arrive_and_wait();
+      std::swap(h_cur, h_next);
+    }
   }
-  if (!spec_.return_sequences) copy_floats(seq_out + b0 * u, s.h, n * u);
-  copy_floats(out->states[0].data.data() + b0 * u, s.h, n * u);
-  if (spec_.kind == CellKind::kLstm) {
-    copy_floats(out->states[1].data.data() + b0 * u, s.c, n * u);
+  const int64_t width = last.unit0 + last.units - first.unit0;
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t at = (b0 + r) * u + first.unit0;
+    if (!spec_.return_sequences) copy_floats(seq_out + at, h_cur + r * u + first.unit0, width);
+    copy_floats(out->states[0].data.data() + at, h_cur + r * u + first.unit0, width);
+    if (spec_.kind == CellKind::kLstm) {
+      copy_floats(out->states[1].data.data() + at, s.c + r * u + first.unit0, width);
+    }
   }
 }
 
@@ -213,11 +284,27 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
                         RecurrentResult* out) const {
   const int64_t batch = x.is_dense() ? x.tensor().shape[0] : x.ids->batch;
   const int64_t seq_len = x.is_dense() ? x.tensor().shape[1] : x.ids->seq_len;
-  const int64_t u = spec_.units;
+  const int64_t u = spec_.units, gu = spec_.gates() * u;
   out->output = spec_.return_sequences ? zeros({batch, seq_len, u}) : zeros({batch, u});
   out->states.assign(static_cast<size_t>(spec_.state_count()), zeros({batch, u}));
+  if (batch == 0) return;
+  if (threads >= 2 && batch < threads && slices_.size() == 2 && x.ids &&
+      has_table_for(x.embedding)) {
+    // Fewer rows than threads: one slice of units per thread, a barrier per step.
+    Scratch s(batch, u, gu);
+    SpinBarrier barrier(2);
+    auto task = [&](int i) {
+      const size_t k = static_cast<size_t>(i);
+      run_rows(x, Task{0, batch, k, k + 1, &barrier, s.live + k * batch}, s, seq_len,
+               zero_masked_outputs, out);
+    };
+    WorkerPool::for_this_thread().run(2, task);
+    return;
+  }
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
-    if (b1 > b0) run_rows(x, b0, b1, seq_len, zero_masked_outputs, out);
+    Scratch s(b1 - b0, u, gu);
+    run_rows(x, Task{b0, b1, 0, slices_.size(), nullptr, s.live}, s, seq_len, zero_masked_outputs,
+             out);
   });
 }
 

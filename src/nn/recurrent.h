@@ -81,19 +81,31 @@ class RecurrentCore {
   static constexpr int64_t kMaxTableBytes = int64_t{64} << 20;  // per direction
 
  private:
+  // Units [unit0, unit0 + units), whose gate columns are [col0, col0 + G * units) in the
+  // permuted layout (recurrent.cc), with their recurrent weights.
+  struct Slice {
+    int64_t unit0 = 0;
+    int64_t units = 0;
+    int64_t col0 = 0;
+    PackedMatrix recurrent;  // empty for GRU reset_after=False (recurrent_zr_, recurrent_h_)
+  };
   struct Scratch;
-  void run_rows(const Value& x, int64_t b0, int64_t b1, int64_t seq_len, bool zero_masked,
+  struct Task;
+  void run_rows(const Value& x, const Task& task, Scratch& s, int64_t seq_len, bool zero_masked,
                 RecurrentResult* out) const;
   void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
-                        float* xproj) const;
-  void step(Scratch& s, int64_t n, const uint8_t* live) const;
+                        int64_t c0, int64_t c1, float* xproj) const;
+  void recurrent_product(const Slice& sl, const float* h, int64_t n, Scratch& s) const;
+  void gru_reset_before_product(const float* h, int64_t n, Scratch& s) const;
+  void cells(const Slice& sl, int64_t n, const uint8_t* live, Scratch& s, const float* h_old,
+             float* h_new) const;
 
-  RecurrentSpec spec_;
+  RecurrentSpec spec_;  // kernel columns and biases in the permuted gate layout
   PackedMatrix kernel_;
-  PackedMatrix recurrent_;     // all gates (LSTM, SimpleRNN, GRU reset_after)
+  std::vector<Slice> slices_;
   PackedMatrix recurrent_zr_;  // GRU reset_after=False: z,r columns
   PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
-  std::vector<float> table_;   // [vocab, G*u]
+  std::vector<float> table_;   // [vocab, G*u], permuted gate layout
   const EmbeddingLayer* table_source_ = nullptr;
   bool fused_cell_ = false;  // simd:: LSTM / GRU cell instead of the per-activation path
 };

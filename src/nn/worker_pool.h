@@ -33,6 +33,20 @@ class TaskRef {
   void (*call_)(void*, int);
 };
 
+// A reusable barrier for `count` threads that spin (then yield) instead of sleeping: the
+// unit-split recurrence meets at one every time step, microseconds apart. Thread-safe.
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(int count) : count_(count) {}
+  // Returns once all `count` threads have called it (for this round).
+  void arrive_and_wait();
+
+ private:
+  const int count_;
+  std::atomic<int> arrived_{0};
+  std::atomic<uint32_t> round_{0};
+};
+
 // Single-thread only: used by the thread that owns it (see for_this_thread()).
 class WorkerPool {
  public:

@@ -111,6 +111,48 @@ TEST(IsolationTest, TokenProjectionTableGivesTheSameBitsAsTheDensePath) {
   EXPECT_EQ(std::memcmp(a[0].data.data(), b[0].data.data(), a[0].data.size() * 4), 0);
 }
 
+// Embedding(mask) -> `cls`(units >= 32, so its units are split in two slices; batch 1 with
+// 2 threads runs one slice per thread) -> Dense(softmax) over every step.
+keras_io::ModelSpec sliced_spec(const std::string& cls, int64_t units) {
+  std::mt19937 rng(5);
+  SpecBuilder b(kLen, 2, "2.8.0");
+  b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}, {"mask_zero", true}},
+        {random_weight(rng, {kVocab, 8})});
+  const int64_t g = cls == "LSTM" ? 4 : cls == "GRU" ? 3 : 1;
+  nlohmann::json cfg = {{"units", units}, {"return_sequences", true}};
+  std::vector<int64_t> bias = {g * units};
+  if (cls == "GRU") {
+    cfg["reset_after"] = true;
+    bias = {2, g * units};
+  }
+  b.add("rnn", cls, cfg,
+        {random_weight(rng, {8, g * units}), random_weight(rng, {units, g * units}, 0.2f),
+         random_weight(rng, bias)});
+  b.add("dense", "Dense", {{"units", 3}, {"activation", "softmax"}},
+        {random_weight(rng, {units, 3}), random_weight(rng, {3})});
+  return b.spec();
+}
+
+TEST(IsolationTest, UnitSplitAtBatchOneGivesTheSameBitsAsOneThread) {
+  for (const char* cls : {"LSTM", "GRU", "SimpleRNN"}) {
+    auto m = build_model(sliced_spec(cls, 37), {});
+    ASSERT_OK(m);
+    const std::vector<int32_t> ids = random_rows(9);
+    const auto batched = testing::run(**m, ids, 9, 1);
+    const size_t width = batched[0].data.size() / 9;
+    for (int64_t r = 0; r < 9; ++r) {
+      const std::vector<int32_t> row(ids.begin() + r * kLen, ids.begin() + (r + 1) * kLen);
+      for (int threads : {1, 2, 3}) {
+        const auto one = testing::run(**m, row, 1, threads);
+        EXPECT_EQ(std::memcmp(one[0].data.data(), batched[0].data.data() + r * width,
+                              width * sizeof(float)),
+                  0)
+            << cls << " row " << r << " threads " << threads;
+      }
+    }
+  }
+}
+
 TEST(IsolationTest, IdsOutsideTheVocabularyAreRejectedBeforeRunning) {
   auto m = build_model(conv_spec(), {});
   ASSERT_OK(m);
