@@ -51,12 +51,13 @@ constexpr const char* kHead = R"HTML(<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>quiver compare</title>
 <style>
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans CJK TC",sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:20px}
 header p{margin:0;color:#c9d1e0}main{padding:20px 28px;max-width:1280px}
 section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:16px 20px;margin:0 0 20px}
 h2{font-size:16px;margin:0 0 12px}.grid{display:flex;flex-wrap:wrap;gap:18px}
 .panel{border:1px solid #e3e6eb;border-radius:6px;padding:10px;width:300px}
+.panel svg{display:block;margin:0 auto}
 .panel h3{margin:0 0 6px;font-size:14px}.panel table{font-size:12px;border-collapse:collapse;width:100%}
 .panel td{padding:1px 4px}.panel td:last-child{text-align:right}
 .legend span{display:inline-block;margin-right:14px;font-size:12px}
@@ -133,8 +134,8 @@ constexpr const char* kScript = R"HTML(</script>
   function scatter(c) {
     var panel = el('div', {'class': 'panel'}, document.getElementById('scatters'));
     el('h3', {}, panel).textContent = c.category;
-    var S = 260, P = 34, inner = S - P - 8;
-    var svg = el('svg', {width: S, height: S, viewBox: '0 0 ' + S + ' ' + S, 'class': 'scatter'}, panel, true);
+    var S = 276, P = 42, inner = S - P - 16;
+    var svg = el('svg', {width: S, height: S + 8, viewBox: '0 0 ' + S + ' ' + (S + 8), 'class': 'scatter'}, panel, true);
     function X(v) { return P + v * inner; }
     function Y(v) { return 8 + (1 - v) * inner; }
     el('rect', {x: P, y: 8, width: inner, height: inner, fill: '#fbfbfd', stroke: '#d5d9e0'}, svg, true);
@@ -142,7 +143,7 @@ constexpr const char* kScript = R"HTML(</script>
       text(svg, X(g / 4), S - 12, f(g / 4, 2), 'middle');
       text(svg, P - 4, Y(g / 4) + 4, f(g / 4, 2), 'end');
     }
-    text(svg, P + inner / 2, S - 1, 'binary score', 'middle');
+    text(svg, P + inner / 2, S + 5, 'binary score', 'middle');
     var yl = text(svg, 10, 8 + inner / 2, 'multi-label score', 'middle');
     yl.setAttribute('transform', 'rotate(-90 10 ' + (8 + inner / 2) + ')');
     el('line', {x1: X(c.binary_threshold), y1: 8, x2: X(c.binary_threshold), y2: 8 + inner,
