@@ -7,6 +7,7 @@
 
 #include "base/file.h"
 #include "multilabel/scorer.h"
+#include "multilabel/thresholds.h"
 #include "text/csv.h"
 
 namespace quiver::multilabel {
@@ -108,8 +109,8 @@ namespace {
 void fill_category(const Corpus& corpus, size_t truth_index, int top, CategoryComparison* c) {
   std::vector<bool> b_yes, m_yes;
   for (size_t r = 0; r < c->binary_scores.size(); ++r) {
-    b_yes.push_back(c->binary_scores[r] >= c->binary_threshold);
-    m_yes.push_back(c->multilabel_scores[r] >= c->multilabel_threshold);
+    b_yes.push_back(decide(c->binary_scores[r], c->binary_threshold));
+    m_yes.push_back(decide(c->multilabel_scores[r], c->multilabel_threshold));
   }
   c->agreement = agreement(b_yes, m_yes);
   c->top = top_disagreements(c->binary_scores, c->multilabel_scores, b_yes, m_yes, corpus.texts, top);

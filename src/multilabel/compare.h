@@ -2,8 +2,8 @@
 // model on the same corpus. Per category: agreement and Cohen's kappa between the two
 // sides' decisions, their 2x2 confusion, accuracy / precision / recall / F1 of each side
 // against the corpus labels when it has them, the sentences where the sides disagree
-// most, and each side's throughput. Decisions: binary score (P(labels[1])) >= 0.5;
-// multi-label score >= the model's quiver_thresholds entry (0.5 when absent).
+// most, and each side's throughput. Decisions: binary score (P(labels[1])) > 0.5;
+// multi-label score > the model's quiver_thresholds entry (0.5 when absent).
 // Thread-safe (no shared state).
 #ifndef QUIVER_MULTILABEL_COMPARE_H_
 #define QUIVER_MULTILABEL_COMPARE_H_

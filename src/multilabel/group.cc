@@ -1,10 +1,8 @@
 #include "multilabel/group.h"
 
-#include <filesystem>
-#include <map>
 #include <set>
 
-#include <yaml-cpp/yaml.h>
+#include "serve/config.h"
 
 namespace quiver::multilabel {
 namespace {
@@ -18,36 +16,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
     if (p == std::string::npos) return out;
     start = p + 1;
   }
-}
-
-// models[].name -> path (resolved), and the members of `group`; throws YAML::Exception.
-Result<std::vector<GroupMember>> from_yaml(const YAML::Node& root, const std::string& group,
-                                           const std::string& config) {
-  const std::filesystem::path base = std::filesystem::absolute(config).parent_path();
-  std::map<std::string, std::string> models;
-  for (const auto& m : root["models"]) {
-    if (!m["name"] || !m["model"]) return invalid_argument(config + ": models[]: needs name and model");
-    std::filesystem::path p = m["model"].as<std::string>();
-    models[m["name"].as<std::string>()] = (p.is_absolute() ? p : base / p).string();
-  }
-  for (const auto& g : root["groups"]) {
-    if (!g["name"] || g["name"].as<std::string>() != group) continue;
-    if (!g["members"]) {
-      return invalid_argument(config + ": groups." + group +
-                              ": not a group of binary members (compare needs members: [...])");
-    }
-    std::vector<GroupMember> out;
-    for (const auto& member : g["members"]) {
-      const std::string name = member.as<std::string>();
-      auto it = models.find(name);
-      if (it == models.end()) {
-        return invalid_argument(config + ": groups." + group + ".members: no model named '" + name + "'");
-      }
-      out.push_back({name, it->second});
-    }
-    return out;
-  }
-  return not_found(config + ": no group named '" + group + "'");
 }
 
 }  // namespace
@@ -78,12 +46,19 @@ Result<std::vector<GroupMember>> resolve_group(const std::string& group,
     return invalid_argument("--group '" + group + "' is a group name: give --config serve.yaml, "
                             "or list the members as A=A.h5,B=B.h5");
   }
-  if (!std::filesystem::exists(config_path)) return not_found(config_path + ": no such file");
-  try {
-    return from_yaml(YAML::LoadFile(config_path), group, config_path);
-  } catch (const YAML::Exception& e) {
-    return invalid_argument(config_path + ": " + e.what());
+  QUIVER_ASSIGN_OR_RETURN(serve::ServeConfig config, serve::load_config(config_path));
+  const serve::GroupConfig* g = config.find_group(group);
+  if (g == nullptr) return not_found(config_path + ": no group named '" + group + "'");
+  if (g->members.empty()) {
+    return invalid_argument(config_path + ": group '" + group + "' is served by the multi-label model '" +
+                            g->model + "'; compare needs a group of binary members");
   }
+  for (const auto& name : g->members) {
+    const serve::ModelConfig* m = config.find(name);
+    if (m == nullptr) return internal_error(config_path + ": group member '" + name + "' has no model");
+    out.push_back({name, m->model_path});
+  }
+  return out;
 }
 
 }  // namespace quiver::multilabel

@@ -1,10 +1,9 @@
 // The binary side of `quiver compare --group`: either the list form "A=A.h5,B=B.h5" or a
-// group name looked up in a serve config (schema: session 2 plan, README "Serving"):
+// group name looked up in a serve config, parsed (and fully validated) by quiver serve's
+// own parser (src/serve/config.h):
 //   models: [{name: A, model: A.h5, ...}, ...]
 //   groups: [{name: binaries, members: [A, B]}, ...]
-// Only models[].name / models[].model and groups[].name / members / model are read here;
-// other keys are ignored (quiver serve validates them). Relative model paths resolve
-// against the config file's folder. Thread-safe.
+// Relative model paths resolve against the config file's folder. Thread-safe.
 #ifndef QUIVER_MULTILABEL_GROUP_H_
 #define QUIVER_MULTILABEL_GROUP_H_
 

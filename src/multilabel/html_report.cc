@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "multilabel/report.h"
+#include "multilabel/thresholds.h"
 
 namespace quiver::multilabel {
 namespace {
@@ -16,8 +17,8 @@ std::vector<int64_t> plotted_rows(const Comparison& c, int max_points) {
   for (int64_t r = 0; r < c.rows; ++r) {
     bool differs = false;
     for (const auto& cc : c.categories) {
-      differs = differs || (cc.binary_scores[r] >= cc.binary_threshold) !=
-                               (cc.multilabel_scores[r] >= cc.multilabel_threshold);
+      differs = differs || decide(cc.binary_scores[r], cc.binary_threshold) !=
+                               decide(cc.multilabel_scores[r], cc.multilabel_threshold);
     }
     if (r % stride == 0 || differs) rows.push_back(r);
   }
@@ -151,7 +152,7 @@ constexpr const char* kScript = R"HTML(</script>
     el('line', {x1: P, y1: Y(c.multilabel_threshold), x2: P + inner, y2: Y(c.multilabel_threshold),
                 stroke: '#8a93a6', 'stroke-dasharray': '4 3'}, svg, true);
     c.points.forEach(function (p) {
-      var b = p[0] >= c.binary_threshold, m = p[1] >= c.multilabel_threshold;
+      var b = p[0] > c.binary_threshold, m = p[1] > c.multilabel_threshold;  // decide()
       var color = b && m ? '#2e9d5b' : (!b && !m ? '#b4bac6' : (b ? '#e08a2c' : '#3b6fd8'));
       el('circle', {cx: f(X(p[0]), 1), cy: f(Y(p[1]), 1), r: 3, fill: color, 'fill-opacity': 0.55,
                     stroke: p[2] === 1 ? '#1d2330' : 'none', 'stroke-width': 0.8, 'class': 'pt'}, svg, true);

@@ -11,7 +11,11 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string shorten(const std::string& s, size_t max_bytes) {
+// One line of at most max_bytes (cut at a UTF-8 boundary), control characters as spaces.
+std::string shorten(std::string s, size_t max_bytes) {
+  for (char& ch : s) {
+    if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+  }
   if (s.size() <= max_bytes) return s;
   size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary

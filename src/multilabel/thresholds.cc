@@ -8,7 +8,7 @@
 namespace quiver::multilabel {
 namespace {
 
-// One candidate: predict the rows with score >= threshold.
+// One candidate: predict the rows scoring at least as high as the cut's lowest score.
 struct Cut {
   double threshold = 0;
   int64_t tp = 0, fp = 0;
@@ -30,7 +30,7 @@ std::vector<Cut> cuts(const std::vector<double>& scores, const std::vector<bool>
     const double s = scores[order[i]];
     if (i + 1 < order.size() && scores[order[i + 1]] == s) continue;  // ties go together
     c.threshold = i + 1 < order.size() ? (s + scores[order[i + 1]]) / 2 : s / 2;
-    out.push_back(c);
+    if (c.threshold < s) out.push_back(c);  // else (s == 0) no threshold >= 0 predicts it
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // Per-label decision thresholds picked on validation scores. A label is predicted when
-// score >= threshold. Candidate thresholds lie halfway between consecutive distinct scores
-// (and at half the lowest score, which predicts every row), so a threshold never sits on a
-// validation score itself. Pure functions, thread-safe.
+// score > threshold (decide(); the rule quiver serve applies to quiver_thresholds).
+// Candidate thresholds lie halfway between consecutive distinct scores (and at half the
+// lowest score when that is above 0, which predicts every row), so a threshold never sits
+// on a validation score itself. Pure functions, thread-safe.
 #ifndef QUIVER_MULTILABEL_THRESHOLDS_H_
 #define QUIVER_MULTILABEL_THRESHOLDS_H_
 
@@ -10,6 +11,10 @@
 namespace quiver::multilabel {
 
 inline constexpr double kDefaultThreshold = 0.5;
+
+// The decision rule everywhere in quiver's multi-label code: yes when score > threshold
+// (so a binary model's P(labels[1]) > 0.5 is its softmax argmax, ties going to labels[0]).
+inline bool decide(double score, double threshold) { return score > threshold; }
 
 struct ThresholdChoice {
   double threshold = kDefaultThreshold;

@@ -75,7 +75,7 @@ Status resolve_unknown(const BinaryModels& binaries, const TrainOptions& t, std:
       }
       QUIVER_ASSIGN_OR_RETURN(Scores s, it->second->score(texts_at(*set, rows), t.threads));
       std::vector<bool> yes;
-      for (int64_t i = 0; i < s.rows; ++i) yes.push_back(s.at(i, 0) >= kDefaultThreshold);
+      for (int64_t i = 0; i < s.rows; ++i) yes.push_back(decide(s.at(i, 0), kDefaultThreshold));
       fill_unknown(set, c, rows, yes);
     }
   }
@@ -118,7 +118,7 @@ Result<LabelThreshold> pick_one(const TrainMultilabelOptions& o, const MergedSet
   }
   QUIVER_ASSIGN_OR_RETURN(Scores b, binaries.at(lt.label)->score(texts, o.train.threads));
   std::vector<bool> yes;
-  for (int64_t i = 0; i < b.rows; ++i) yes.push_back(b.at(i, 0) >= kDefaultThreshold);
+  for (int64_t i = 0; i < b.rows; ++i) yes.push_back(decide(b.at(i, 0), kDefaultThreshold));
   lt.target_precision = binary_metrics(yes, truth).precision;
   lt.choice = threshold_for_precision(scores, truth, lt.target_precision);
   return lt;

@@ -1,7 +1,7 @@
 // quiver train-multilabel: from N per-category binary CSVs (and optionally the N binary
 // models trained on them) to one multi-label model with per-label thresholds.
 //   1. merge the CSVs (merge.h); cells a CSV does not cover are labelled by the
-//      category's binary model (score >= 0.5) or their sentences are dropped;
+//      category's binary model (score > 0.5) or their sentences are dropped;
 //   2. shuffle the rows (seeded), write them as a CSV with one 0/1 column per category
 //      and train on it with quiver's trainer (train_model: one tokenizer, sigmoid
 //      outputs, binary cross-entropy); the last validation_split of the rows (default 0.1)
@@ -10,7 +10,7 @@
 //      on the rows whose label came from a CSV: max F1, or the lowest threshold whose
 //      precision reaches the binary model's precision on the same rows;
 //   4. store them in the model's root attribute quiver_thresholds (a JSON array of
-//      numbers in quiver_labels order; predict a label when score >= threshold) and
+//      numbers in quiver_labels order; predict a label when score > threshold) and
 //      quiver_threshold_method ("f1" or "precision").
 // Thread-safe (no shared state); training uses options.train.threads.
 #ifndef QUIVER_MULTILABEL_TRAIN_MULTILABEL_H_

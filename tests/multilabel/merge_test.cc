@@ -112,20 +112,22 @@ TEST(GroupTest, ListFormAndErrors) {
 TEST(GroupTest, GroupNameFromAServeConfig) {
   TempDir dir;
   write(dir.file("serve.yaml"),
-        "server: {port: 1}\nmodels:\n  - {name: a, model: m/a.h5}\n  - {name: b, model: /abs/b.h5}\n"
+        "models:\n  - {name: a, model: m/a.h5}\n  - {name: b, model: /abs/b.h5}\n"
         "  - {name: ab, model: ab.h5}\ngroups:\n  - name: bin\n    members: [a, b]\n"
-        "  - {name: ml, model: ab}\n  - {name: bad, members: [a, nope]}\n");
+        "  - {name: ml, model: ab}\n");
   auto g = resolve_group("bin", dir.file("serve.yaml"));
   ASSERT_OK(g);
   ASSERT_EQ(g->size(), 2u);
+  EXPECT_EQ((*g)[0].category, "a");
   EXPECT_EQ((*g)[0].model_path, dir.file("m/a.h5"));
   EXPECT_EQ((*g)[1].model_path, "/abs/b.h5");
-  EXPECT_STATUS(resolve_group("ml", dir.file("serve.yaml")), kInvalidArgument, "not a group of binary members");
-  EXPECT_STATUS(resolve_group("bad", dir.file("serve.yaml")), kInvalidArgument,
-                "groups.bad.members: no model named 'nope'");
+  EXPECT_STATUS(resolve_group("ml", dir.file("serve.yaml")), kInvalidArgument,
+                "group 'ml' is served by the multi-label model 'ab'; compare needs a group of binary members");
   EXPECT_STATUS(resolve_group("zzz", dir.file("serve.yaml")), kNotFound, "no group named 'zzz'");
-  write(dir.file("broken.yaml"), "groups: [\n");
-  EXPECT_STATUS(resolve_group("bin", dir.file("broken.yaml")), kInvalidArgument, "broken.yaml");
+  // quiver serve's own parser validates the file.
+  write(dir.file("bad.yaml"), "models:\n  - {name: a, model: a.h5}\ngroups:\n  - {name: g, members: [a, nope]}\n");
+  EXPECT_STATUS(resolve_group("g", dir.file("bad.yaml")), kInvalidArgument, "bad.yaml");
+  EXPECT_STATUS(resolve_group("g", dir.file("missing.yaml")), kNotFound, "missing.yaml");
 }
 
 TEST(CorpusTest, LabelsFromBarJoinedColumnOrZeroOneColumns) {
