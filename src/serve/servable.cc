@@ -83,10 +83,14 @@ std::string shape_text(const std::vector<int64_t>& s) {
 
 Status resolve_labels(const ModelConfig& c, const TrainedModelFacts* trained, Servable& s) {
   const int64_t units = s.output_units;
-  if (c.labels.empty() && trained != nullptr && !trained->labels.empty()) {
-    ModelConfig with_labels = c;
-    with_labels.labels = trained->labels;
-    return resolve_labels(with_labels, nullptr, s);
+  if (trained != nullptr) {  // the model's own labels and thresholds, unless configured
+    ModelConfig with_facts = c;
+    if (c.labels.empty()) with_facts.labels = trained->labels;
+    if (!c.multi_label && (trained->multi_label || !trained->thresholds.empty())) {
+      with_facts.multi_label = true;
+      with_facts.thresholds = trained->thresholds;
+    }
+    return resolve_labels(with_facts, nullptr, s);
   }
   if (c.labels.empty()) {
     int64_t n = units == 1 ? 2 : units;

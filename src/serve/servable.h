@@ -53,6 +53,8 @@ struct TrainedModelFacts {
   PadMode truncating = PadMode::kPre;
   std::string tokenizer_json;
   std::string segmenter = "none";  // quiver_segmenter
+  bool multi_label = false;        // quiver_task "multilabel"
+  std::vector<double> thresholds;  // quiver_thresholds (one per label), or empty
 };
 
 // Creates missing files before a load: train_if_missing (trains the model and writes it,

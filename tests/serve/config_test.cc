@@ -182,6 +182,61 @@ TEST(ConfigTest, StructuralErrors) {
   EXPECT_STATUS(parse("models: [unclosed"), kInvalidArgument, "x.yaml: line ");
 }
 
+TEST(ConfigTest, SegmenterAndUserDictPerModel) {
+  auto c = parse(R"(
+models:
+  - {name: zh, model: zh.h5, segmenter: jieba-search, user_dict: dicts/user.txt}
+  - {name: raw, model: raw.h5}
+)");
+  ASSERT_OK(c);
+  EXPECT_EQ(c->models[0].segmenter, "jieba-search");
+  EXPECT_EQ(c->models[0].user_dict_path, "/etc/quiver/dicts/user.txt");
+  EXPECT_FALSE(c->models[1].segmenter.has_value());  // the model file's, else none
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, segmenter: cjk-chars, user_dict: u.txt}]"),
+            "x.yaml: models[0].user_dict: needs segmenter jieba, jieba-nohmm or jieba-search");
+  EXPECT_STATUS(parse("models: [{name: a, model: a.h5, segmenter: words}]"), kInvalidArgument,
+                "x.yaml: models[0].segmenter: unknown segmenter 'words' (valid: none, jieba");
+}
+
+TEST(ConfigTest, GroupsOfMembersOrOneModelWithShadowAndDefault) {
+  const std::string models = "models: [{name: a, model: a.h5}, {name: b, model: b.h5}, "
+                             "{name: ab, model: ab.h5}]\n";
+  auto c = parse(models + R"(groups:
+  - {name: bin, members: [a, b], shadow: ab, shadow_max_queue: 8}
+  - {name: ml, model: ab, default: true, labels: [neg, pos]}
+)");
+  ASSERT_OK(c);
+  ASSERT_EQ(c->groups.size(), 2u);
+  EXPECT_EQ(c->groups[0].members, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c->groups[0].shadow, "ab");
+  EXPECT_EQ(c->groups[0].shadow_max_queue, 8);
+  EXPECT_EQ(c->groups[0].labels, (std::vector<std::string>{"no", "yes"}));
+  EXPECT_EQ(c->groups[1].model, "ab");
+  EXPECT_EQ(c->default_group(), &c->groups[1]);
+  auto one = parse(models + "groups: [{name: g, members: [a]}]");
+  ASSERT_OK(one);
+  EXPECT_EQ(one->default_group(), &one->groups[0]);  // the only group
+  auto err = [&](const std::string& groups) { return error_of(models + groups); };
+  EXPECT_EQ(err("groups: [{name: g, members: [a, zz]}]"),
+            "x.yaml: groups[0].members: 'zz' is not in models");
+  EXPECT_EQ(err("groups: [{name: g, members: [a], model: ab}]"),
+            "x.yaml: groups[0].model: give members (binary models) or model (one multi-label "
+            "model), not both");
+  EXPECT_EQ(err("groups: [{name: g}]"),
+            "x.yaml: groups[0].members: give members (binary models) or model (one multi-label "
+            "model), not both");
+  EXPECT_EQ(err("groups: [{name: g, model: ab, shadow: ab}]"),
+            "x.yaml: groups[0].shadow: 'ab' already serves the group");
+  EXPECT_EQ(err("groups: [{name: g, model: ab, default: true}, {name: h, model: ab, default: true}]"),
+            "x.yaml: groups[1].default: only one group can be the default");
+  EXPECT_EQ(err("groups: [{name: g, model: ab}, {name: g, model: ab}]"),
+            "x.yaml: groups[1].name: duplicate name 'g'");
+  EXPECT_EQ(err("groups: [{name: g, model: ab, labels: [x]}]"),
+            "x.yaml: groups[0].labels: expected 2 names (negative, positive)");
+  EXPECT_EQ(err("groups: [{name: g, model: ab, modle: x}]"),
+            "x.yaml: groups[0].modle: unknown key 'modle'");
+}
+
 TEST(ConfigTest, LoadResolvesAgainstTheFileFolderAndReadsTheTokenFromTheEnvironment) {
   testutil::TempDir dir;
   { std::ofstream(dir.file("serve.yaml")) << "models: [{name: a, model: sub/a.h5}]\n"; }

@@ -115,6 +115,25 @@ TEST_F(AdminTest, PollingReloadsAModelOnceItsFileIsCompletelyWritten) {
   EXPECT_TRUE(swapped) << server_.error();
 }
 
+TEST_F(AdminTest, ASingleModelReloadUsesTheLastReadConfig) {
+  QUIVER_REQUIRE_MODELS(kAnushree);
+  auto config = [&](const std::string& labels) {
+    write_text(config_path_, "server: {admin_token: tok}\nmodels:\n" +
+                                 model_entry("a", kAnushree, "    labels: [" + labels + "]\n"));
+  };
+  auto labels_now = [&] {
+    return json_of(client().get("/v1/models/a/metadata"))["metadata"]["labels"].dump();
+  };
+  ASSERT_TRUE(start(model_entry("a", kAnushree, "    labels: [n, p]\n"), "  admin_token: tok\n"));
+  config("neg, pos");
+  ASSERT_EQ(client().post("/admin/reload", "", auth_).status, 200);  // reads the file
+  config("x, y");                                                    // not read: no reload
+  auto r = client().post("/admin/models/a/reload", "", auth_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_of(r)["serving_version"], 3);
+  EXPECT_EQ(labels_now(), R"(["neg","pos"])");
+}
+
 TEST_F(AdminTest, SigtermFinishesInFlightRequestsAndExitsZero) {
   QUIVER_REQUIRE_MODELS(kBiasCoder);
   ASSERT_TRUE(start(model_entry("B", kBiasCoder, "    max_batch_size: 1\n")));
