@@ -77,7 +77,7 @@ def check_agreement(eng, name, seq_len):
     sys.exit("quiver predict failed on %s: %s" % (name, p.stderr.strip()))
   ours = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
   diffs = {}
-  for peer in ("ort", "torch"):
+  for peer in a.peer_list:
     out = os.path.join(a.models, "%s_%s_check.jsonl" % (name, peer))
     eng.run(peer, name, 1, seq_len, 1, check=(inputs, out))
     diffs[peer] = max_diff(ours, read_rows(out))
@@ -91,10 +91,6 @@ def loadavg():
     return " ".join(f.read().split()[:3])
 
 
-def fmt_ratio(x):
-  return "%.2f×" % x
-
-
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument("--quiver", required=True)
@@ -105,7 +101,12 @@ def main():
   ap.add_argument("--batches", default="1,256")
   ap.add_argument("--threads", default="1,2")
   ap.add_argument("--json-out", help="also write every measurement here (JSON lines)")
+  ap.add_argument("--peers", default="ort,torch", help="peers to check and time")
+  ap.add_argument("--torch-max-batch", type=int, default=1 << 30,
+                  help="time PyTorch only up to this batch (it takes seconds per call at 256 "
+                       "on a loaded machine); its agreement check still runs")
   a = ap.parse_args()
+  a.peer_list = [p for p in a.peers.split(",") if p]
   eng = Engines(a)
   variants = a.variants.split(",")
   seq_lens = [int(x) for x in a.seq_lens.split(",")]
@@ -116,11 +117,13 @@ def main():
     for t in seq_lens:
       name = "%s_t%d" % (v, t)
       agreement[name] = check_agreement(eng, name, t)
-      print("agreement %s: max abs diff vs quiver: ORT %.1e, PyTorch %.1e" %
-            (name, agreement[name]["ort"], agreement[name]["torch"]), flush=True)
+      print("agreement %s: max abs diff vs quiver: %s" % (name, ", ".join(
+          "%s %.1e" % (p, d) for p, d in agreement[name].items())), flush=True)
       for b in [int(x) for x in a.batches.split(",")]:
         for th in [int(x) for x in a.threads.split(",")]:
-          r = {e: eng.run(e, name, b, t, th) for e in ("quiver", "ort", "torch")}
+          engines = ["quiver"] + [p for p in a.peer_list
+                                  if p != "torch" or b <= a.torch_max_batch]
+          r = {e: eng.run(e, name, b, t, th) for e in engines}
           rows.append((v, t, b, th, r))
           if b == 1 and th == 1:
             loads[name] = r
@@ -133,29 +136,38 @@ def main():
   print("\nload average after: %s" % loadavg())
 
 
+def cell(r, engine, key, fmt):
+  return fmt % r[engine][key] if engine in r else "—"
+
+
+def ratio(q, r, engine, batch):
+  """batch 1: latency ratio quiver / peer (lower is better); else throughput ratio."""
+  if engine not in r:
+    return "—"
+  if batch == 1:
+    return "%.2f× latency" % (q["median_ms"] / r[engine]["median_ms"])
+  return "%.2f× throughput" % (q["sentences_per_s"] / r[engine]["sentences_per_s"])
+
+
 def print_tables(rows, loads):
   print("\n| model | T | batch | threads | quiver median ms | quiver sent/s | ORT median ms | "
         "ORT sent/s | PyTorch median ms | PyTorch sent/s | vs ORT | vs PyTorch |")
   print("|---|---|---|---|---|---|---|---|---|---|---|---|")
   for v, t, b, th, r in rows:
-    q, o, p = r["quiver"], r["ort"], r["torch"]
-    if b == 1:  # latency ratio, lower is better
-      vs_o, vs_p = q["median_ms"] / o["median_ms"], q["median_ms"] / p["median_ms"]
-      kind = " latency"
-    else:  # throughput ratio, higher is better
-      vs_o = q["sentences_per_s"] / o["sentences_per_s"]
-      vs_p = q["sentences_per_s"] / p["sentences_per_s"]
-      kind = " throughput"
-    print("| %s | %d | %d | %d | %.3f | %.0f | %.3f | %.0f | %.3f | %.0f | %s%s | %s%s |" % (
-        v, t, b, th, q["median_ms"], q["sentences_per_s"], o["median_ms"], o["sentences_per_s"],
-        p["median_ms"], p["sentences_per_s"], fmt_ratio(vs_o), kind, fmt_ratio(vs_p), kind))
+    q = r["quiver"]
+    print("| %s | %d | %d | %d | %.3f | %.0f | %s | %s | %s | %s | %s | %s |" % (
+        v, t, b, th, q["median_ms"], q["sentences_per_s"], cell(r, "ort", "median_ms", "%.3f"),
+        cell(r, "ort", "sentences_per_s", "%.0f"), cell(r, "torch", "median_ms", "%.3f"),
+        cell(r, "torch", "sentences_per_s", "%.0f"), ratio(q, r, "ort", b),
+        ratio(q, r, "torch", b)))
   print("\n| model | quiver load ms | ORT session ms | PyTorch load ms | quiver RSS MB | "
         "ORT RSS MB (node) | PyTorch RSS MB (python) |")
   print("|---|---|---|---|---|---|---|")
   for name, r in loads.items():
-    q, o, p = r["quiver"], r["ort"], r["torch"]
-    print("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |" % (
-        name, q["load_ms"], o["load_ms"], p["load_ms"], q["rss_mb"], o["rss_mb"], p["rss_mb"]))
+    print("| %s | %.1f | %s | %s | %.1f | %s | %s |" % (
+        name, r["quiver"]["load_ms"], cell(r, "ort", "load_ms", "%.1f"),
+        cell(r, "torch", "load_ms", "%.1f"), r["quiver"]["rss_mb"],
+        cell(r, "ort", "rss_mb", "%.1f"), cell(r, "torch", "rss_mb", "%.1f")))
 
 
 if __name__ == "__main__":

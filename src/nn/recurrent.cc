@@ -4,12 +4,13 @@
 // with reset_after=False) and the gate columns are permuted at load so that each slice's
 // gates are contiguous: [slice 0: i f c o (units 0..h)] [slice 1: i f c o (units h..u)].
 // A slice's recurrent weights are their own PackedMatrix. Batched calls run every slice on
-// one thread; a call with fewer rows than threads (batch 1) runs one slice per thread with a
-// barrier per step (each core streams half of U from its own L2). The permutation changes no
-// arithmetic: every gate element is still xproj + h0·U0 + h1·U1 + ... in k order.
+// one thread; a call with fewer rows than threads (batch 1) lets two threads share each step's
+// two slices (run_split; each core streams half of U from its own L2). The permutation changes
+// no arithmetic: every gate element is still xproj + h0·U0 + h1·U1 + ... in k order.
 #include "nn/recurrent.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <utility>
 
@@ -67,12 +68,13 @@ struct RecurrentCore::Scratch {
   uint8_t* live;  // [2n]: per task, 1 = the row's current step is not masked
 };
 
-// What one run_rows call covers: rows [b0, b1), slices [s0, s1), and the barrier it shares
-// with the other task of a unit-split call (nullptr when it runs alone).
-struct RecurrentCore::Task {
+// One time step's work: rows [b0, b1), slices [s0, s1), state read from h_cur and written
+// to h_next (the same array when one thread runs every slice), live flags in `live`.
+struct RecurrentCore::StepWork {
   int64_t b0, b1;
   size_t s0, s1;
-  SpinBarrier* barrier;
+  const float* h_cur;
+  float* h_next;
   uint8_t* live;
 };
 
@@ -231,53 +233,73 @@ void RecurrentCore::cells(const Slice& sl, int64_t n, const uint8_t* live, Scrat
   }
 }
 
-void RecurrentCore::run_rows(const Value& x, const Task& task, Scratch& s, int64_t seq_len,
-                             bool zero_masked, RecurrentResult* out) const {
-  const int64_t n = task.b1 - task.b0, u = spec_.units, b0 = task.b0;
-  const Slice &first = slices_[task.s0], &last = slices_[task.s1 - 1];
-  const int64_t c0 = first.col0, c1 = last.col0 + spec_.gates() * last.units;
-  // Alone, the state is updated in place (all products come before all cells); a unit-split
-  // task reads h_cur, writes its units of h_next and swaps after the barrier.
-  float* h_cur = s.h;
-  float* h_next = task.barrier ? s.h2 : s.h;
+void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, int64_t seq_len,
+                         bool zero_masked, Scratch& s, RecurrentResult* out) const {
+  const int64_t n = w.b1 - w.b0, u = spec_.units;
+  const Slice &first = slices_[w.s0], &last = slices_[w.s1 - 1];
+  const int64_t u0 = first.unit0, width = last.unit0 + last.units - u0;
+  // go_backwards processes time in reverse and returns outputs in processing order.
+  const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
+  // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
+  input_projection(x, w.b0, n, seq_len, t, first.col0, last.col0 + spec_.gates() * last.units,
+                   spec_.kind == CellKind::kGru ? s.xproj : s.gates);
   const std::vector<uint8_t>* mask = x.mask.get();
+  for (int64_t r = 0; r < n; ++r) w.live[r] = mask ? (*mask)[(w.b0 + r) * seq_len + t] : 1;
+  // All products read h_cur before any cell writes h_next (which may be the same array).
+  for (size_t i = w.s0; i < w.s1; ++i) recurrent_product(slices_[i], w.h_cur, n, s);
+  for (size_t i = w.s0; i < w.s1; ++i) cells(slices_[i], n, w.live, s, w.h_cur, w.h_next);
+  if (!spec_.return_sequences) return;
   float* seq_out = out->output.data.data();
-  for (int64_t step_index = 0; step_index < seq_len; ++step_index) {
-    // go_backwards processes time in reverse and returns outputs in processing order.
-    const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
-    // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
-    input_projection(x, b0, n, seq_len, t, c0, c1,
-                     spec_.kind == CellKind::kGru ? s.xproj : s.gates);
-    for (int64_t r = 0; r < n; ++r) task.live[r] = mask ? (*mask)[(b0 + r) * seq_len + t] : 1;
-    for (size_t i = task.s0; i < task.s1; ++i) recurrent_product(slices_[i], h_cur, n, s);
-    for (size_t i = task.s0; i < task.s1; ++i) {
-      cells(slices_[i], n, task.live, s, h_cur, h_next);
-    }
-    for (int64_t r = 0; spec_.return_sequences && r < n; ++r) {
-      float* dst = seq_out + ((b0 + r) * seq_len + step_index) * u + first.unit0;
-      const int64_t width = last.unit0 + last.units - first.unit0;
-      // Masked steps repeat the carried state (= the previous output; zeros before the
-      // first real step), or output zeros under zero_output_for_mask.
-      if (task.live[r] || !zero_masked) {
-        copy_floats(dst, h_next + r * u + first.unit0, width);
-      } else {
-        std::memset(dst, 0, static_cast<size_t>(width) * sizeof(float));
-      }
-    }
-    if (task.barrier) {
-      task.barrier->arrive_and_wait();
-      std::swap(h_cur, h_next);
-    }
-  }
-  const int64_t width = last.unit0 + last.units - first.unit0;
   for (int64_t r = 0; r < n; ++r) {
-    const int64_t at = (b0 + r) * u + first.unit0;
-    if (!spec_.return_sequences) copy_floats(seq_out + at, h_cur + r * u + first.unit0, width);
-    copy_floats(out->states[0].data.data() + at, h_cur + r * u + first.unit0, width);
-    if (spec_.kind == CellKind::kLstm) {
-      copy_floats(out->states[1].data.data() + at, s.c + r * u + first.unit0, width);
+    float* dst = seq_out + ((w.b0 + r) * seq_len + step_index) * u + u0;
+    // Masked steps repeat the carried state (= the previous output; zeros before the first
+    // real step), or output zeros under zero_output_for_mask.
+    if (w.live[r] || !zero_masked) {
+      copy_floats(dst, w.h_next + r * u + u0, width);
+    } else {
+      std::memset(dst, 0, static_cast<size_t>(width) * sizeof(float));
     }
   }
+}
+
+// Final output (without return_sequences) and states of rows [b0, b1) from the scratch.
+void RecurrentCore::finish_rows(int64_t b0, int64_t b1, const float* h, const float* c,
+                                RecurrentResult* out) const {
+  const int64_t u = spec_.units, n = b1 - b0;
+  if (!spec_.return_sequences) copy_floats(out->output.data.data() + b0 * u, h, n * u);
+  copy_floats(out->states[0].data.data() + b0 * u, h, n * u);
+  if (spec_.kind == CellKind::kLstm) copy_floats(out->states[1].data.data() + b0 * u, c, n * u);
+}
+
+// Fewer rows than threads: two tasks share the steps' slices. Step t's slices are tickets
+// 2t and 2t+1 of a shared counter; a task claims tickets while its step has any left, then
+// waits until both are done. A task that lost its core is simply overtaken: the other one
+// claims both slices and the late one skips the steps already done, so a busy machine costs
+// at most one slice's wait, never a time slice per step. Who runs a slice never changes its
+// bits; the state alternates between s.h and s.h2.
+void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
+                              RecurrentResult* out) const {
+  Scratch s(batch, spec_.units, spec_.gates() * spec_.units);
+  std::atomic<int64_t> tickets{0}, done{0};
+  auto task = [&](int) {
+    for (int64_t i = 0; i < seq_len; ++i) {
+      float* h_cur = i % 2 == 0 ? s.h : s.h2;
+      float* h_next = i % 2 == 0 ? s.h2 : s.h;
+      for (int64_t ticket = tickets.load(std::memory_order_acquire); ticket < 2 * i + 2;) {
+        if (!tickets.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel)) {
+          continue;
+        }
+        const size_t k = static_cast<size_t>(ticket - 2 * i);
+        step(x, StepWork{0, batch, k, k + 1, h_cur, h_next, s.live + k * batch}, i, seq_len,
+             zero_masked, s, out);
+        done.fetch_add(1, std::memory_order_acq_rel);
+        ticket = tickets.load(std::memory_order_acquire);
+      }
+      spin_until([&] { return done.load(std::memory_order_acquire) >= 2 * i + 2; });
+    }
+  };
+  WorkerPool::for_this_thread().run(2, task);
+  finish_rows(0, batch, seq_len % 2 == 0 ? s.h : s.h2, s.c, out);
 }
 
 void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
@@ -290,21 +312,14 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   if (batch == 0) return;
   if (threads >= 2 && batch < threads && slices_.size() == 2 && x.ids &&
       has_table_for(x.embedding)) {
-    // Fewer rows than threads: one slice of units per thread, a barrier per step.
-    Scratch s(batch, u, gu);
-    SpinBarrier barrier(2);
-    auto task = [&](int i) {
-      const size_t k = static_cast<size_t>(i);
-      run_rows(x, Task{0, batch, k, k + 1, &barrier, s.live + k * batch}, s, seq_len,
-               zero_masked_outputs, out);
-    };
-    WorkerPool::for_this_thread().run(2, task);
+    run_split(x, batch, seq_len, zero_masked_outputs, out);
     return;
   }
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
     Scratch s(b1 - b0, u, gu);
-    run_rows(x, Task{b0, b1, 0, slices_.size(), nullptr, s.live}, s, seq_len, zero_masked_outputs,
-             out);
+    const StepWork w{b0, b1, 0, slices_.size(), s.h, s.h, s.live};  // state updated in place
+    for (int64_t i = 0; i < seq_len; ++i) step(x, w, i, seq_len, zero_masked_outputs, s, out);
+    finish_rows(b0, b1, s.h, s.c, out);
   });
 }
 

@@ -90,9 +90,13 @@ class RecurrentCore {
     PackedMatrix recurrent;  // empty for GRU reset_after=False (recurrent_zr_, recurrent_h_)
   };
   struct Scratch;
-  struct Task;
-  void run_rows(const Value& x, const Task& task, Scratch& s, int64_t seq_len, bool zero_masked,
-                RecurrentResult* out) const;
+  struct StepWork;
+  void step(const Value& x, const StepWork& w, int64_t step_index, int64_t seq_len,
+            bool zero_masked, Scratch& s, RecurrentResult* out) const;
+  void finish_rows(int64_t b0, int64_t b1, const float* h, const float* c,
+                   RecurrentResult* out) const;
+  void run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
+                 RecurrentResult* out) const;
   void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
                         int64_t c0, int64_t c1, float* xproj) const;
   void recurrent_product(const Slice& sl, const float* h, int64_t n, Scratch& s) const;

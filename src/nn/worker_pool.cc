@@ -55,22 +55,6 @@ struct WorkerPool::Worker {
   }
 };
 
-void SpinBarrier::arrive_and_wait() {
-  const uint32_t round = round_.load(std::memory_order_acquire);
-  if (arrived_.fetch_add(1, std::memory_order_acq_rel) == count_ - 1) {
-    arrived_.store(0, std::memory_order_relaxed);
-    round_.store(round + 1, std::memory_order_release);
-    return;
-  }
-  for (int i = 0; round_.load(std::memory_order_acquire) == round; ++i) {
-    if (i < 4096) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();  // the other thread may have lost its core
-    }
-  }
-}
-
 WorkerPool& WorkerPool::for_this_thread() {
   thread_local WorkerPool pool;
   return pool;

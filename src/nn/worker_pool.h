@@ -33,19 +33,20 @@ class TaskRef {
   void (*call_)(void*, int);
 };
 
-// A reusable barrier for `count` threads that spin (then yield) instead of sleeping: the
-// unit-split recurrence meets at one every time step, microseconds apart. Thread-safe.
-class SpinBarrier {
- public:
-  explicit SpinBarrier(int count) : count_(count) {}
-  // Returns once all `count` threads have called it (for this round).
-  void arrive_and_wait();
-
- private:
-  const int count_;
-  std::atomic<int> arrived_{0};
-  std::atomic<uint32_t> round_{0};
-};
+// Spins (then yields: the thread we wait for may have lost its core) until done() is true.
+// For waits of microseconds between threads that run at the same time.
+template <typename Done>
+void spin_until(Done&& done) {
+  for (int i = 0; !done(); ++i) {
+    if (i < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
 
 // Single-thread only: used by the thread that owns it (see for_this_thread()).
 class WorkerPool {
