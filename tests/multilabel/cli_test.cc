@@ -123,6 +123,19 @@ TEST_F(TrainMultilabelCliTest, GapsFilledByBinaryModelsAndThresholdsStored) {
   EXPECT_EQ(cj["categories"][0]["category"], "sport");
   EXPECT_FALSE(cj["categories"][0].contains("binary_vs_labels"));
   EXPECT_DOUBLE_EQ(cj["categories"][1]["multilabel_threshold"].get<double>(), attrs[1][0].get<double>());
+  // The sides swapped: a binary model is no multi-label model, and vice versa.
+  c = quiver("compare --group sport=" + dir_.file("sport.h5") + " --model " + dir_.file("sport.h5") +
+             " --data " + dir_.file("c.txt"));
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.out.find("sport.h5: not a multi-label model"), std::string::npos) << c.out;
+  c = quiver("compare --group food=" + dir_.file("ml.h5") + " --model " + dir_.file("ml.h5") +
+             " --data " + dir_.file("c.txt"));
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.out.find("ml.h5: not a binary model"), std::string::npos) << c.out;
+  c = quiver("compare --group other=" + dir_.file("food.h5") + " --model " + dir_.file("ml.h5") +
+             " --data " + dir_.file("c.txt"));
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.out.find("shares no category with the group"), std::string::npos) << c.out;
 }
 
 TEST_F(TrainMultilabelCliTest, DropLeavesOutSentencesMissingALabel) {
