@@ -7,7 +7,8 @@
 # quiver's (max abs diff <= 1e-5), then times and prints one Markdown table.
 #
 # Usage: bench/run.sh [--seconds S] [--variants bilstm,lstm,bigru] [--seq-lens 40,200]
-#                     [--batches 1,256] [--threads 1,2] [--json-out FILE]
+#                     [--batches 1,256] [--threads 1,2] [--json-out FILE] [--peers ort,torch]
+#                     [--torch-max-batch N]   (PyTorch takes seconds per call at batch 256)
 # Environment: QUIVER_BUILD_DIR (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
