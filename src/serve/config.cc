@@ -259,6 +259,21 @@ Status parse_segmenter(MapReader& r, ModelConfig& m) {
   return Status();
 }
 
+Status parse_weights(MapReader& r, ModelConfig& m) {
+  if (!r.has("weights")) return Status();
+  std::string name;
+  QUIVER_RETURN_IF_ERROR(r.read("weights", name));
+  auto mode = parse_weight_mode(name);
+  if (!mode.ok()) {
+    return r.error(r.key_path("weights"), "expected fp32, bf16 or int8, got '" + name + "'");
+  }
+  m.weights = *mode;
+  if (m.weights != WeightMode::kFp32 && !r.has("golden_tolerance")) {
+    m.golden_tolerance = kReducedGoldenTolerance;
+  }
+  return Status();
+}
+
 Status parse_model(const YAML::Node& node, const std::string& origin, const std::string& base_dir,
                    size_t index, ModelConfig& m) {
   MapReader r(node, origin, "models[" + std::to_string(index) + "]");
@@ -278,6 +293,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   QUIVER_RETURN_IF_ERROR(r.read("truncating", m.truncating));
   QUIVER_RETURN_IF_ERROR(parse_thresholds(r, m));
   QUIVER_RETURN_IF_ERROR(parse_segmenter(r, m));
+  QUIVER_RETURN_IF_ERROR(parse_weights(r, m));
   QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", m.max_batch_size, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", m.max_queue_delay_us, 0));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue", m.max_queue, 1));

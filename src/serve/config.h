@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "quiver/model.h"
 #include "quiver/status.h"
 #include "quiver/tokenizer.h"
 
@@ -78,7 +79,12 @@ struct ModelConfig {
   // unset = the model file's quiver_segmenter attribute, else "none".
   std::optional<std::string> segmenter;
   std::string user_dict_path;  // absolute or "": jieba user dictionary (jieba modes only)
+  // Storage of the recurrent kernels (LoadOptions::weights). The reduced modes change
+  // outputs slightly, so their default golden_tolerance is kReducedGoldenTolerance.
+  WeightMode weights = WeightMode::kFp32;
 };
+
+inline constexpr double kReducedGoldenTolerance = 0.05;
 
 // A group: several categories answered by one request (issue 7). Its serving side is
 // either binary `members` (category = model name) or one multi-label `model` (categories

@@ -273,6 +273,7 @@ PredictorLoader model_file_loader() {
   return [](const ModelConfig& c) -> Result<std::shared_ptr<const Predictor>> {
     LoadOptions options;
     options.architecture_path = c.architecture_path;
+    options.weights = c.weights;
     QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(c.model_path, options));
     return std::shared_ptr<const Predictor>(std::make_shared<ModelPredictor>(std::move(model)));
   };

@@ -198,6 +198,24 @@ models:
                 "x.yaml: models[0].segmenter: unknown segmenter 'words' (valid: none, jieba");
 }
 
+TEST(ConfigTest, WeightModesLoosenTheDefaultGoldenTolerance) {
+  auto c = parse(R"(
+models:
+  - {name: a, model: a.h5, weights: bf16}
+  - {name: b, model: b.h5, weights: int8, golden_tolerance: 0.001}
+  - {name: c, model: c.h5}
+)");
+  ASSERT_OK(c);
+  EXPECT_EQ(c->models[0].weights, WeightMode::kBf16);
+  EXPECT_EQ(c->models[0].golden_tolerance, kReducedGoldenTolerance);
+  EXPECT_EQ(c->models[1].weights, WeightMode::kInt8);
+  EXPECT_EQ(c->models[1].golden_tolerance, 0.001);
+  EXPECT_EQ(c->models[2].weights, WeightMode::kFp32);
+  EXPECT_EQ(c->models[2].golden_tolerance, 1e-5);
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, weights: fp16}]"),
+            "x.yaml: models[0].weights: expected fp32, bf16 or int8, got 'fp16'");
+}
+
 TEST(ConfigTest, GroupsOfMembersOrOneModelWithShadowAndDefault) {
   const std::string models = "models: [{name: a, model: a.h5}, {name: b, model: b.h5}, "
                              "{name: ab, model: ab.h5}]\n";

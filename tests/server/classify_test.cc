@@ -111,5 +111,26 @@ TEST_F(ClassifyTest, MultiLabelModelsListEveryLabelAboveItsThreshold) {
   EXPECT_EQ(cls["result"][0][0][0], "a");
 }
 
+TEST_F(ClassifyTest, ReducedWeightModesServeCloseToFp32AndPassTheGoldenCheck) {
+  QUIVER_REQUIRE_MODELS(kAnushree);  // its folder has inputs.jsonl + expected.jsonl (golden)
+  ASSERT_TRUE(start(model_entry("f32", kAnushree) + model_entry("b16", kAnushree) +
+                    "    weights: bf16\n" + model_entry("i8", kAnushree) + "    weights: int8\n"));
+  auto rows = read_jsonl(model_dir(kAnushree) + "/inputs.jsonl");
+  const std::string body = nlohmann::json{{"instances", rows}}.dump();
+  auto exact = json_of(client().post("/v1/models/f32:predict", body))["predictions"];
+  ASSERT_EQ(exact.size(), rows.size());
+  for (const char* name : {"b16", "i8"}) {
+    auto reduced = json_of(client().post(std::string("/v1/models/") + name + ":predict", body));
+    ASSERT_EQ(reduced["predictions"].size(), rows.size()) << reduced.dump();
+    bool any_different = false;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const double a = exact[i][0], b = reduced["predictions"][i][0];
+      EXPECT_NEAR(a, b, 0.05) << name << " row " << i;
+      any_different |= a != b;
+    }
+    EXPECT_TRUE(any_different) << name << ": the weight mode did not reach the model";
+  }
+}
+
 }  // namespace
 }  // namespace quiver::testing
