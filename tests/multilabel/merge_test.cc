@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "multilabel/compare.h"
@@ -68,9 +69,14 @@ TEST_F(MergeTest, ShuffleIsAPermutationFixedBySeed) {
   shuffle_rows(&*a, 7);
   shuffle_rows(&*b, 7);
   EXPECT_EQ(a->texts, b->texts);
+  std::vector<std::string> sorted = a->texts;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{"w", "x", "y", "z"}));
   for (size_t r = 0; r < a->texts.size(); ++r) {
     const std::string& t = a->texts[r];
-    if (t == "y") EXPECT_EQ(a->cells[r], (std::vector<int8_t>{0, 1}));  // rows move whole
+    if (t == "y") {
+      EXPECT_EQ(a->cells[r], (std::vector<int8_t>{0, 1}));  // rows move whole
+    }
   }
 }
 
