@@ -53,8 +53,10 @@ struct Corpus {
   std::vector<std::string> categories;
 };
 
-// Trains the binaries and the multi-label model, returns compare's JSON.
-nlohmann::json train_and_compare(const Corpus& c, const TempDir& dir, const std::string& ml_args) {
+// Trains the binaries and the multi-label model, returns compare's JSON (and
+// train-multilabel's output in *ml_out when asked).
+nlohmann::json train_and_compare(const Corpus& c, const TempDir& dir, const std::string& ml_args,
+                                 std::string* ml_out = nullptr) {
   const std::string src = testutil::source_dir();
   Run data = shell("cd " + src + " && /usr/bin/python3 scripts/datasets/" + c.script + " --out " +
                    dir.path() + " " + c.script_args + " 2>&1");
@@ -71,6 +73,7 @@ nlohmann::json train_and_compare(const Corpus& c, const TempDir& dir, const std:
   Run ml = quiver("train-multilabel" + cats + bins + " --model " + dir.file("ml.h5") + c.train_args + ml_args);
   EXPECT_EQ(ml.code, 0) << ml.out;
   std::cout << ml.out;
+  if (ml_out != nullptr) *ml_out = ml.out;
   Run table = quiver("compare --group " + group + " --model " + dir.file("ml.h5") + " --data " +
                      dir.file("corpus.csv") + " --top 3 --html " + dir.file("report.html"));
   EXPECT_EQ(table.code, 0) << table.out;
@@ -158,6 +161,34 @@ TEST(MultilabelRealDataTest, ReutersTopics) {
   std::cout << "macro F1 on the held-out stories: multi-label " << ml << "\n";
   EXPECT_GT(ml, 0.6);  // chance: about 0.5 (acq) and 0.3 (crude)
   expect_renders(dir.file("report.html"), 2);
+}
+
+// The three UCI sentiment domains share no sentence: every merged sentence gets two of its
+// three labels from the binary models. The held-out corpus has 0/1 only in the sentence's
+// own domain's column.
+TEST(MultilabelRealDataTest, SentimentDomainsFilledByBinaryModels) {
+  const std::string fixtures = testutil::npm_dir() + "/sentiment/test/fixtures";
+  if (!std::filesystem::exists(fixtures)) GTEST_SKIP() << fixtures << " missing (scripts/install-deps.sh)";
+  TempDir dir;
+  Corpus c{"UCI sentiment", "sentiment_domains.py", "--src " + fixtures + " --seed 1",
+           " --type cnn --num-words 2000 --maxlen 40 --embed-dim 32 --filters 64 --kernel-size 3"
+           " --spatial-dropout 0 --epochs 6 --learning-rate 0.002 --batch-size 32 --threads 2 --quiet --seed 1",
+           {"amazon", "imdb", "yelp"}};
+  std::string ml_out;
+  nlohmann::json j = train_and_compare(c, dir, " --json", &ml_out);
+  ASSERT_TRUE(j.is_object());
+  auto ml = nlohmann::json::parse(ml_out, nullptr, false);
+  ASSERT_TRUE(ml.is_object()) << ml_out;
+  EXPECT_EQ(ml["merge"]["complete"], 0);
+  EXPECT_EQ(ml["merge"]["filled_sentences"], ml["merge"]["sentences"]);
+  EXPECT_EQ(ml["merge"]["filled_cells"], 2 * ml["merge"]["sentences"].get<int>());
+  EXPECT_EQ(ml["merge"]["dropped"], 0);
+  ASSERT_EQ(j["categories"].size(), 3u);
+  for (const auto& cat : j["categories"]) {
+    expect_consistent(cat, j["rows"]);
+    EXPECT_EQ(cat["labelled_rows"], 200);  // a fifth of each domain's 1000 sentences
+    EXPECT_GT(cat["multilabel_vs_labels"]["accuracy"].get<double>(), 0.65) << cat.dump();  // chance 0.5
+  }
 }
 
 }  // namespace
