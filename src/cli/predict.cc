@@ -5,6 +5,9 @@
 // quiver predict --model MODEL --tokenizer FILE [--labels a,b] [--maxlen N --padding pre|post
 //   --truncating pre|post]
 //   stdin: text lines; stdout: {"scores":[...]} (+ "label") per line.
+//   [--segmenter MODE] [--user-dict FILE] [--jieba-dir DIR]: the segmenter in front of the
+//   tokenizer (docs/chinese.md); default: the one recorded in a quiver-trained model
+//   (quiver_segmenter), else none. An explicit --segmenter overrides the recorded one.
 // Rows are run in batches of --batch (default 64) consecutive lines of equal length; results
 // do not depend on the batching (Model's isolation promise). Empty input: no output.
 #include <cstdio>
@@ -20,6 +23,7 @@
 #include "base/file.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
+#include "cli/segmenter_args.h"
 #include "cli/train_options.h"
 #include "quiver/tokenizer.h"
 
@@ -37,7 +41,8 @@ struct PredictArgs {
   int threads = 1;
   int64_t batch = 64;
   std::string train_data;  // --train-data: train the model first when it is missing
-  TrainArgs train;
+  TrainArgs train;  // also holds --segmenter, --user-dict, --jieba-dir
+  const CLI::Option* segmenter_flag = nullptr;  // count() > 0: --segmenter was given
 };
 
 // Formats one output row (all outputs) as a line of text, without the newline.
@@ -173,6 +178,15 @@ Result<PadMode> pad_mode(const std::string& flag, const std::string& value) {
   return invalid_argument(flag + ": expected pre or post, got '" + value + "'");
 }
 
+// The explicit --segmenter, else the model's recorded one.
+Result<std::shared_ptr<const Segmenter>> predict_segmenter(const PredictArgs& args) {
+  SegmenterArgs s{args.train.segmenter, args.train.user_dict, args.train.jieba_dir};
+  if (args.segmenter_flag == nullptr || args.segmenter_flag->count() == 0) {
+    s.mode = recorded_segmenter(args.model.model);
+  }
+  return create_segmenter(s);
+}
+
 Status run_text(const Model& model, const PredictArgs& args) {
   QUIVER_ASSIGN_OR_RETURN(PadMode padding, pad_mode("--padding", args.padding));
   QUIVER_ASSIGN_OR_RETURN(PadMode truncating, pad_mode("--truncating", args.truncating));
@@ -192,6 +206,8 @@ Status run_text(const Model& model, const PredictArgs& args) {
   QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
   auto tokenizer = Tokenizer::from_json(json);
   if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter, predict_segmenter(args));
+  const std::string& split = tokenizer->config().split;
   RowBatcher batcher(model, args, [&labels](const std::vector<Tensor>& out, int64_t row,
                                             std::string* text) {
     append_scores(labels, out, row, text);
@@ -201,7 +217,12 @@ Status run_text(const Model& model, const PredictArgs& args) {
   while (std::getline(std::cin, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::vector<int32_t> ids = tokenizer->text_to_sequence(line);
+    auto text = segment_line(*segmenter, line, split, line_no);
+    if (!text.ok()) {
+      QUIVER_RETURN_IF_ERROR(batcher.flush());  // the lines before the bad one are answered
+      return text.status();
+    }
+    std::vector<int32_t> ids = tokenizer->text_to_sequence(*text);
     // Without a fixed length, each line keeps its own length (at least one pad id).
     const int64_t len = maxlen > 0 ? maxlen : std::max<int64_t>(static_cast<int64_t>(ids.size()), 1);
     ids = pad_sequence(ids, len, padding, truncating);
@@ -245,6 +266,7 @@ void add_predict_command(CLI::App& app, CommandContext& ctx) {
                   "CSV to train the model from when --model is missing (then the tokenizer and "
                   "labels default to the trained ones; training options as `quiver train`)");
   add_train_options(cmd, &args->train, /*for_predict=*/true);
+  args->segmenter_flag = cmd->get_option("--segmenter");
   cmd->callback([args, &ctx] { run_command(ctx, "predict", [&] { return run_predict(*args); }); });
 }
 

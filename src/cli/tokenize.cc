@@ -1,7 +1,9 @@
 // quiver tokenize --tokenizer FILE.json [--maxlen N --padding pre|post --truncating pre|post]
+//                 [--segmenter MODE [--user-dict FILE] [--jieba-dir DIR]]
 // Reads UTF-8 text lines from stdin and writes, per line, the Keras texts_to_sequences ids
 // as one JSON array ("[4,1,27]"), padded to N with pad_sequences semantics when --maxlen is
-// given. A line ends at "\n" or "\r\n" (the terminator is not part of the text). A line that
+// given. With a segmenter the Tokenizer sees the line's tokens joined by its split string,
+// as Python's texts_to_sequences([split.join(jieba.cut(line))]). A line ends at "\n" or "\r\n" (the terminator is not part of the text). A line that
 // is not well-formed UTF-8 stops the command with an error naming the line.
 #include <cstdio>
 #include <iostream>
@@ -11,6 +13,7 @@
 
 #include "base/file.h"
 #include "cli/commands.h"
+#include "cli/segmenter_args.h"
 #include "quiver/tokenizer.h"
 
 namespace quiver::cli {
@@ -23,6 +26,7 @@ struct TokenizeArgs {
   std::optional<int64_t> maxlen;
   std::string padding = "pre";
   std::string truncating = "pre";
+  SegmenterArgs segmenter;
 };
 
 Result<PadMode> pad_mode(const std::string& flag, const std::string& value) {
@@ -50,6 +54,9 @@ Status run_tokenize(const TokenizeArgs& args) {
   QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
   auto tokenizer = Tokenizer::from_json(json);
   if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter,
+                          create_segmenter(args.segmenter));
+  const std::string& split = tokenizer->config().split;
   std::string line, out;
   size_t line_no = 0;
   while (std::getline(std::cin, line)) {
@@ -59,7 +66,8 @@ Status run_tokenize(const TokenizeArgs& args) {
       std::fflush(stdout);
       return invalid_argument("stdin line " + std::to_string(line_no) + ": ill-formed UTF-8");
     }
-    std::vector<int32_t> ids = tokenizer->text_to_sequence(line);
+    QUIVER_ASSIGN_OR_RETURN(std::string text, segment_line(*segmenter, line, split, line_no));
+    std::vector<int32_t> ids = tokenizer->text_to_sequence(text);
     if (args.maxlen) ids = pad_sequence(ids, *args.maxlen, padding, truncating);
     out.clear();
     append_ids(ids, &out);
@@ -80,6 +88,7 @@ void add_tokenize_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--maxlen", args->maxlen, "pad or truncate every sequence to N ids");
   cmd->add_option("--padding", args->padding, "pre or post")->default_val("pre");
   cmd->add_option("--truncating", args->truncating, "pre or post")->default_val("pre");
+  add_segmenter_options(cmd, &args->segmenter);
   cmd->callback([&ctx, args] {
     run_command(ctx, "tokenize", [&] { return run_tokenize(*args); });
   });

@@ -94,6 +94,7 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, bool for_predict) {
   cmd->add_option("--split", o.tokenizer.split, "tokenizer word separator")->default_val(" ");
   cmd->add_option("--segmenter", a->segmenter, "none, jieba, jieba-nohmm, jieba-search, cjk-chars");
   cmd->add_option("--jieba-dir", a->jieba_dir, "jieba data folder");
+  cmd->add_option("--user-dict", a->user_dict, "jieba user dictionary (word [freq] [tag] a line)");
   if (!for_predict) {
     cmd->add_option("--maxlen", o.maxlen, "cap on the sequence length (default: longest)");
     cmd->add_option("--padding", a->padding, "pre or post")->default_val("pre");
@@ -134,10 +135,13 @@ Status finish_train_options(TrainArgs* a) {
   if (a->segmenter != "none") {
     SegmenterOptions so;
     if (!a->jieba_dir.empty()) so.jieba_dir = a->jieba_dir;
+    so.user_dict = a->user_dict;
     QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, Segmenter::create(a->segmenter, so));
     const std::string split = o.tokenizer.split;
     o.segmenter = [seg, split](std::string_view text) { return segment_for_tokenizer(*seg, text, split); };
     o.segmenter_name = a->segmenter;
+  } else if (!a->user_dict.empty()) {
+    return invalid_argument("--user-dict " + a->user_dict + ": needs --segmenter jieba, jieba-nohmm or jieba-search");
   }
   if (!a->quiet) {
     o.on_progress = ::isatty(STDERR_FILENO) ? print_bar : print_line;

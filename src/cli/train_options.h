@@ -19,6 +19,7 @@ struct TrainArgs {
   std::string padding = "pre", truncating = "pre";
   std::string class_weight = "none";
   std::string segmenter = "none", jieba_dir;
+  std::string user_dict;  // jieba user dictionary for the segmenter ("" = none)
   bool quiet = false;
 };
 
