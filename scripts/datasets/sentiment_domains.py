@@ -9,10 +9,11 @@ Each domain's sentences are shuffled (--seed) and --test of them held out. Write
 Run with /usr/bin/python3; needs only the standard library.
 """
 import argparse
-import csv
 import json
 import os
 import random
+
+from splits import write
 
 DOMAINS = ('amazon', 'imdb', 'yelp')
 
@@ -33,15 +34,9 @@ def main():
                     if r.get('class') in (0, 1) and r.get('text', '').strip()]
         rng.shuffle(rows)
         n_test = int(len(rows) * a.test)
-        with open(os.path.join(a.out, d + '.csv'), 'w', encoding='utf-8', newline='') as fh:
-            w = csv.writer(fh, lineterminator='\n')
-            w.writerow(['text', 'label'])
-            w.writerows((t, 'positive' if c else 'negative') for t, c in rows[n_test:])
+        write(os.path.join(a.out, d + '.csv'), [(t, 'positive' if c else 'negative') for t, c in rows[n_test:]])
         corpus += [(t, *(c if d == e else '' for e in DOMAINS)) for t, c in rows[:n_test]]
-    with open(os.path.join(a.out, 'corpus.csv'), 'w', encoding='utf-8', newline='') as fh:
-        w = csv.writer(fh, lineterminator='\n')
-        w.writerow(['text', *DOMAINS])
-        w.writerows(corpus)
+    write(os.path.join(a.out, 'corpus.csv'), corpus, ('text', *DOMAINS))
     print(f'{len(corpus)} held-out sentences; domains: ' + ', '.join(DOMAINS))
 
 

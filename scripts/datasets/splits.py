@@ -3,11 +3,11 @@ import csv
 import os
 
 
-def write(path, rows):
-    """A CSV with columns text,label."""
+def write(path, rows, header=('text', 'label')):
+    """A CSV with the given columns (default text,label)."""
     with open(path, 'w', encoding='utf-8', newline='') as fh:
         w = csv.writer(fh, lineterminator='\n')
-        w.writerow(['text', 'label'])
+        w.writerow(header)
         w.writerows(rows)
 
 

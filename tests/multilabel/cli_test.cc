@@ -1,14 +1,13 @@
 // Black-box tests of `quiver train-multilabel` and `quiver compare` on a small synthetic
 // set whose merge counts are known by construction; the written attributes are read back
 // with h5py (an independent HDF5 reader).
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "shell.h"
 #include "testutil.h"
 
 namespace quiver {
@@ -16,22 +15,9 @@ namespace {
 
 using testutil::TempDir;
 
-struct CmdRun {
-  int code = -1;
-  std::string out;
-};
+using CmdRun = testutil::ShellRun;
 
-CmdRun sh(const std::string& cmd) {
-  CmdRun r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return r;
-}
+CmdRun sh(const std::string& cmd) { return testutil::shell(cmd + " 2>&1"); }
 
 CmdRun quiver(const std::string& args) { return sh(testutil::quiver_binary() + " " + args); }
 

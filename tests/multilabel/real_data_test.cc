@@ -5,8 +5,6 @@
 // model from the same CSVs, `quiver compare` compares them (its table goes to the test
 // log) and writes an HTML report that headless Chromium renders. Small models and a subset
 // keep it fast. Skips when the corpora (scripts/install-deps.sh) are absent.
-#include <sys/wait.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shell.h"
 #include "testutil.h"
 
 namespace quiver {
@@ -23,22 +22,8 @@ namespace {
 
 using testutil::TempDir;
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-Run shell(const std::string& cmd) {
-  Run r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return r;
-}
+using Run = testutil::ShellRun;
+using testutil::shell;
 
 Run quiver(const std::string& args) { return shell(testutil::quiver_binary() + " " + args + " 2>&1"); }
 
