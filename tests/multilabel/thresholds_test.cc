@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "multilabel/scorer.h"
+#include "testutil.h"
+
 namespace quiver::multilabel {
 namespace {
 
@@ -56,6 +59,27 @@ TEST(ThresholdForPrecisionTest, UnreachableTargetTakesTheMostPrecise) {
   ThresholdChoice t = threshold_for_precision(kScores, kTruth, 1.5);
   EXPECT_DOUBLE_EQ(t.threshold, 0.85);
   EXPECT_DOUBLE_EQ(t.precision, 1.0);
+}
+
+}  // namespace
+}  // namespace quiver::multilabel
+
+namespace quiver::multilabel {
+namespace {
+
+TEST(ParseThresholdsTest, OneNumberInZeroOnePerLabel) {
+  auto t = parse_thresholds("[0.25, 1, 0]", 3);
+  ASSERT_OK(t);
+  EXPECT_EQ(*t, (std::vector<double>{0.25, 1.0, 0.0}));
+  EXPECT_STATUS(parse_thresholds("[0.5]", 2), kCorruption, "expected a JSON array of 2 numbers, got '[0.5]'");
+  EXPECT_STATUS(parse_thresholds("[0.5, 1.5]", 2), kCorruption, "1.5 is not a number in [0, 1]");
+  EXPECT_STATUS(parse_thresholds("[0.5, \"x\"]", 2), kCorruption, "\"x\" is not a number");
+  EXPECT_STATUS(parse_thresholds("{not json", 1), kCorruption, "quiver_thresholds");
+}
+
+TEST(DecideTest, StrictlyAboveTheThreshold) {
+  EXPECT_TRUE(decide(0.51, 0.5));
+  EXPECT_FALSE(decide(0.5, 0.5));  // a 2-way softmax tie goes to labels[0]
 }
 
 }  // namespace
