@@ -9,18 +9,25 @@
 namespace quiver::multilabel {
 namespace {
 
-// The rows drawn: all of them, or every stride-th row plus every row where a category's
-// decisions differ, so the interesting points are never thinned out.
+// The rows drawn: all of them, or every stride-th row plus the rows where a category's
+// decisions differ (themselves thinned to max_points when there are more), so the
+// interesting points are kept; at most about 2 * max_points rows.
 std::vector<int64_t> plotted_rows(const Comparison& c, int max_points) {
-  std::vector<int64_t> rows;
-  const int64_t stride = std::max<int64_t>(1, (c.rows + max_points - 1) / std::max(1, max_points));
+  const int64_t cap = std::max(1, max_points);
+  std::vector<bool> differs(c.rows, false);
+  int64_t n_differ = 0;
   for (int64_t r = 0; r < c.rows; ++r) {
-    bool differs = false;
     for (const auto& cc : c.categories) {
-      differs = differs || decide(cc.binary_scores[r], cc.binary_threshold) !=
-                               decide(cc.multilabel_scores[r], cc.multilabel_threshold);
+      differs[r] = differs[r] || decide(cc.binary_scores[r], cc.binary_threshold) !=
+                                     decide(cc.multilabel_scores[r], cc.multilabel_threshold);
     }
-    if (r % stride == 0 || differs) rows.push_back(r);
+    n_differ += differs[r];
+  }
+  const int64_t stride = (c.rows + cap - 1) / cap, differ_stride = std::max<int64_t>(1, (n_differ + cap - 1) / cap);
+  std::vector<int64_t> rows;
+  for (int64_t r = 0, d = 0; r < c.rows; ++r) {
+    const bool keep_differ = differs[r] && d++ % differ_stride == 0;
+    if (r % stride == 0 || keep_differ) rows.push_back(r);
   }
   return rows;
 }

@@ -18,8 +18,9 @@ std::string comparison_text(const Comparison& c);
 nlohmann::json comparison_json(const Comparison& c, bool with_scores = false);
 
 // When the page's script has drawn every plot it sets data-report="ok" on <body> (and
-// data-report="error: ..." if it failed), which tests read from the rendered DOM. At most
-// max_points points per scatter (an even subsample of larger corpora, disagreements kept).
+// data-report="error: ..." if it failed), which tests read from the rendered DOM. Larger
+// corpora are subsampled evenly to max_points rows per scatter, plus up to max_points rows
+// where the sides disagree.
 std::string comparison_html(const Comparison& c, int max_points = 3000);
 
 }  // namespace quiver::multilabel

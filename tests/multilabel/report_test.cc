@@ -75,3 +75,27 @@ TEST(ReportTest, HtmlIsSelfContainedAndEscapesScriptEnds) {
 
 }  // namespace
 }  // namespace quiver::multilabel
+
+namespace quiver::multilabel {
+namespace {
+
+// 10,000 rows, the sides disagree on rows 5, 15, 25, ...: the sample is rows 0, 100, ...
+// (100 rows) and every 10th of the 1,000 disagreeing rows is added (5, 105, ...: 100 more).
+TEST(ReportTest, LargeCorporaAreSubsampledKeepingDisagreements) {
+  Comparison c;
+  c.rows = 10000;
+  CategoryComparison cc;
+  cc.category = "A";
+  for (int r = 0; r < c.rows; ++r) {
+    cc.binary_scores.push_back(0.9);
+    cc.multilabel_scores.push_back(r % 10 == 5 ? 0.1 : 0.9);
+  }
+  c.categories.push_back(cc);
+  const std::string h = comparison_html(c, 100);
+  const size_t at = h.find("\"plotted_rows\":");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(std::stoi(h.substr(at + 15)), 200);
+}
+
+}  // namespace
+}  // namespace quiver::multilabel
