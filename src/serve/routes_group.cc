@@ -70,6 +70,9 @@ Result<SidePlan> select(const SidePlan& all, const std::vector<std::string>& wan
   std::vector<Slot> chosen;
   if (wanted.empty()) chosen = all.slots;
   for (const auto& w : wanted) {
+    if (strict && std::count(wanted.begin(), wanted.end(), w) > 1) {
+      return invalid_argument("categories: '" + w + "' given twice");
+    }
     auto it = std::find_if(all.slots.begin(), all.slots.end(),
                            [&](const Slot& s) { return s.category == w; });
     if (it != all.slots.end()) {

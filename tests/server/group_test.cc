@@ -79,6 +79,10 @@ TEST_F(GroupTest, CategoriesSelectASubsetInTheirOrder) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_of(bad)["error"],
             "categories: 'Z' is not a category of group 'weather' (categories: A, B, C)");
+  auto twice = client().post("/v1/classify",
+                             R"({"group":"weather","categories":["A","A"],"sentences":["x"]})");
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_EQ(json_of(twice)["error"], "categories: 'A' given twice");
   auto unknown = client().post("/v1/classify", R"({"group":"nope","sentences":["x"]})");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(json_of(unknown)["error"], "group 'nope' not found");
