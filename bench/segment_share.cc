@@ -49,8 +49,8 @@ StageTimes one_pass(const quiver::Model& model, const quiver::Tokenizer& tokeniz
   options.threads = 1;
   for (const auto& line : lines) {
     double c0 = thread_cpu_seconds();
-    std::string text = check(quiver::segment_for_tokenizer(segmenter, line,
-                                                           tokenizer.config().split), "segment");
+    std::string text =
+        check(quiver::segment_for_tokenizer(segmenter, line, tokenizer.config().split), "segment");
     double c1 = thread_cpu_seconds();
     std::vector<int32_t> ids = quiver::pad_sequence(tokenizer.text_to_sequence(text), maxlen,
                                                     quiver::PadMode::kPre, quiver::PadMode::kPre);
@@ -100,9 +100,10 @@ int main(int argc, char** argv) {
   const double n = static_cast<double>(lines.size());
   std::printf("%s: %zu sentences (%.0f bytes avg), maxlen %lld, %s\n", argv[1], lines.size(),
               bytes / n, static_cast<long long>(maxlen), mode.c_str());
-  std::printf("  per sentence (us cpu): segment %.1f  tokenize+pad %.1f  predict %.1f  "
-              "total %.1f  -> segmentation %.1f%% of the total\n",
-              1e6 * best.segment / n, 1e6 * best.tokenize / n, 1e6 * best.predict / n,
-              1e6 * best.total() / n, 100 * best.segment / best.total());
+  std::printf(
+      "  per sentence (us cpu): segment %.1f  tokenize+pad %.1f  predict %.1f  "
+      "total %.1f  -> segmentation %.1f%% of the total\n",
+      1e6 * best.segment / n, 1e6 * best.tokenize / n, 1e6 * best.predict / n,
+      1e6 * best.total() / n, 100 * best.segment / best.total());
   return 0;
 }

@@ -3,8 +3,9 @@
 // Reads UTF-8 text lines from stdin and writes, per line, the Keras texts_to_sequences ids
 // as one JSON array ("[4,1,27]"), padded to N with pad_sequences semantics when --maxlen is
 // given. With a segmenter the Tokenizer sees the line's tokens joined by its split string,
-// as Python's texts_to_sequences([split.join(jieba.cut(line))]). A line ends at "\n" or "\r\n" (the terminator is not part of the text). A line that
-// is not well-formed UTF-8 stops the command with an error naming the line.
+// as Python's texts_to_sequences([split.join(jieba.cut(line))]). A line ends at "\n" or
+// "\r\n" (the terminator is not part of the text). A line that is not well-formed UTF-8
+// stops the command with an error naming the line.
 #include <cstdio>
 #include <iostream>
 #include <memory>

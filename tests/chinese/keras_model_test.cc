@@ -24,11 +24,11 @@ class ChineseCliTest : public ::testing::Test {
   // One Python run (~2 s of CPU) shared by the cases: see prepare_once.
   static void SetUpTestSuite() {
     const std::string golden = testutil::source_dir() + "/tests/golden/";
-    Prepared p = prepare_once(
-        "keras_jieba_model", "/usr/bin/python3 " + script("keras_jieba_model.py"),
-        files_key({script("keras_jieba_model.py"), golden + "net_builder.py",
-                   golden + "model_writer.py", golden + "reference_predict.py",
-                   golden + "tfjs_predict.mjs"}));
+    Prepared p =
+        prepare_once("keras_jieba_model", "/usr/bin/python3 " + script("keras_jieba_model.py"),
+                     files_key({script("keras_jieba_model.py"), golden + "net_builder.py",
+                                golden + "model_writer.py", golden + "reference_predict.py",
+                                golden + "tfjs_predict.mjs"}));
     dir_ = p.dir;
     status_ = p.exit_code;
     error_ = p.err;
@@ -67,22 +67,25 @@ TEST_F(ChineseCliTest, TokenizeGivesPythonJiebaKerasIdsInEveryMode) {
     const std::string mode = user ? name.substr(5) : name;
     testutil::TempDir out;
     CmdResult r = run(quiver() + " tokenize --tokenizer " + file("tokenizer.json") + " --maxlen " +
-                    maxlen + " --segmenter " + mode +
-                    (user ? " --user-dict " + file("user.dict") : "") + sentences(),
-                out);
+                          maxlen + " --segmenter " + mode +
+                          (user ? " --user-dict " + file("user.dict") : "") + sentences(),
+                      out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(json(json_lines(r.out)), ids);
     rows += ids.size();
   }
-  std::printf("[chinese] tokenize: %zu rows in 6 cases (3 modes x user dict) identical to "
-              "Python jieba + keras_preprocessing\n", rows);
+  std::printf(
+      "[chinese] tokenize: %zu rows in 6 cases (3 modes x user dict) identical to "
+      "Python jieba + keras_preprocessing\n",
+      rows);
 }
 
 TEST_F(ChineseCliTest, PredictOnRawSentencesGivesTheReferenceScores) {
   testutil::TempDir out;
-  CmdResult r = run(quiver() + " predict --model " + file("model.h5") + " --tokenizer " +
-                  file("tokenizer.json") + " --segmenter jieba --labels 甲,乙,丙" + sentences(),
-              out);
+  CmdResult r =
+      run(quiver() + " predict --model " + file("model.h5") + " --tokenizer " +
+              file("tokenizer.json") + " --segmenter jieba --labels 甲,乙,丙" + sentences(),
+          out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<json> got = json_lines(r.out);
   const json& want = expected_["scores"];
@@ -93,9 +96,11 @@ TEST_F(ChineseCliTest, PredictOnRawSentencesGivesTheReferenceScores) {
     worst = std::max(worst, d);
     EXPECT_LE(d, 1e-5) << "sentence " << i << ": " << got[i].dump() << " vs " << want[i].dump();
     const auto& s = want[i];
-    const size_t best = std::max_element(s.begin(), s.end(), [](const json& a, const json& b) {
-                          return a.get<double>() < b.get<double>();
-                        }) - s.begin();
+    const size_t best = std::max_element(s.begin(), s.end(),
+                                         [](const json& a, const json& b) {
+                                           return a.get<double>() < b.get<double>();
+                                         }) -
+                        s.begin();
     EXPECT_EQ(got[i]["label"], expected_["labels"][best]);
   }
   std::printf("[chinese] predict --segmenter jieba: %zu sentences, max |quiver - %s| = %.3g\n",
@@ -106,8 +111,8 @@ TEST_F(ChineseCliTest, PredictWithoutARecordedSegmenterUsesNone) {
   // A Keras model carries no quiver_segmenter: the default is none, as an explicit
   // --segmenter none; jieba gives other ids and so other scores.
   testutil::TempDir out;
-  const std::string base = quiver() + " predict --model " + file("model.h5") + " --tokenizer " +
-                           file("tokenizer.json");
+  const std::string base =
+      quiver() + " predict --model " + file("model.h5") + " --tokenizer " + file("tokenizer.json");
   CmdResult plain = run(base + sentences(), out);
   CmdResult none = run(base + " --segmenter none" + sentences(), out);
   CmdResult jieba = run(base + " --segmenter jieba" + sentences(), out);
@@ -131,25 +136,26 @@ TEST_F(ChineseCliTest, PredictWithAUserDictionaryUsesIt) {
 TEST_F(ChineseCliTest, SegmenterErrorsNameTheOptionAndExitNonZero) {
   testutil::TempDir out;
   CmdResult bad_mode = run(quiver() + " tokenize --tokenizer " + file("tokenizer.json") +
-                         " --segmenter jieba-fast" + sentences(),
-                     out);
+                               " --segmenter jieba-fast" + sentences(),
+                           out);
   EXPECT_EQ(bad_mode.exit_code, 2);
   EXPECT_NE(bad_mode.err.find("unknown segmenter 'jieba-fast'"), std::string::npos) << bad_mode.err;
   CmdResult dict_without_jieba = run(quiver() + " tokenize --tokenizer " + file("tokenizer.json") +
-                                   " --user-dict " + file("user.dict") + sentences(),
-                               out);
+                                         " --user-dict " + file("user.dict") + sentences(),
+                                     out);
   EXPECT_EQ(dict_without_jieba.exit_code, 2);
   EXPECT_NE(dict_without_jieba.err.find("needs a jieba segmenter"), std::string::npos)
       << dict_without_jieba.err;
   CmdResult missing_dict = run(quiver() + " predict --model " + file("model.h5") + " --tokenizer " +
-                             file("tokenizer.json") + " --segmenter jieba --user-dict " +
-                             file("absent.dict") + sentences(),
-                         out);
+                                   file("tokenizer.json") + " --segmenter jieba --user-dict " +
+                                   file("absent.dict") + sentences(),
+                               out);
   EXPECT_NE(missing_dict.exit_code, 0);
   EXPECT_NE(missing_dict.err.find("absent.dict"), std::string::npos) << missing_dict.err;
-  CmdResult bad_utf8 = run("printf '\\377\\n' | " + quiver() + " predict --model " + file("model.h5") +
-                         " --tokenizer " + file("tokenizer.json") + " --segmenter jieba",
-                     out);
+  CmdResult bad_utf8 =
+      run("printf '\\377\\n' | " + quiver() + " predict --model " + file("model.h5") +
+              " --tokenizer " + file("tokenizer.json") + " --segmenter jieba",
+          out);
   EXPECT_EQ(bad_utf8.exit_code, 2);
   EXPECT_NE(bad_utf8.err.find("stdin line 1: invalid UTF-8 at byte 0"), std::string::npos)
       << bad_utf8.err;
@@ -157,14 +163,23 @@ TEST_F(ChineseCliTest, SegmenterErrorsNameTheOptionAndExitNonZero) {
 
 TEST_F(ChineseCliTest, ServeClassifyGivesPythonIdsAndReferenceScores) {
   testutil::TempDir run_dir;
-  const std::string common = "    model: " + file("model.h5") + "\n    tokenizer: " +
-                             file("tokenizer.json") + "\n    labels: [甲, 乙, 丙]\n";
+  const std::string common = "    model: " + file("model.h5") +
+                             "\n    tokenizer: " + file("tokenizer.json") +
+                             "\n    labels: [甲, 乙, 丙]\n";
   const std::string config = run_dir.file("serve.yaml");
-  testing::write_text(config, "server:\n  host: 127.0.0.1\nmodels:\n"
-                              "  - name: zh\n" + common + "    segmenter: jieba\n"
-                              "  - name: zh_user\n" + common + "    segmenter: jieba\n"
-                              "    user_dict: " + file("user.dict") + "\n"
-                              "  - name: zh_search\n" + common + "    segmenter: jieba-search\n");
+  testing::write_text(config,
+                      "server:\n  host: 127.0.0.1\nmodels:\n"
+                      "  - name: zh\n" +
+                          common +
+                          "    segmenter: jieba\n"
+                          "  - name: zh_user\n" +
+                          common +
+                          "    segmenter: jieba\n"
+                          "    user_dict: " +
+                          file("user.dict") +
+                          "\n"
+                          "  - name: zh_search\n" +
+                          common + "    segmenter: jieba-search\n");
   testing::ServerProcess server;
   ASSERT_TRUE(server.start(config)) << server.error();
   testing::HttpClient client(server.port());
@@ -174,8 +189,9 @@ TEST_F(ChineseCliTest, ServeClassifyGivesPythonIdsAndReferenceScores) {
   for (const auto& [name, ids_case] : std::map<std::string, std::string>{
            {"zh", "jieba"}, {"zh_user", "user:jieba"}, {"zh_search", "jieba-search"}}) {
     SCOPED_TRACE(name);
-    auto r = client.post("/v1/classify",
-                         json{{"category", name}, {"sentences", texts}, {"return_ids", true}}.dump());
+    auto r =
+        client.post("/v1/classify",
+                    json{{"category", name}, {"sentences", texts}, {"return_ids", true}}.dump());
     ASSERT_EQ(r.status, 200) << r.body;
     json results = json::parse(r.body)["results"];
     ASSERT_EQ(results.size(), texts.size());
@@ -189,9 +205,10 @@ TEST_F(ChineseCliTest, ServeClassifyGivesPythonIdsAndReferenceScores) {
       EXPECT_LE(d, 1e-5) << texts[i] << ": " << results[i].dump();
     }
   }
-  std::printf("[chinese] serve /v1/classify: %zu raw sentences x 3 models (jieba, jieba + user "
-              "dict, jieba-search): ids identical to Python; scores max |quiver - %s| = %.3g\n",
-              texts.size(), expected_["engine"].get<std::string>().c_str(), worst);
+  std::printf(
+      "[chinese] serve /v1/classify: %zu raw sentences x 3 models (jieba, jieba + user "
+      "dict, jieba-search): ids identical to Python; scores max |quiver - %s| = %.3g\n",
+      texts.size(), expected_["engine"].get<std::string>().c_str(), worst);
   EXPECT_EQ(server.terminate(), 0) << server.error();
 }
 

@@ -26,19 +26,19 @@ constexpr char kTrainArgs[] =
     " --quiet";
 
 std::string help_dir() {
-  return testutil::env_or("QUIVER_ZH_HELP_DIR",
-                          testutil::source_dir() + "/third_party/cache/libreoffice-help-zh-cn/"
-                                                   "usr/share/libreoffice/help/zh-CN/text");
+  return testutil::env_or("QUIVER_ZH_HELP_DIR", testutil::source_dir() +
+                                                    "/third_party/cache/libreoffice-help-zh-cn/"
+                                                    "usr/share/libreoffice/help/zh-CN/text");
 }
 
 class LibreOfficeChineseTest : public ::testing::Test {
  protected:
   // Corpus + training (~15 s on the shared machine) shared by the cases: see prepare_once.
   static void SetUpTestSuite() {
-    const std::string command =
-        "sh -c '/usr/bin/python3 " + script("libreoffice_corpus.py") + " " + help_dir() +
-        " \"$1\"" + kCorpusArgs + " && " + quiver() + " train --data \"$1/train.csv\" --model " +
-        "\"$1/lo.h5\"" + kTrainArgs + "' sh";
+    const std::string command = "sh -c '/usr/bin/python3 " + script("libreoffice_corpus.py") + " " +
+                                help_dir() + " \"$1\"" + kCorpusArgs + " && " + quiver() +
+                                " train --data \"$1/train.csv\" --model " + "\"$1/lo.h5\"" +
+                                kTrainArgs + "' sh";
     Prepared p = prepare_once("libreoffice", command,
                               files_key({script("libreoffice_corpus.py"), quiver()}));
     dir_ = p.dir;
@@ -54,10 +54,12 @@ class LibreOfficeChineseTest : public ::testing::Test {
   // The test sentences (column text of test.csv), one a line, for predict / serve.
   static std::vector<std::string> test_sentences() {
     testutil::TempDir tmp;
-    CmdResult r = run("/usr/bin/python3 -c 'import csv,json,sys; print(json.dumps([r[\"text\"] for r "
-                "in csv.DictReader(open(sys.argv[1], encoding=\"utf-8\"))], "
-                "ensure_ascii=False))' " + file("test.csv"),
-                tmp);
+    CmdResult r =
+        run("/usr/bin/python3 -c 'import csv,json,sys; print(json.dumps([r[\"text\"] for r "
+            "in csv.DictReader(open(sys.argv[1], encoding=\"utf-8\"))], "
+            "ensure_ascii=False))' " +
+                file("test.csv"),
+            tmp);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.exit_code == 0 ? json::parse(r.out).get<std::vector<std::string>>()
                             : std::vector<std::string>{};
@@ -74,9 +76,8 @@ std::string LibreOfficeChineseTest::error_;
 
 TEST_F(LibreOfficeChineseTest, HeldOutAccuracyIsWellAboveChance) {
   testutil::TempDir out;
-  CmdResult r = run(quiver() + " evaluate --json --model " + file("lo.h5") + " --data " +
-                  file("test.csv"),
-              out);
+  CmdResult r = run(
+      quiver() + " evaluate --json --model " + file("lo.h5") + " --data " + file("test.csv"), out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json m = json::parse(r.out);
   json corpus = json::parse(slurp(file("corpus.json")));
@@ -86,10 +87,11 @@ TEST_F(LibreOfficeChineseTest, HeldOutAccuracyIsWellAboveChance) {
     train_rows += c["train"].get<long long>();
     modules += (modules.empty() ? "" : ", ") + name;
   }
-  std::printf("[chinese] LibreOffice zh-CN help by module (%s): trained on %lld sentences, "
-              "held-out pages %lld sentences: accuracy %.4f, macro F1 %.4f (chance 0.2)\n",
-              modules.c_str(), train_rows, m["rows"].get<long long>(),
-              m["accuracy"].get<double>(), m["macro_f1"].get<double>());
+  std::printf(
+      "[chinese] LibreOffice zh-CN help by module (%s): trained on %lld sentences, "
+      "held-out pages %lld sentences: accuracy %.4f, macro F1 %.4f (chance 0.2)\n",
+      modules.c_str(), train_rows, m["rows"].get<long long>(), m["accuracy"].get<double>(),
+      m["macro_f1"].get<double>());
   EXPECT_EQ(m["classes"].size(), 5u);
   EXPECT_GT(m["accuracy"].get<double>(), 0.5);
 }
@@ -100,8 +102,8 @@ TEST_F(LibreOfficeChineseTest, PredictUsesTheSegmenterRecordedInTheModel) {
   for (const auto& s : test_sentences()) lines += s + "\n";
   testutil::TempDir in;
   std::ofstream(in.file("in.txt"), std::ios::binary) << lines;
-  const std::string base = quiver() + " predict --model " + file("lo.h5") + " --tokenizer " +
-                           file("lo.tokenizer.json");
+  const std::string base =
+      quiver() + " predict --model " + file("lo.h5") + " --tokenizer " + file("lo.tokenizer.json");
   CmdResult recorded = run(base + " <" + in.file("in.txt"), out);
   CmdResult jieba = run(base + " --segmenter jieba <" + in.file("in.txt"), out);
   CmdResult none = run(base + " --segmenter none <" + in.file("in.txt"), out);
@@ -124,8 +126,10 @@ TEST_F(LibreOfficeChineseTest, ServeAnswersAsPredictOnRawSentences) {
   std::vector<json> want = json_lines(predicted.out);
   ASSERT_EQ(want.size(), texts.size());
   // No tokenizer, labels or segmenter in the config: the model file records them.
-  testing::write_text(work.file("serve.yaml"), "server:\n  host: 127.0.0.1\nmodels:\n"
-                                               "  - name: lo\n    model: " + file("lo.h5") + "\n");
+  testing::write_text(work.file("serve.yaml"),
+                      "server:\n  host: 127.0.0.1\nmodels:\n"
+                      "  - name: lo\n    model: " +
+                          file("lo.h5") + "\n");
   testing::ServerProcess server;
   ASSERT_TRUE(server.start(work.file("serve.yaml"))) << server.error();
   testing::HttpClient client(server.port());
@@ -148,14 +152,16 @@ TEST_F(LibreOfficeChineseTest, ServeAnswersAsPredictOnRawSentences) {
       const double d = max_abs_diff(scores, p["scores"]);
       worst = std::max(worst, d);
       EXPECT_LE(d, 1e-6) << chunk[i] << ": " << results[i].dump() << " vs " << p.dump();
-      const size_t best = std::max_element(p["scores"].begin(), p["scores"].end()) -
-                          p["scores"].begin();
+      const size_t best =
+          std::max_element(p["scores"].begin(), p["scores"].end()) - p["scores"].begin();
       same_label += results[i]["label"] == names[best];
     }
   }
   EXPECT_EQ(same_label, texts.size());
-  std::printf("[chinese] serve vs predict on %zu raw held-out sentences: %zu identical labels, "
-              "max score difference %.3g\n", texts.size(), same_label, worst);
+  std::printf(
+      "[chinese] serve vs predict on %zu raw held-out sentences: %zu identical labels, "
+      "max score difference %.3g\n",
+      texts.size(), same_label, worst);
   EXPECT_EQ(server.terminate(), 0) << server.error();
 }
 
