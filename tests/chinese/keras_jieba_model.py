@@ -24,12 +24,13 @@ Writes to OUT_DIR:
                     user dictionary: pad_sequences(texts_to_sequences([" ".join(cut(s))]), T)
                     with the one tokenizer; "scores" are the TensorFlow.js reference
                     (tests/golden/reference_predict.py) on the "jieba" ids.
-Exit 77 when a Python module or the fortunes are missing.
+Exit 77 when a Python module, the fortunes, node or TensorFlow.js are missing.
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -99,6 +100,10 @@ def main():
   ap.add_argument("--fit", type=int, default=600)
   ap.add_argument("--check", type=int, default=40)
   args = ap.parse_args()
+  tfjs = os.path.join(reference_predict.NODE_MODULES, "@tensorflow", "tfjs")
+  if not os.path.isdir(tfjs) or shutil.which("node") is None:
+    print("TensorFlow.js (%s) or node absent" % tfjs, file=sys.stderr)
+    return 77
   os.makedirs(args.out_dir, exist_ok=True)
   jieba.setLogLevel(60)
   rows = sentences()
