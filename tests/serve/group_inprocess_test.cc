@@ -130,5 +130,37 @@ TEST_F(GroupInProcessTest, ShadowComparesEveryRowOfEveryCategory) {
   EXPECT_NE(metrics.find("quiver_group_requests_total{group=\"g\"} 40\n"), std::string::npos);
 }
 
+TEST_F(GroupInProcessTest, AConfigReloadToASideThatFailsToLoadKeepsTheOldSide) {
+  HttpClient client(server_->port());
+  const nlohmann::json members = results(client);
+  // A new model that fails its first load: it never serves, so the group stays.
+  write("fresh.model", "bad");
+  auto with_fresh = [&] {
+    auto c = parse_config_text(
+        "models:\n  - {name: a, model: a.model, tokenizer: tok.json}\n"
+        "  - {name: b, model: b.model, tokenizer: tok.json}\n"
+        "  - {name: c, model: c.model, tokenizer: tok.json}\n"
+        "  - {name: fresh, model: fresh.model, tokenizer: tok.json, labels: [a, b, c]}\n"
+        "groups: [{name: g, model: fresh}]\n",
+        "g.yaml", dir_.path());
+    EXPECT_TRUE(c.ok()) << c.status().to_string();
+    return std::move(c).value();
+  };
+  EXPECT_STATUS(server_->registry().apply_config(with_fresh()), kCorruption,
+                "fresh.model: not a model");
+  auto groups = server_->registry().group_statuses();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].side.members, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(groups[0].switches, 0u);
+  EXPECT_NE(groups[0].last_error.message().find("group 'g': kept members [a, b, c]"),
+            std::string::npos)
+      << groups[0].last_error.message();
+  EXPECT_EQ(results(client), members);
+  write("fresh.model", "0.4 3");
+  ASSERT_OK(server_->registry().apply_config(with_fresh()));  // now it serves: the group moves
+  EXPECT_EQ(server_->registry().group_statuses()[0].side.model, "fresh");
+  EXPECT_NE(results(client), members);
+}
+
 }  // namespace
 }  // namespace quiver::serve
