@@ -18,6 +18,9 @@ Writes to OUT_DIR:
                     frequency, a frequency and a tag, or nothing), and the most frequent
                     2-character word of the fit sentences with frequency 0 (split from now on)
   sentences.txt     the check sentences, one a line (none contains "\\n" or "\\r")
+  train.csv         fit + check sentences (columns text,label; labels alternate a/b) and
+  train_word_index.json   the word_index of a Tokenizer fitted on them after jieba with the
+                    user dictionary: what `quiver train --segmenter jieba --user-dict` must fit
   expected.json     {"maxlen": T, "labels": [...], "ids": {case: [[padded ids] per sentence]},
                      "scores": [[3 floats] per sentence], "engine": "tfjs" | "numpy"}
                     cases: "jieba", "jieba-nohmm", "jieba-search", and "user:<mode>" with the
@@ -27,6 +30,7 @@ Writes to OUT_DIR:
 Exit 77 when a Python module, the fortunes, node or TensorFlow.js are missing.
 """
 import argparse
+import csv
 import json
 import os
 import re
@@ -127,6 +131,14 @@ def main():
       ids[prefix + mode] = pad_sequences(seqs, maxlen=T).tolist()
   with open(os.path.join(args.out_dir, "sentences.txt"), "w", encoding="utf-8") as f:
     f.write("".join(s + "\n" for s in check))
+  with open(os.path.join(args.out_dir, "train.csv"), "w", encoding="utf-8", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["text", "label"])
+    w.writerows((s, "ab"[i % 2]) for i, s in enumerate(fit + check))
+  fitted = Tokenizer()
+  fitted.fit_on_texts([" ".join(user.lcut(s)) for s in fit + check])
+  with open(os.path.join(args.out_dir, "train_word_index.json"), "w", encoding="utf-8") as f:
+    json.dump(fitted.word_index, f, ensure_ascii=False)
 
   net = Net("chinese_lstm", T, V, seed=20261126)
   net.chain(("Embedding", dict(input_dim=V, output_dim=8, mask_zero=False)),

@@ -133,6 +133,34 @@ TEST_F(ChineseCliTest, PredictWithAUserDictionaryUsesIt) {
   EXPECT_NE(with.out, without.out);
 }
 
+TEST_F(ChineseCliTest, TrainWithAUserDictionaryFitsPythonsTokenizer) {
+  // quiver train --segmenter jieba --user-dict fits its tokenizer on the same words as
+  // keras_preprocessing on " ".join(jieba.cut(s)) after jieba.load_userdict.
+  testutil::TempDir out;
+  CmdResult r = run(quiver() + " train --data " + file("train.csv") + " --model " +
+                        out.file("t.h5") + " --segmenter jieba --user-dict " + file("user.dict") +
+                        " --num-words 0 --type cnn --embed-dim 4 --filters 4 --epochs 1 --quiet",
+                    out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json config = json::parse(slurp(out.file("t.tokenizer.json")))["config"];
+  json word_index = config["word_index"].is_string()
+                        ? json::parse(config["word_index"].get<std::string>())
+                        : config["word_index"];
+  json want = json::parse(slurp(file("train_word_index.json")));
+  EXPECT_EQ(word_index.size(), want.size());
+  EXPECT_EQ(word_index, want);
+  // The dictionary's last entry has frequency 0: jieba splits that word, so it is no token.
+  std::string dict = slurp(file("user.dict"));
+  dict.pop_back();  // the final "\n"
+  const std::string zero_line = dict.substr(dict.rfind('\n') + 1);
+  const std::string zero_word = zero_line.substr(0, zero_line.find(' '));
+  EXPECT_FALSE(word_index.contains(zero_word)) << zero_word;
+  std::printf(
+      "[chinese] train --user-dict: tokenizer word_index (%zu words) identical to "
+      "keras_preprocessing on jieba + load_userdict\n",
+      word_index.size());
+}
+
 TEST_F(ChineseCliTest, SegmenterErrorsNameTheOptionAndExitNonZero) {
   testutil::TempDir out;
   CmdResult bad_mode = run(quiver() + " tokenize --tokenizer " + file("tokenizer.json") +
