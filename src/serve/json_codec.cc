@@ -76,7 +76,7 @@ Result<nlohmann::json> parse_json_object(const std::string& body) {
   if (j.is_discarded()) {
     // Parse again with exceptions for the position and reason; caught right here.
     try {
-      (void)nlohmann::json::parse(body);
+      nlohmann::json unused = nlohmann::json::parse(body);
     } catch (const nlohmann::json::parse_error& e) {
       return invalid_argument(std::string("malformed JSON: ") + e.what());
     }

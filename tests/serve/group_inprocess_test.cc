@@ -126,7 +126,9 @@ TEST_F(GroupInProcessTest, ShadowComparesEveryRowOfEveryCategory) {
   // 40 requests of 5 sentences, unless the shadow's queue (64) was ever full.
   const bool dropped = metrics.find("quiver_shadow_dropped_total{group=\"g\"} 0\n") ==
                        std::string::npos;
-  if (!dropped) EXPECT_NE(metrics.find(want), std::string::npos) << metrics;
+  if (!dropped) {
+    EXPECT_NE(metrics.find(want), std::string::npos) << metrics;
+  }
   EXPECT_NE(metrics.find("quiver_group_requests_total{group=\"g\"} 40\n"), std::string::npos);
 }
 
