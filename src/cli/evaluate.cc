@@ -1,5 +1,6 @@
 // quiver evaluate --model B.h5 --data test.csv [--json] [--text-column text]
 //                 [--label-column label | --label-columns a,b] [--tokenizer FILE]
+//                 [--segmenter MODE] [--user-dict FILE] [--weights fp32|bf16|int8]
 // Runs a model trained by quiver (Model::load + its quiver_* attributes + tokenizer) on a
 // labelled CSV and prints accuracy, per-class precision / recall / F1, the confusion
 // matrix and ROC AUC (binary), or per-label metrics and the exact-match ratio
@@ -9,13 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/model_args.h"
 #include "train/evaluate.h"
 
 namespace quiver::cli {
 namespace {
 
 struct EvaluateArgs {
-  std::string model, data;
+  std::string model, data, weights = "fp32";
   bool json = false;
   train::EvalOptions options;
 };
@@ -58,7 +60,8 @@ void print_text(const train::EvalResult& r) {
   }
 }
 
-Status run_evaluate(const EvaluateArgs& a) {
+Status run_evaluate(EvaluateArgs& a) {
+  QUIVER_ASSIGN_OR_RETURN(a.options.weights, parse_weight_mode(a.weights));
   QUIVER_ASSIGN_OR_RETURN(train::EvalResult r, train::evaluate_model(a.model, a.data, a.options));
   if (a.json) {
     std::printf("%s\n", to_json(r).dump().c_str());
@@ -82,7 +85,11 @@ void add_evaluate_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--label-columns", o.label_columns, "multi-label 0/1 columns")->delimiter(',');
   cmd->add_flag("--skip-bad-rows", o.skip_bad_rows, "skip malformed rows");
   cmd->add_option("--tokenizer", o.tokenizer_path, "tokenizer JSON (default: the one in the model)");
+  cmd->add_option("--segmenter", o.segmenter,
+                  "none, jieba, jieba-nohmm, jieba-search, cjk-chars (default: the model's)");
+  cmd->add_option("--user-dict", o.user_dict, "jieba user dictionary the model was trained with");
   cmd->add_option("--threads", o.threads, "threads for predict")->default_val(1);
+  add_weights_option(cmd, &args->weights);
   cmd->callback([&ctx, args] { run_command(ctx, "evaluate", [&] { return run_evaluate(*args); }); });
 }
 

@@ -22,9 +22,16 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
   return t;
 }
 
-Status segment_texts(const std::string& name, const TokenizerConfig& tc, LabeledTexts* data) {
-  if (name.empty() || name == "none") return Status();
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, Segmenter::create(name));
+Status segment_texts(const std::string& name, const std::string& user_dict,
+                     const TokenizerConfig& tc, LabeledTexts* data) {
+  if (name.empty() || name == "none") {
+    if (user_dict.empty()) return Status();
+    return invalid_argument("a user dictionary needs a jieba segmenter, not '" +
+                                    (name.empty() ? std::string("none") : name) + "'");
+  }
+  SegmenterOptions so;
+  so.user_dict = user_dict;
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, Segmenter::create(name, so));
   for (auto& t : data->texts) {
     QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*seg, t, tc.split));
   }
@@ -35,7 +42,9 @@ Status segment_texts(const std::string& name, const TokenizerConfig& tc, Labeled
 
 Result<EvalResult> evaluate_model(const std::string& model_path, const std::string& csv_path,
                                   const EvalOptions& o) {
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(model_path));
+  LoadOptions lo;
+  lo.weights = o.weights;
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(model_path, lo));
   QUIVER_ASSIGN_OR_RETURN(TrainedModelInfo info, read_trained_model_info(model_path));
   QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, load_tokenizer(info, model_path, o));
   TrainOptions read_opts;
@@ -45,7 +54,8 @@ Result<EvalResult> evaluate_model(const std::string& model_path, const std::stri
   read_opts.skip_bad_rows = o.skip_bad_rows;
   const bool multi = info.task == "multilabel";
   QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, read_labeled_csv(csv_path, read_opts, multi, &info.labels));
-  QUIVER_RETURN_IF_ERROR(segment_texts(info.segmenter, tokenizer.config(), &data));
+  const std::string& seg_name = o.segmenter.empty() ? info.segmenter : o.segmenter;
+  QUIVER_RETURN_IF_ERROR(segment_texts(seg_name, o.user_dict, tokenizer.config(), &data));
   const int64_t rows = static_cast<int64_t>(data.texts.size()), len = info.maxlen;
   std::vector<float> scores;
   int outputs = 0;

@@ -15,6 +15,9 @@ struct EvalOptions {
   std::vector<std::string> label_columns;
   bool skip_bad_rows = false;
   std::string tokenizer_path;  // overrides the model's quiver_tokenizer attribute
+  std::string segmenter;       // overrides the model's quiver_segmenter attribute ("" = keep)
+  std::string user_dict;       // jieba user dictionary (not recorded in the model); "" = none
+  WeightMode weights = WeightMode::kFp32;  // LoadOptions::weights
   int threads = 1;
 };
 

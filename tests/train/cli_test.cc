@@ -69,6 +69,15 @@ TEST(TrainCliTest, TrainThenEvaluateAsJson) {
   EXPECT_TRUE(m.contains("roc_auc"));
   EXPECT_EQ(m["confusion_matrix"].size(), 2u);
   EXPECT_GE(m["accuracy"].get<double>(), 0.0);
+  // The opt-in weight modes evaluate the same rows; a user dictionary needs a jieba mode.
+  CmdResult b = run("evaluate --model " + dir.file("m.h5") + " --data " + dir.file("d.csv") +
+                    " --json --weights bf16");
+  ASSERT_EQ(b.code, 0) << b.out;
+  EXPECT_EQ(nlohmann::json::parse(b.out)["rows"], 120);
+  CmdResult u = run("evaluate --model " + dir.file("m.h5") + " --data " + dir.file("d.csv") +
+                    " --user-dict " + dir.file("d.csv") + " 2>&1");
+  EXPECT_EQ(u.code, 2) << u.out;
+  EXPECT_NE(u.out.find("a user dictionary needs a jieba segmenter"), std::string::npos) << u.out;
 }
 
 TEST(TrainCliTest, BadOptionsExitBelow128WithOneLine) {
