@@ -4,7 +4,11 @@
 //   several outputs), floats with %.9g.
 // quiver predict --model MODEL --tokenizer FILE [--labels a,b] [--maxlen N --padding pre|post
 //   --truncating pre|post]
-//   stdin: text lines; stdout: {"scores":[...]} (+ "label") per line.
+//   stdin: text lines; stdout: {"scores":[...]} (+ "label") per line. Padding defaults to
+//   what a quiver-trained model records (quiver_padding / quiver_truncating), else pre.
+// quiver predict --model B.h5 --train-data B.csv [train options]: trains B.h5 first when it
+//   is missing; then --maxlen caps the training length and --padding / --truncating are
+//   recorded in the model, and prediction uses the model's own length.
 //   [--segmenter MODE] [--user-dict FILE] [--jieba-dir DIR]: the segmenter in front of the
 //   tokenizer (docs/chinese.md); default: the one recorded in a quiver-trained model
 //   (quiver_segmenter), else none. An explicit --segmenter overrides the recorded one.
@@ -36,8 +40,8 @@ struct PredictArgs {
   std::string tokenizer;
   std::string labels;
   std::optional<int64_t> maxlen;
-  std::string padding = "pre";
-  std::string truncating = "pre";
+  std::string padding;     // "" = the model's recorded padding (quiver-trained), else pre
+  std::string truncating;  // likewise
   int threads = 1;
   int64_t batch = 64;
   std::string train_data;  // --train-data: train the model first when it is missing
@@ -187,9 +191,23 @@ Result<std::shared_ptr<const Segmenter>> predict_segmenter(const PredictArgs& ar
   return create_segmenter(s);
 }
 
+// --padding / --truncating when given, else what a quiver-trained model records, else pre.
+Status resolve_padding(const PredictArgs& args, PadMode* padding, PadMode* truncating) {
+  auto recorded = read_trained_model_info(args.model.model);
+  *padding = recorded.ok() ? recorded->padding : PadMode::kPre;
+  *truncating = recorded.ok() ? recorded->truncating : PadMode::kPre;
+  if (!args.padding.empty()) {
+    QUIVER_ASSIGN_OR_RETURN(*padding, pad_mode("--padding", args.padding));
+  }
+  if (!args.truncating.empty()) {
+    QUIVER_ASSIGN_OR_RETURN(*truncating, pad_mode("--truncating", args.truncating));
+  }
+  return Status();
+}
+
 Status run_text(const Model& model, const PredictArgs& args) {
-  QUIVER_ASSIGN_OR_RETURN(PadMode padding, pad_mode("--padding", args.padding));
-  QUIVER_ASSIGN_OR_RETURN(PadMode truncating, pad_mode("--truncating", args.truncating));
+  PadMode padding, truncating;
+  QUIVER_RETURN_IF_ERROR(resolve_padding(args, &padding, &truncating));
   const ModelInfo& info = model.info();
   int64_t maxlen = args.maxlen.value_or(info.input_length);
   if (args.maxlen && (maxlen < 1 || (info.input_length >= 0 && maxlen != info.input_length))) {
@@ -234,6 +252,13 @@ Status run_text(const Model& model, const PredictArgs& args) {
 
 Status run_predict(PredictArgs args) {
   if (!args.train_data.empty()) {
+    // --maxlen / --padding / --truncating are training options here: the cap on the
+    // training length and the padding the model records; predict then uses the model's
+    // own length.
+    if (args.maxlen) args.train.options.maxlen = *args.maxlen;
+    args.maxlen.reset();
+    if (!args.padding.empty()) args.train.padding = args.padding;
+    if (!args.truncating.empty()) args.train.truncating = args.truncating;
     std::string unused;
     QUIVER_RETURN_IF_ERROR(train_if_missing(args.model.model, args.train_data, &args.train,
                                             args.input_ids ? &unused : &args.tokenizer,
@@ -258,8 +283,8 @@ void add_predict_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--tokenizer", args->tokenizer, "Keras tokenizer JSON; stdin holds text lines");
   cmd->add_option("--labels", args->labels, "comma-separated class labels (text mode)");
   cmd->add_option("--maxlen", args->maxlen, "pad/truncate to N ids (default: the model's length)");
-  cmd->add_option("--padding", args->padding, "pre or post");
-  cmd->add_option("--truncating", args->truncating, "pre or post");
+  cmd->add_option("--padding", args->padding, "pre or post (default: the model's, else pre)");
+  cmd->add_option("--truncating", args->truncating, "pre or post (default: the model's, else pre)");
   cmd->add_option("--threads", args->threads, "threads per predict call (results do not change)");
   cmd->add_option("--batch", args->batch, "rows per predict call (results do not change)");
   cmd->add_option("--train-data", args->train_data,

@@ -111,6 +111,22 @@ TEST(TrainCliTest, PredictTrainsAMissingModelThenPredictsText) {
   EXPECT_TRUE(std::ifstream(dir.file("m.tokenizer.json")).good());
 }
 
+// With --train-data, --maxlen caps the training length and --padding is recorded in the
+// model (read back with HDF5's own h5dump).
+TEST(TrainCliTest, PredictPassesLengthAndPaddingToTraining) {
+  TempDir dir;
+  write_data(dir);  // sequences of 4 words
+  const std::string cmd = "predict --model " + dir.file("m.h5") + " --train-data " +
+                          dir.file("d.csv") + " --maxlen 3 --padding post" + kSmall;
+  CmdResult r = run_shell("printf 'good great item 1\\n' | " + testutil::quiver_binary() + " " + cmd);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["scores"].size(), 2u);
+  CmdResult h = run_shell("h5dump -a quiver_maxlen -a quiver_padding " + dir.file("m.h5"));
+  ASSERT_EQ(h.code, 0) << h.out;
+  EXPECT_NE(h.out.find("(0): \"3\""), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("(0): \"post\""), std::string::npos) << h.out;
+}
+
 std::string read_all(const std::string& path) {
   std::ifstream f(path);
   std::stringstream s;
