@@ -3,7 +3,9 @@
 #define QUIVER_TESTS_TESTUTIL_H_
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -76,6 +78,25 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Runs a shell command for the black-box tests: exit code (128 when killed by a signal)
+// and stdout (+ stderr when the command redirects it).
+struct ShellRun {
+  int code = -1;
+  std::string out;
+};
+
+inline ShellRun shell(const std::string& cmd) {
+  ShellRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return r;
+}
 
 }  // namespace quiver::testutil
 

@@ -14,7 +14,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shell.h"
 #include "testutil.h"
 
 namespace quiver {

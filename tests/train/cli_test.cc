@@ -22,22 +22,9 @@ namespace {
 
 using testutil::TempDir;
 
-struct CmdResult {
-  int code = -1;
-  std::string out;
-};
+using CmdResult = testutil::ShellRun;
 
-CmdResult run_shell(const std::string& cmd) {
-  CmdResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return r;
-}
+CmdResult run_shell(const std::string& cmd) { return testutil::shell(cmd); }
 
 CmdResult run(const std::string& args) { return run_shell(testutil::quiver_binary() + " " + args); }
 
