@@ -138,9 +138,14 @@ struct TrainedModelInfo {
   PadMode padding = PadMode::kPre, truncating = PadMode::kPre;
   std::string tokenizer_json;
   std::string segmenter = "none";
+  std::vector<double> thresholds;  // quiver_thresholds (train-multilabel); empty when absent
 };
-// NotFound if the file has no quiver_labels attribute (not trained by quiver).
+// NotFound if the file has no quiver_labels attribute (not trained by quiver); Corruption
+// for malformed quiver_* attributes, naming the file.
 Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path);
+
+// quiver_thresholds' value: a JSON array of `labels` numbers in [0, 1]; Corruption otherwise.
+Result<std::vector<double>> parse_thresholds(const std::string& json, size_t labels);
 
 }  // namespace quiver
 

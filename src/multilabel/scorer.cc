@@ -3,30 +3,10 @@
 #include <algorithm>
 #include <chrono>
 
-#include <nlohmann/json.hpp>
-
-#include "keras_io/hdf5.h"
-
 namespace quiver::multilabel {
 namespace {
 constexpr int64_t kBatch = 256;
 }  // namespace
-
-Result<std::vector<double>> parse_thresholds(const std::string& json, size_t labels) {
-  auto j = nlohmann::json::parse(json, nullptr, false);
-  if (!j.is_array() || j.size() != labels) {
-    return corruption("quiver_thresholds: expected a JSON array of " + std::to_string(labels) +
-                      " numbers, got '" + json + "'");
-  }
-  std::vector<double> out;
-  for (const auto& v : j) {
-    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
-      return corruption("quiver_thresholds: " + v.dump() + " is not a number in [0, 1]");
-    }
-    out.push_back(v.get<double>());
-  }
-  return out;
-}
 
 Result<std::unique_ptr<const ScoringModel>> ScoringModel::load(const std::string& path) {
   std::unique_ptr<ScoringModel> m(new ScoringModel());
@@ -48,13 +28,7 @@ Result<std::unique_ptr<const ScoringModel>> ScoringModel::load(const std::string
                             " labels; expected a binary or a multi-label model");
   }
   m->thresholds_.assign(m->columns(), 0.5);
-  QUIVER_ASSIGN_OR_RETURN(auto attrs, keras_io::read_root_string_attributes(path));
-  auto it = attrs.find("quiver_thresholds");
-  if (m->multi_label() && it != attrs.end()) {
-    auto t = parse_thresholds(it->second, m->info_.labels.size());
-    if (!t.ok()) return t.status().with_context(path);
-    m->thresholds_ = std::move(t).value();
-  }
+  if (m->multi_label() && !m->info_.thresholds.empty()) m->thresholds_ = m->info_.thresholds;
   return std::unique_ptr<const ScoringModel>(std::move(m));
 }
 

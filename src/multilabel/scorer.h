@@ -55,9 +55,6 @@ class ScoringModel {
   std::vector<double> thresholds_;
 };
 
-// Parses a quiver_thresholds value: a JSON array of `labels` numbers in [0, 1].
-Result<std::vector<double>> parse_thresholds(const std::string& json, size_t labels);
-
 }  // namespace quiver::multilabel
 
 #endif  // QUIVER_MULTILABEL_SCORER_H_

@@ -3,9 +3,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <nlohmann/json.hpp>
-
-#include "keras_io/hdf5.h"
 #include "quiver/segmenter.h"
 #include "text/csv.h"
 
@@ -40,23 +37,6 @@ Result<std::shared_ptr<const Segmenter>> training_segmenter(const ModelConfig& c
   SegmenterOptions options;
   options.user_dict = c.user_dict_path;
   return Segmenter::create(*c.segmenter, options);
-}
-
-// quiver_thresholds: a JSON list of one float per label (written by train-multilabel).
-Result<std::vector<double>> read_thresholds(const std::string& model_path, size_t labels) {
-  QUIVER_ASSIGN_OR_RETURN(auto attrs, keras_io::read_root_string_attributes(model_path));
-  auto it = attrs.find("quiver_thresholds");
-  if (it == attrs.end()) return std::vector<double>();
-  auto j = nlohmann::json::parse(it->second, nullptr, false);
-  std::vector<double> out;
-  for (const auto& v : j.is_array() ? j : nlohmann::json::array()) {
-    if (v.is_number()) out.push_back(v.get<double>());
-  }
-  if (!j.is_array() || out.size() != j.size() || out.size() != labels) {
-    return corruption(model_path + ": quiver_thresholds: expected a JSON list of " +
-                      std::to_string(labels) + " numbers, got " + it->second);
-  }
-  return out;
 }
 
 }  // namespace
@@ -109,7 +89,7 @@ TrainingHooks training_hooks() {
     out.tokenizer_json = info.tokenizer_json;
     out.segmenter = info.segmenter;
     out.multi_label = info.task == "multilabel";
-    QUIVER_ASSIGN_OR_RETURN(out.thresholds, read_thresholds(model_path, info.labels.size()));
+    out.thresholds = info.thresholds;
     return out;
   };
   return hooks;

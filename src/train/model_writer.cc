@@ -48,7 +48,28 @@ Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path) 
   info.truncating = get("quiver_truncating") == "post" ? PadMode::kPost : PadMode::kPre;
   info.tokenizer_json = get("quiver_tokenizer");
   if (attrs.count("quiver_segmenter")) info.segmenter = get("quiver_segmenter");
+  if (attrs.count("quiver_thresholds")) {
+    auto t = parse_thresholds(get("quiver_thresholds"), info.labels.size());
+    if (!t.ok()) return t.status().with_context(model_path);
+    info.thresholds = std::move(t).value();
+  }
   return info;
+}
+
+Result<std::vector<double>> parse_thresholds(const std::string& json, size_t labels) {
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_array() || j.size() != labels) {
+    return corruption("quiver_thresholds: expected a JSON array of " + std::to_string(labels) +
+                      " numbers, got '" + json + "'");
+  }
+  std::vector<double> out;
+  for (const auto& v : j) {
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
+      return corruption("quiver_thresholds: " + v.dump() + " is not a number in [0, 1]");
+    }
+    out.push_back(v.get<double>());
+  }
+  return out;
 }
 
 namespace train {
