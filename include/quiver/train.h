@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "quiver/model.h"
+#include "quiver/segmenter.h"
 #include "quiver/status.h"
 #include "quiver/tokenizer.h"
 
@@ -71,15 +72,15 @@ struct TrainOptions {
   bool skip_bad_rows = false;
   std::string validation_path;   // a separate validation CSV, or
   double validation_split = 0;   // the LAST fraction of the rows (as Keras)
-  // Text preprocessing. The segmenter (when set) maps a raw text to the text the
-  // tokenizer sees, e.g. words joined by spaces; segmenter_name is recorded in the file.
+  // Text preprocessing. The segmenter (when set) splits each raw text into words that are
+  // joined with the tokenizer's split string (segment_for_tokenizer); its mode name is
+  // recorded in the file as quiver_segmenter.
   TokenizerConfig tokenizer = [] {
     TokenizerConfig c;
     c.num_words = 2000;
     return c;
   }();
-  std::function<Result<std::string>(std::string_view)> segmenter;
-  std::string segmenter_name = "none";
+  std::shared_ptr<const Segmenter> segmenter;  // null: none
   int64_t maxlen = 0;  // cap on the longest training sequence; 0 = no cap
   PadMode padding = PadMode::kPre, truncating = PadMode::kPre;
   // Architecture.

@@ -136,10 +136,7 @@ Status finish_train_options(TrainArgs* a) {
     SegmenterOptions so;
     if (!a->jieba_dir.empty()) so.jieba_dir = a->jieba_dir;
     so.user_dict = a->user_dict;
-    QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, Segmenter::create(a->segmenter, so));
-    const std::string split = o.tokenizer.split;
-    o.segmenter = [seg, split](std::string_view text) { return segment_for_tokenizer(*seg, text, split); };
-    o.segmenter_name = a->segmenter;
+    QUIVER_ASSIGN_OR_RETURN(o.segmenter, Segmenter::create(a->segmenter, so));
   } else if (!a->user_dict.empty()) {
     return invalid_argument("--user-dict " + a->user_dict + ": needs --segmenter jieba, jieba-nohmm or jieba-search");
   }

@@ -50,13 +50,7 @@ TrainingHooks training_hooks() {
     std::filesystem::create_directories(std::filesystem::path(c.model_path).parent_path(), ec);
     if (ec) return io_error(c.model_path + ": cannot create its folder: " + ec.message());
     quiver::TrainOptions options = train_options_for(c);
-    QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, training_segmenter(c));
-    if (seg) {
-      options.segmenter = [seg, split = options.tokenizer.split](std::string_view text) {
-        return segment_for_tokenizer(*seg, text, split);
-      };
-      options.segmenter_name = *c.segmenter;
-    }
+    QUIVER_ASSIGN_OR_RETURN(options.segmenter, training_segmenter(c));
     auto report = train_model(c.train_data_path, c.model_path, options);
     return report.ok() ? Status() : report.status();
   };

@@ -175,4 +175,17 @@ std::vector<float> balanced_weights(const LabeledTexts& data, const std::vector<
   return w;
 }
 
+Status segment_texts(const Segmenter* segmenter, const std::string& split, const std::string& source,
+                     LabeledTexts* data) {
+  if (segmenter == nullptr) return Status();
+  for (size_t i = 0; i < data->texts.size(); ++i) {
+    auto s = segment_for_tokenizer(*segmenter, data->texts[i], split);
+    if (!s.ok()) {
+      return s.status().with_context(source + ":" + std::to_string(data->lines[i]) + ": segmenter");
+    }
+    data->texts[i] = std::move(s).value();
+  }
+  return Status();
+}
+
 }  // namespace quiver::train

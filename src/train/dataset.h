@@ -27,6 +27,11 @@ Result<LabeledTexts> read_labeled_csv(const std::string& path, const TrainOption
                                       bool multi_label_hint,
                                       const std::vector<std::string>* known_labels);
 
+// Replaces each text by what the tokenizer sees after `segmenter` (words joined by `split`);
+// a null segmenter leaves the texts alone. Errors name "source:line: segmenter".
+Status segment_texts(const Segmenter* segmenter, const std::string& split, const std::string& source,
+                     LabeledTexts* data);
+
 // The sorted unique labels of `data`. InvalidArgument when fewer than two (single-label).
 Result<std::vector<std::string>> label_set(const LabeledTexts& data);
 

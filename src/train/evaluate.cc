@@ -22,20 +22,17 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
   return t;
 }
 
-Status segment_texts(const std::string& name, const std::string& user_dict,
-                     const TokenizerConfig& tc, LabeledTexts* data) {
+// The segmenter `name` with `user_dict`; null for none.
+Result<std::shared_ptr<const Segmenter>> eval_segmenter(const std::string& name,
+                                                        const std::string& user_dict) {
   if (name.empty() || name == "none") {
-    if (user_dict.empty()) return Status();
+    if (user_dict.empty()) return std::shared_ptr<const Segmenter>();
     return invalid_argument("a user dictionary needs a jieba segmenter, not '" +
-                                    (name.empty() ? std::string("none") : name) + "'");
+                            (name.empty() ? std::string("none") : name) + "'");
   }
   SegmenterOptions so;
   so.user_dict = user_dict;
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, Segmenter::create(name, so));
-  for (auto& t : data->texts) {
-    QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*seg, t, tc.split));
-  }
-  return Status();
+  return Segmenter::create(name, so);
 }
 
 }  // namespace
@@ -55,7 +52,8 @@ Result<EvalResult> evaluate_model(const std::string& model_path, const std::stri
   const bool multi = info.task == "multilabel";
   QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, read_labeled_csv(csv_path, read_opts, multi, &info.labels));
   const std::string& seg_name = o.segmenter.empty() ? info.segmenter : o.segmenter;
-  QUIVER_RETURN_IF_ERROR(segment_texts(seg_name, o.user_dict, tokenizer.config(), &data));
+  QUIVER_ASSIGN_OR_RETURN(auto segmenter, eval_segmenter(seg_name, o.user_dict));
+  QUIVER_RETURN_IF_ERROR(segment_texts(segmenter.get(), tokenizer.config().split, csv_path, &data));
   const int64_t rows = static_cast<int64_t>(data.texts.size()), len = info.maxlen;
   std::vector<float> scores;
   int outputs = 0;

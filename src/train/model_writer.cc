@@ -100,7 +100,9 @@ Status write_model_files(const ModelFiles& f) {
                     {"quiver_padding", pad_name(f.options.padding)},
                     {"quiver_truncating", pad_name(f.options.truncating)},
                     {"quiver_tokenizer", tok_json},
-                    {"quiver_segmenter", f.options.segmenter_name},
+                    {"quiver_segmenter", f.options.segmenter
+                                             ? std::string(segmenter_mode_name(f.options.segmenter->mode()))
+                                             : "none"},
                     {"quiver_version", "0.1.0"}};
   return write_keras_h5(f.model_path, m);
 }

@@ -38,18 +38,6 @@ Result<Task> make_task(const LabeledTexts& data, const TrainOptions& o) {
   return t;
 }
 
-Status segment_all(const TrainOptions& o, LabeledTexts* data, const std::string& source) {
-  if (!o.segmenter) return Status();
-  for (size_t i = 0; i < data->texts.size(); ++i) {
-    auto s = o.segmenter(data->texts[i]);
-    if (!s.ok()) {
-      return s.status().with_context(source + ":" + std::to_string(data->lines[i]) + ": segmenter");
-    }
-    data->texts[i] = std::move(s).value();
-  }
-  return Status();
-}
-
 // Rows [begin, end) of `data` as padded examples.
 Examples to_examples(const LabeledTexts& data, size_t begin, size_t end,
                      const std::vector<std::vector<int32_t>>& seqs, const Task& task,
@@ -107,7 +95,7 @@ Result<TrainReport> train_model(const std::string& csv_path, const std::string& 
   QUIVER_RETURN_IF_ERROR(check_options(o));
   QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, train::read_labeled_csv(csv_path, o, false, nullptr));
   QUIVER_ASSIGN_OR_RETURN(Task task, make_task(data, o));
-  QUIVER_RETURN_IF_ERROR(segment_all(o, &data, csv_path));
+  QUIVER_RETURN_IF_ERROR(segment_texts(o.segmenter.get(), o.tokenizer.split, csv_path, &data));
   // The tokenizer sees every text of the training file (the usual Keras recipe fits it
   // before splitting off validation rows).
   QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::create(o.tokenizer));
@@ -130,7 +118,7 @@ Result<TrainReport> train_model(const std::string& csv_path, const std::string& 
   if (!o.validation_path.empty()) {
     QUIVER_ASSIGN_OR_RETURN(LabeledTexts v, train::read_labeled_csv(o.validation_path, o,
                                                                    data.multi_label, &task.labels));
-    QUIVER_RETURN_IF_ERROR(segment_all(o, &v, o.validation_path));
+    QUIVER_RETURN_IF_ERROR(segment_texts(o.segmenter.get(), o.tokenizer.split, o.validation_path, &v));
     std::vector<std::vector<int32_t>> vseqs;
     for (const auto& t : v.texts) vseqs.push_back(tokenizer.text_to_sequence(t));
     validation = to_examples(v, 0, v.texts.size(), vseqs, task, maxlen, o, false);
