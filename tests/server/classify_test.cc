@@ -32,12 +32,7 @@ std::vector<std::vector<int>> keras_ids(const std::string& tokenizer,
   write_text(dir.file("t.json"), j.dump());
   std::string cmd = "/usr/bin/python3 " + dir.file("k.py") + " " + tokenizer + " \"$(cat " +
                     dir.file("t.json") + ")\" 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  if (p) ::pclose(p);
-  auto parsed = nlohmann::json::parse(out, nullptr, false);
+  auto parsed = nlohmann::json::parse(testutil::shell(cmd).out, nullptr, false);
   if (parsed.is_discarded()) return {};
   return parsed.get<std::vector<std::vector<int>>>();
 }

@@ -42,12 +42,7 @@ nlohmann::json python_ids(const testutil::TempDir& dir, const std::string& token
   const std::string cmd = "/usr/bin/python3 " + dir.file("ref.py") + " " +
                           model_dir(kZhModel) + "/tokenizer.pkl " + tokenizer_json + " " +
                           dir.file("texts.json") + " " + user_dict + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  if (p) ::pclose(p);
-  return nlohmann::json::parse(out, nullptr, false);
+  return nlohmann::json::parse(testutil::shell(cmd).out, nullptr, false);
 }
 
 class SegmenterServeTest : public ServerTest {};
