@@ -113,6 +113,11 @@ struct TrainReport {
   std::string tokenizer_path;
 };
 
+// A Tokenizer with `config` fitted on the `text_column` of a CSV, each text first segmented
+// (words joined by config.split) when `segmenter` is not null.
+Result<Tokenizer> fit_tokenizer_on_csv(const std::string& csv_path, const std::string& text_column,
+                                       TokenizerConfig config, const Segmenter* segmenter = nullptr);
+
 // Trains on csv_path and writes model_path (+ its tokenizer JSON). Errors: NotFound /
 // IOError for files, InvalidArgument for bad options or data (naming the file, line and
 // column), Cancelled if stopped before the first batch finished.

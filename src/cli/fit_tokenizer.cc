@@ -9,7 +9,7 @@
 #include "base/file.h"
 #include "cli/commands.h"
 #include "quiver/tokenizer.h"
-#include "text/csv.h"
+#include "quiver/train.h"
 
 namespace quiver::cli {
 namespace {
@@ -37,13 +37,8 @@ Status run_fit_tokenizer(const FitTokenizerArgs& args) {
   config.lower = !args.no_lower;
   config.filters = args.filters;
   config.split = args.split;
-  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::create(std::move(config)));
-  QUIVER_ASSIGN_OR_RETURN(text::CsvTable table, text::read_csv_file(args.data));
-  QUIVER_ASSIGN_OR_RETURN(size_t column, table.column(args.text_column, args.data));
-  std::vector<std::string> texts;
-  texts.reserve(table.rows.size());
-  for (text::CsvRow& row : table.rows) texts.push_back(std::move(row.fields[column]));
-  QUIVER_RETURN_IF_ERROR(tokenizer.fit_on_texts(texts).with_context(args.data));
+  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer,
+                          fit_tokenizer_on_csv(args.data, args.text_column, std::move(config)));
   return base::write_file_atomic(args.out, tokenizer.to_json());
 }
 

@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "quiver/segmenter.h"
-#include "text/csv.h"
 
 namespace quiver::serve {
 
@@ -55,23 +54,11 @@ TrainingHooks training_hooks() {
     return report.ok() ? Status() : report.status();
   };
   hooks.fit_tokenizer = [](const ModelConfig& c) -> Result<Tokenizer> {
-    QUIVER_ASSIGN_OR_RETURN(text::CsvTable table, text::read_csv_file(c.train_data_path));
-    QUIVER_ASSIGN_OR_RETURN(size_t column, table.column(c.training.text_column, c.train_data_path));
-    std::vector<std::string> texts;
-    texts.reserve(table.rows.size());
     QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, training_segmenter(c));
     TokenizerConfig config;
-    for (const auto& row : table.rows) {
-      std::string t = row.fields[column];
-      if (seg) {
-        QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*seg, t, config.split));
-      }
-      texts.push_back(std::move(t));
-    }
     config.num_words = c.num_words;
-    Tokenizer tokenizer(config);
-    QUIVER_RETURN_IF_ERROR(tokenizer.fit_on_texts(texts));
-    return tokenizer;
+    return fit_tokenizer_on_csv(c.train_data_path, c.training.text_column, std::move(config),
+                                seg.get());
   };
   hooks.describe = [](const std::string& model_path) -> Result<TrainedModelFacts> {
     QUIVER_ASSIGN_OR_RETURN(quiver::TrainedModelInfo info, read_trained_model_info(model_path));

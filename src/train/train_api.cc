@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "quiver/train.h"
+#include "text/csv.h"
 #include "train/dataset.h"
 #include "train/model_writer.h"
 #include "train/network.h"
@@ -89,6 +90,24 @@ Status check_options(const TrainOptions& o) {
 }
 
 }  // namespace
+
+Result<Tokenizer> fit_tokenizer_on_csv(const std::string& csv_path, const std::string& text_column,
+                                       TokenizerConfig config, const Segmenter* segmenter) {
+  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::create(std::move(config)));
+  QUIVER_ASSIGN_OR_RETURN(text::CsvTable table, text::read_csv_file(csv_path));
+  QUIVER_ASSIGN_OR_RETURN(size_t column, table.column(text_column, csv_path));
+  std::vector<std::string> texts;
+  texts.reserve(table.rows.size());
+  for (text::CsvRow& row : table.rows) {
+    std::string& t = row.fields[column];
+    if (segmenter != nullptr) {
+      QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*segmenter, t, tokenizer.config().split));
+    }
+    texts.push_back(std::move(t));
+  }
+  QUIVER_RETURN_IF_ERROR(tokenizer.fit_on_texts(texts).with_context(csv_path));
+  return tokenizer;
+}
 
 Result<TrainReport> train_model(const std::string& csv_path, const std::string& model_path,
                                 const TrainOptions& o) {
