@@ -3,7 +3,9 @@
 // Gate column layout: the units are cut into slices (two halves for units >= 32, except GRU
 // with reset_after=False) and the gate columns are permuted at load so that each slice's
 // gates are contiguous: [slice 0: i f c o (units 0..h)] [slice 1: i f c o (units h..u)].
-// A slice's recurrent weights are their own PackedMatrix. Batched calls run every slice on
+// The fused AVX-512 LSTM cuts each slice further into blocks of 16 units, each [i f c o]
+// (simd.h, LstmStep), and its halves end on a block boundary. A slice's recurrent weights are
+// their own PackedMatrix. Batched calls run every slice on
 // one thread; a call with fewer rows than threads (batch 1) lets two threads share each step's
 // two slices (run_split; each core streams half of U from its own L2). The permutation changes
 // no arithmetic: every gate element is still xproj + h0·U0 + h1·U1 + ... in k order.
@@ -52,45 +54,69 @@ void permute_columns(const std::vector<int64_t>& order, std::vector<float>* m) {
 // to the largest batch seen; never holds results across calls). A unit-split call shares
 // one Scratch between its two tasks, which touch disjoint columns and units.
 struct RecurrentCore::Scratch {
-  Scratch(int64_t n, int64_t u, int64_t gu) {
+  // gate_buffers: how many of gates, xproj, rec ([n, gu] each) the caller uses.
+  Scratch(int64_t n, int64_t u, int64_t gu, int64_t gate_buffers) {
     thread_local std::vector<float> floats;
     thread_local std::vector<uint8_t> flags;
-    const size_t need = static_cast<size_t>(n * (4 * u + 3 * gu));
+    thread_local std::vector<const float*> pointers;
+    const size_t need = static_cast<size_t>(n * (4 * u + gate_buffers * gu));
     if (floats.size() < need) floats.resize(need);
     if (flags.size() < static_cast<size_t>(2 * n)) flags.resize(static_cast<size_t>(2 * n));
+    if (pointers.size() < static_cast<size_t>(2 * n)) pointers.resize(static_cast<size_t>(2 * n));
     float* p = floats.data();
     for (float** f : {&h, &c, &h2, &tmp}) *f = p, p += n * u;
-    for (float** f : {&xproj, &gates, &rec}) *f = p, p += n * gu;
+    for (float** f : {&gates, &xproj, &rec}) *f = gate_buffers-- > 0 ? p : nullptr, p += n * gu;
     std::fill(h, h2, 0.0f);  // h and c start at zero
     live = flags.data();
+    init = pointers.data();
   }
-  float *h, *c, *h2, *tmp, *xproj, *gates, *rec;
-  uint8_t* live;  // [2n]: per task, 1 = the row's current step is not masked
+  float *h, *c, *h2, *tmp, *gates, *xproj, *rec;
+  uint8_t* live;       // [2n]: per task, 1 = the row's current step is not masked
+  const float** init;  // [2n]: per task, the fused LSTM's row pointers to x·W + b
 };
 
 // One time step's work: rows [b0, b1), slices [s0, s1), state read from h_cur and written
-// to h_next (the same array when one thread runs every slice), live flags in `live`.
+// to h_next (the same array when one thread runs every slice, except for the fused LSTM),
+// live flags in `live`, the fused LSTM's row pointers in `init` (per task).
 struct RecurrentCore::StepWork {
   int64_t b0, b1;
   size_t s0, s1;
   const float* h_cur;
   float* h_next;
   uint8_t* live;
+  const float** init;
 };
 
 RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
   const int64_t u = spec_.units, g = spec_.gates(), gu = g * u;
   const WeightMode f = spec_.weights;
   const bool gru_reset_before = spec_.kind == CellKind::kGru && !spec_.reset_after;
+  // The fused AVX-512 cells cover the Keras defaults (tanh, sigmoid); others take the
+  // generic per-activation path.
+  fused_cell_ = simd_level() == SimdLevel::kAvx512 &&
+                spec_.activation.kind == ActivationKind::kTanh &&
+                spec_.recurrent_activation.kind == ActivationKind::kSigmoid &&
+                (spec_.kind == CellKind::kLstm || (spec_.kind == CellKind::kGru && spec_.reset_after));
+  fused_lstm_ = fused_cell_ && spec_.kind == CellKind::kLstm;
   const int64_t count = gru_reset_before || u < 32 ? 1 : 2;
+  const int64_t block = simd::kLstmBlockUnits;
   std::vector<int64_t> order(static_cast<size_t>(gu));
   for (int64_t s = 0; s < count; ++s) {
     Slice sl;
-    sl.unit0 = u * s / count;
-    sl.units = u * (s + 1) / count - sl.unit0;
+    // The fused LSTM's first half ends on a block boundary (u >= 32: at least one block).
+    const int64_t split = fused_lstm_ ? block * (u / block / 2) : u / 2;
+    sl.unit0 = s == 0 ? 0 : split;
+    sl.units = count == 1 ? u : s == 0 ? split : u - split;
     sl.col0 = g * sl.unit0;
-    for (int64_t k = 0; k < g; ++k) {
-      for (int64_t j = 0; j < sl.units; ++j) order[sl.col0 + k * sl.units + j] = k * u + sl.unit0 + j;
+    // Blocks of bw units (one block per slice unless fused): [gate 0, gate 1, ...] × w.
+    const int64_t bw = fused_lstm_ ? block : sl.units;
+    for (int64_t b0 = 0; b0 < sl.units; b0 += bw) {
+      const int64_t w = std::min(bw, sl.units - b0);
+      for (int64_t k = 0; k < g; ++k) {
+        for (int64_t j = 0; j < w; ++j) {
+          order[sl.col0 + g * b0 + k * w + j] = k * u + sl.unit0 + b0 + j;
+        }
+      }
     }
     slices_.push_back(std::move(sl));
   }
@@ -107,12 +133,6 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
       sl.recurrent = pack_columns(spec_.recurrent_kernel, u, gu, sl.col0, g * sl.units, f);
     }
   }
-  // The fused AVX-512 cells cover the Keras defaults (tanh, sigmoid); others take the
-  // generic per-activation path.
-  fused_cell_ = simd_level() == SimdLevel::kAvx512 &&
-                spec_.activation.kind == ActivationKind::kTanh &&
-                spec_.recurrent_activation.kind == ActivationKind::kSigmoid &&
-                (spec_.kind == CellKind::kLstm || (spec_.kind == CellKind::kGru && spec_.reset_after));
   // The packed copies are all that run() needs.
   spec_.kernel = {};
   spec_.recurrent_kernel = {};
@@ -240,14 +260,32 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   const int64_t u0 = first.unit0, width = last.unit0 + last.units - u0;
   // go_backwards processes time in reverse and returns outputs in processing order.
   const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
-  // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
-  input_projection(x, w.b0, n, seq_len, t, first.col0, last.col0 + spec_.gates() * last.units,
-                   spec_.kind == CellKind::kGru ? s.xproj : s.gates);
   const std::vector<uint8_t>* mask = x.mask.get();
   for (int64_t r = 0; r < n; ++r) w.live[r] = mask ? (*mask)[(w.b0 + r) * seq_len + t] : 1;
-  // All products read h_cur before any cell writes h_next (which may be the same array).
-  for (size_t i = w.s0; i < w.s1; ++i) recurrent_product(slices_[i], w.h_cur, n, s);
-  for (size_t i = w.s0; i < w.s1; ++i) cells(slices_[i], n, w.live, s, w.h_cur, w.h_next);
+  if (fused_lstm_) {
+    // The kernel starts each gate chain at the table row (no copy) or the dense projection.
+    const int64_t gu = spec_.gates() * u;
+    if (x.ids && has_table_for(x.embedding)) {
+      for (int64_t r = 0; r < n; ++r) {
+        w.init[r] = table_.data() + int64_t{x.ids->ids[static_cast<size_t>((w.b0 + r) * seq_len + t)]} * gu;
+      }
+    } else {
+      input_projection(x, w.b0, n, seq_len, t, 0, gu, s.gates);
+      for (int64_t r = 0; r < n; ++r) w.init[r] = s.gates + r * gu;
+    }
+    for (size_t i = w.s0; i < w.s1; ++i) {
+      const Slice& sl = slices_[i];
+      simd::lstm_step_avx512({w.init, sl.col0, w.h_cur, u, &sl.recurrent, sl.units,
+                              s.c + sl.unit0, w.h_cur + sl.unit0, w.h_next + sl.unit0, w.live, n});
+    }
+  } else {
+    // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
+    input_projection(x, w.b0, n, seq_len, t, first.col0, last.col0 + spec_.gates() * last.units,
+                     spec_.kind == CellKind::kGru ? s.xproj : s.gates);
+    // All products read h_cur before any cell writes h_next (which may be the same array).
+    for (size_t i = w.s0; i < w.s1; ++i) recurrent_product(slices_[i], w.h_cur, n, s);
+    for (size_t i = w.s0; i < w.s1; ++i) cells(slices_[i], n, w.live, s, w.h_cur, w.h_next);
+  }
   if (!spec_.return_sequences) return;
   float* seq_out = out->output.data.data();
   for (int64_t r = 0; r < n; ++r) {
@@ -279,7 +317,7 @@ void RecurrentCore::finish_rows(int64_t b0, int64_t b1, const float* h, const fl
 // bits; the state alternates between s.h and s.h2.
 void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
                               RecurrentResult* out) const {
-  Scratch s(batch, spec_.units, spec_.gates() * spec_.units);
+  Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x));
   std::atomic<int64_t> tickets{0}, done{0};
   auto task = [&](int) {
     for (int64_t i = 0; i < seq_len; ++i) {
@@ -290,8 +328,8 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bo
           continue;
         }
         const size_t k = static_cast<size_t>(ticket - 2 * i);
-        step(x, StepWork{0, batch, k, k + 1, h_cur, h_next, s.live + k * batch}, i, seq_len,
-             zero_masked, s, out);
+        step(x, StepWork{0, batch, k, k + 1, h_cur, h_next, s.live + k * batch, s.init + k * batch},
+             i, seq_len, zero_masked, s, out);
         done.fetch_add(1, std::memory_order_acq_rel);
         ticket = tickets.load(std::memory_order_acquire);
       }
@@ -300,6 +338,13 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bo
   };
   WorkerPool::for_this_thread().run(2, task);
   finish_rows(0, batch, seq_len % 2 == 0 ? s.h : s.h2, s.c, out);
+}
+
+// How many [rows, G*u] buffers a run needs: gates, xproj (GRU), rec (GRU); the fused LSTM
+// needs none on the table path and one for the dense projection.
+int64_t RecurrentCore::gate_buffers(const Value& x) const {
+  if (!fused_lstm_) return 3;
+  return x.ids && has_table_for(x.embedding) ? 0 : 1;
 }
 
 void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
@@ -316,10 +361,15 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
     return;
   }
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
-    Scratch s(b1 - b0, u, gu);
-    const StepWork w{b0, b1, 0, slices_.size(), s.h, s.h, s.live};  // state updated in place
-    for (int64_t i = 0; i < seq_len; ++i) step(x, w, i, seq_len, zero_masked_outputs, s, out);
-    finish_rows(b0, b1, s.h, s.c, out);
+    Scratch s(b1 - b0, u, gu, gate_buffers(x));
+    // The state is updated in place, except by the fused LSTM: it alternates s.h and s.h2.
+    for (int64_t i = 0; i < seq_len; ++i) {
+      float* h_cur = fused_lstm_ && i % 2 == 1 ? s.h2 : s.h;
+      float* h_next = !fused_lstm_ ? s.h : i % 2 == 1 ? s.h : s.h2;
+      step(x, StepWork{b0, b1, 0, slices_.size(), h_cur, h_next, s.live, s.init}, i, seq_len,
+           zero_masked_outputs, s, out);
+    }
+    finish_rows(b0, b1, fused_lstm_ && seq_len % 2 == 1 ? s.h2 : s.h, s.c, out);
   });
 }
 

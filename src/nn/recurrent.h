@@ -95,6 +95,7 @@ class RecurrentCore {
             bool zero_masked, Scratch& s, RecurrentResult* out) const;
   void finish_rows(int64_t b0, int64_t b1, const float* h, const float* c,
                    RecurrentResult* out) const;
+  int64_t gate_buffers(const Value& x) const;
   void run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
                  RecurrentResult* out) const;
   void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
@@ -112,6 +113,9 @@ class RecurrentCore {
   std::vector<float> table_;   // [vocab, G*u], permuted gate layout
   const EmbeddingLayer* table_source_ = nullptr;
   bool fused_cell_ = false;  // simd:: LSTM / GRU cell instead of the per-activation path
+  // LSTM with fused_cell_: gate columns in 16-unit blocks, product and cell in one kernel
+  // (simd::lstm_step_avx512), no gate buffer; the state alternates between two arrays.
+  bool fused_lstm_ = false;
 };
 
 }  // namespace quiver::nn

@@ -35,9 +35,27 @@ QUIVER_AVX512 inline __m512 load_row(const void* panel, int64_t at) {
   }
 }
 
-// kRows rows of c × kPanels adjacent panels, k innermost-in-time: each accumulator is one
-// FMA chain c + a[0]b[0] + a[1]b[1] + ... in k order (the fixed-order contract). int8
-// panels: the chain starts at 0 and c + scale * chain is stored.
+// acc[r][p] += a[r][kk] * panel p row kk for kk in [0, k), k innermost-in-time: each
+// accumulator is one FMA chain in k order (the fixed-order contract).
+template <WeightMode F, int kRows, int kPanels>
+QUIVER_AVX512 __attribute__((always_inline)) inline void accumulate(
+    const float* a, int64_t lda, const void* panel, int64_t panel_stride, int64_t k,
+    __m512 (&acc)[kRows][kPanels]) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    __m512 b[kPanels];
+#pragma GCC unroll 16
+    for (int p = 0; p < kPanels; ++p) b[p] = load_row<F>(panel, p * panel_stride + kk * kW);
+#pragma GCC unroll 16
+    for (int r = 0; r < kRows; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r * lda + kk]);
+#pragma GCC unroll 16
+      for (int p = 0; p < kPanels; ++p) acc[r][p] = _mm512_fmadd_ps(av, b[p], acc[r][p]);
+    }
+  }
+}
+
+// kRows rows of c × kPanels adjacent panels: c + a[0]b[0] + a[1]b[1] + ... int8 panels: the
+// chain starts at 0 and c + scale * chain is stored.
 template <WeightMode F, int kRows, int kPanels>
 QUIVER_AVX512 inline void micro_kernel(const float* a, int64_t lda, const void* panel,
                                        int64_t panel_stride, int64_t k, float* c, int64_t ldc,
@@ -52,17 +70,7 @@ QUIVER_AVX512 inline void micro_kernel(const float* a, int64_t lda, const void* 
       acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, c + r * ldc + p * kW);
     }
   }
-  for (int64_t kk = 0; kk < k; ++kk) {
-    __m512 b[kPanels];
-#pragma GCC unroll 16
-    for (int p = 0; p < kPanels; ++p) b[p] = load_row<F>(panel, p * panel_stride + kk * kW);
-#pragma GCC unroll 16
-    for (int r = 0; r < kRows; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * lda + kk]);
-#pragma GCC unroll 16
-      for (int p = 0; p < kPanels; ++p) acc[r][p] = _mm512_fmadd_ps(av, b[p], acc[r][p]);
-    }
-  }
+  accumulate<F, kRows, kPanels>(a, lda, panel, panel_stride, k, acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
@@ -158,26 +166,39 @@ QUIVER_AVX512 inline __m512 exp512(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-QUIVER_AVX512 inline __m512 sigmoid512(__m512 x) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  return _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+// 1 / d for d >= 1 (finite): the 14-bit estimate and one Newton step (about 1 ulp), much
+// cheaper than a division, whose unit is not pipelined.
+QUIVER_AVX512 inline __m512 reciprocal512(__m512 d) {
+  const __m512 r = _mm512_rcp14_ps(d);
+  return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
 }
 
-// tanh(x) = sign(x) (1 - 2 / (exp(2|x|) + 1)); below |x| < 0.0625 the odd Taylor series
-// x - x^3/3 + 2x^5/15 avoids the cancellation of the first form.
-QUIVER_AVX512 inline __m512 tanh512(__m512 x) {
-  const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
-  const __m512 ax = _mm512_abs_ps(x);
-  const __m512 e = exp512(_mm512_mul_ps(two, ax));
-  __m512 big = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(e, one)));
-  big = _mm512_castsi512_ps(_mm512_or_si512(
-      _mm512_castps_si512(big),
-      _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN))));
+QUIVER_AVX512 inline __m512 sigmoid512(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  return reciprocal512(_mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+// tanh(x) as Eigen's 13/6-degree odd/even rational interpolant (a couple of ulp on the
+// clamped range [-c, c], beyond which tanh is ±1 in float; c is where the FMA evaluation
+// reaches 1), with tanh(x) = x below |x| < 0.0004. No exp, one reciprocal.
+QUIVER_AVX512 inline __m512 tanh512(__m512 a) {
+  const __m512 x = _mm512_min_ps(_mm512_max_ps(a, _mm512_set1_ps(-7.99881172180175781f)),
+                                 _mm512_set1_ps(7.99881172180175781f));
   const __m512 x2 = _mm512_mul_ps(x, x);
-  __m512 s = _mm512_fmadd_ps(x2, _mm512_set1_ps(2.0f / 15.0f), _mm512_set1_ps(-1.0f / 3.0f));
-  s = _mm512_fmadd_ps(_mm512_mul_ps(s, x2), x, x);
-  const __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.0625f), _CMP_LT_OQ);
-  return _mm512_mask_blend_ps(small, big, s);
+  __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.76076847742355e-16f),
+                             _mm512_set1_ps(2.00018790482477e-13f));
+  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-8.60467152213735e-11f));
+  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(5.12229709037114e-08f));
+  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(1.48572235717979e-05f));
+  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(6.37261928875436e-04f));
+  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(4.89352455891786e-03f));
+  p = _mm512_mul_ps(x, p);
+  __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(1.19825839466702e-06f),
+                             _mm512_set1_ps(1.18534705686654e-04f));
+  q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(2.26843463243900e-03f));
+  q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(4.89352518554385e-03f));
+  const __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
+  return _mm512_mask_blend_ps(tiny, _mm512_mul_ps(p, reciprocal512(q)), a);
 }
 
 // Masks of a row of u values: full chunks then a tail (all indices depend only on j).
@@ -186,20 +207,28 @@ QUIVER_AVX512 inline __mmask16 chunk_mask(int64_t j, int64_t u) {
   return left >= kW ? __mmask16(0xffff) : static_cast<__mmask16>((1u << left) - 1u);
 }
 
+// The LSTM cell on 16 lanes: pre-activations of i, f, c, o and the old c; returns the new c
+// and sets h. c = f*c + i*cc is rounded as the plain path does (two products, one sum).
+QUIVER_AVX512 __attribute__((always_inline)) inline __m512 lstm_cell16(
+    __m512 gi, __m512 gf, __m512 gc, __m512 go, __m512 c, __m512* h) {
+  const __m512 cn =
+      _mm512_add_ps(_mm512_mul_ps(sigmoid512(gf), c), _mm512_mul_ps(sigmoid512(gi), tanh512(gc)));
+  *h = _mm512_mul_ps(sigmoid512(go), tanh512(cn));
+  return cn;
+}
+
 }  // namespace
 
 QUIVER_AVX512 void lstm_cell_avx512(float* g, float* c, float* h, int64_t u) {
   for (int64_t j = 0; j < u; j += kW) {
     const __mmask16 m = chunk_mask(j, u);
-    const __m512 i = sigmoid512(_mm512_maskz_loadu_ps(m, g + j));
-    const __m512 f = sigmoid512(_mm512_maskz_loadu_ps(m, g + u + j));
-    const __m512 cc = tanh512(_mm512_maskz_loadu_ps(m, g + 2 * u + j));
-    const __m512 o = sigmoid512(_mm512_maskz_loadu_ps(m, g + 3 * u + j));
-    // c = f*c + i*cc, rounded as the plain path does (two products, one sum).
-    const __m512 cn = _mm512_add_ps(_mm512_mul_ps(f, _mm512_maskz_loadu_ps(m, c + j)),
-                                    _mm512_mul_ps(i, cc));
+    __m512 hn;
+    const __m512 cn = lstm_cell16(
+        _mm512_maskz_loadu_ps(m, g + j), _mm512_maskz_loadu_ps(m, g + u + j),
+        _mm512_maskz_loadu_ps(m, g + 2 * u + j), _mm512_maskz_loadu_ps(m, g + 3 * u + j),
+        _mm512_maskz_loadu_ps(m, c + j), &hn);
     _mm512_mask_storeu_ps(c + j, m, cn);
-    _mm512_mask_storeu_ps(h + j, m, _mm512_mul_ps(o, tanh512(cn)));
+    _mm512_mask_storeu_ps(h + j, m, hn);
   }
 }
 
@@ -214,6 +243,138 @@ QUIVER_AVX512 void gru_cell_avx512(const float* xp, const float* rec, float* h, 
     const __m512 hn = _mm512_add_ps(_mm512_mul_ps(z, _mm512_maskz_loadu_ps(m, h + j)),
                                     _mm512_mul_ps(_mm512_sub_ps(one, z), hh));
     _mm512_mask_storeu_ps(h + j, m, hn);
+  }
+}
+
+namespace {
+
+// Rows [row0, row0 + kRows) × kBlocks full blocks starting at the slice's unit `unit`:
+// pre-activations init + h·U in registers, then the cell, then h_next and c.
+template <WeightMode F, int kRows, int kBlocks>
+QUIVER_AVX512 inline void lstm_tile(const LstmStep& s, int64_t row0, int64_t unit) {
+  constexpr int kP = 4 * kBlocks;
+  constexpr bool kScaled = F == WeightMode::kInt8;
+  const PackedMatrix& b = *s.recurrent;
+  const int64_t col = s.col0 + 4 * unit, panel0 = 4 * unit / kW;
+  __m512 acc[kRows][kP];
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 16
+    for (int p = 0; p < kP; ++p) {
+      acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_loadu_ps(s.init[row0 + r] + col + p * kW);
+    }
+  }
+  // The next tile's table rows come from L3 at random places: ask for them now.
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 16
+    for (int p = 0; p < kP; ++p) _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
+  }
+  accumulate<F, kRows, kP>(s.h + row0 * s.ld, s.ld, panel_of<F>(b, panel0), b.k() * kW, b.k(),
+                           acc);
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r) {
+    const int64_t at = (row0 + r) * s.ld + unit;
+    if (!s.live[row0 + r]) {
+#pragma GCC unroll 16
+      for (int q = 0; q < kBlocks; ++q) {
+        _mm512_storeu_ps(s.h_next + at + q * kW, _mm512_loadu_ps(s.h_prev + at + q * kW));
+      }
+      continue;
+    }
+    if constexpr (kScaled) {
+#pragma GCC unroll 16
+      for (int p = 0; p < kP; ++p) {
+        acc[r][p] = _mm512_fmadd_ps(acc[r][p], _mm512_loadu_ps(b.scales() + (panel0 + p) * kW),
+                                    _mm512_loadu_ps(s.init[row0 + r] + col + p * kW));
+      }
+    }
+#pragma GCC unroll 16
+    for (int q = 0; q < kBlocks; ++q) {
+      __m512 hn;
+      const __m512 cn = lstm_cell16(acc[r][4 * q], acc[r][4 * q + 1], acc[r][4 * q + 2],
+                                    acc[r][4 * q + 3], _mm512_loadu_ps(s.c + at + q * kW), &hn);
+      _mm512_storeu_ps(s.c + at + q * kW, cn);
+      _mm512_storeu_ps(s.h_next + at + q * kW, hn);
+    }
+  }
+}
+
+// All full blocks of the slice for rows [row0, row0 + kRows), kBlocks at a time.
+template <WeightMode F, int kRows, int kBlocks>
+QUIVER_AVX512 void lstm_rows(const LstmStep& s, int64_t row0) {
+  const int64_t full = s.units / kLstmBlockUnits;
+  int64_t blk = 0;
+  for (; blk + kBlocks <= full; blk += kBlocks) lstm_tile<F, kRows, kBlocks>(s, row0, blk * kW);
+  if constexpr (kBlocks > 1) {
+    for (; blk < full; ++blk) lstm_tile<F, kRows, 1>(s, row0, blk * kW);
+  }
+}
+
+// The last block of w < 16 units ([i f c o] × w = kP panels, the last one masked): the
+// pre-activations go through a small buffer and lstm_cell_avx512 (the same arithmetic).
+template <WeightMode F, int kP>
+QUIVER_AVX512 void lstm_tail(const LstmStep& s) {
+  const PackedMatrix& b = *s.recurrent;
+  const int64_t w = s.units % kLstmBlockUnits, unit = s.units - w, col = s.col0 + 4 * unit;
+  const int64_t panel0 = 4 * unit / kW, stride = b.k() * kW;
+  const __mmask16 last = chunk_mask((kP - 1) * kW, 4 * w);
+  const float* scale = F == WeightMode::kInt8 ? b.scales() + panel0 * kW : nullptr;
+  constexpr int kRows = 6;
+  alignas(64) float g[kRows][4 * kW];
+  for (int64_t row0 = 0; row0 < s.n; row0 += kRows) {
+    const int64_t rows = std::min<int64_t>(kRows, s.n - row0);
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(s.init[row0 + r] + col, 4 * w, g[r]);
+    const float* a = s.h + row0 * s.ld;
+    if (rows == kRows) {
+      micro_kernel<F, kRows, kP>(a, s.ld, panel_of<F>(b, panel0), stride, b.k(), g[0], 4 * kW,
+                                 scale, last);
+    } else {
+      for (int64_t r = 0; r < rows; ++r) {
+        micro_kernel<F, 1, kP>(a + r * s.ld, s.ld, panel_of<F>(b, panel0), stride, b.k(), g[r],
+                               4 * kW, scale, last);
+      }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t at = (row0 + r) * s.ld + unit;
+      if (s.live[row0 + r]) {
+        lstm_cell_avx512(g[r], s.c + at, s.h_next + at, w);
+      } else {
+        std::copy_n(s.h_prev + at, w, s.h_next + at);
+      }
+    }
+  }
+}
+
+template <WeightMode F>
+QUIVER_AVX512 void lstm_step(const LstmStep& s) {
+  int64_t r = 0;
+  for (; r + 6 <= s.n; r += 6) lstm_rows<F, 6, 1>(s, r);
+  switch (s.n - r) {  // fewer rows: more blocks at once hide the FMA latency
+    case 5: lstm_rows<F, 5, 1>(s, r); break;
+    case 4: lstm_rows<F, 4, 1>(s, r); break;
+    case 3: lstm_rows<F, 3, 2>(s, r); break;
+    case 2: lstm_rows<F, 2, 2>(s, r); break;
+    case 1: lstm_rows<F, 1, 2>(s, r); break;
+    default: break;
+  }
+  switch ((4 * (s.units % kLstmBlockUnits) + kW - 1) / kW) {
+    case 1: lstm_tail<F, 1>(s); break;
+    case 2: lstm_tail<F, 2>(s); break;
+    case 3: lstm_tail<F, 3>(s); break;
+    case 4: lstm_tail<F, 4>(s); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+QUIVER_AVX512 void lstm_step_avx512(const LstmStep& s) {
+  if (s.n == 0 || s.units == 0) return;
+  switch (s.recurrent->format()) {
+    case WeightMode::kFp32: lstm_step<WeightMode::kFp32>(s); break;
+    case WeightMode::kBf16: lstm_step<WeightMode::kBf16>(s); break;
+    case WeightMode::kInt8: lstm_step<WeightMode::kInt8>(s); break;
   }
 }
 

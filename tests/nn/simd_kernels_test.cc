@@ -3,6 +3,7 @@
 // Paths this CPU lacks are skipped (GTEST_SKIP), never run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -143,6 +144,55 @@ TEST(SimdKernelsTest, Avx512TanhAndSigmoidHoldOverTheWholeRange) {
   EXPECT_LE(worst, 1e-6f);
 }
 
+// The fused LSTM step (product and cell in one kernel) against the two-pass path it replaces:
+// gates = init; gates += h·U (gemm_accumulate_avx512); lstm_cell_avx512 per block. The chain
+// and the cell arithmetic are the same, so every row, every row count (all remainder cases
+// of the 6-row tiles), every block tail and every weight format give the same bits; masked
+// rows keep h and c.
+TEST(SimdKernelsTest, FusedLstmStepGivesTheBitsOfProductThenCell) {
+  if (!cpu_has(SimdLevel::kAvx512)) GTEST_SKIP() << "no AVX-512F on this CPU";
+  const int64_t ld = 53;  // the layer's units: h rows are longer than the slice
+  for (WeightMode format : {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8}) {
+    for (int64_t units : {5, 16, 37, 48, 53}) {
+      const int64_t unit0 = ld - units, cols = 4 * units, col0 = 4 * unit0;
+      PackedMatrix u(random_floats(static_cast<size_t>(ld * cols), 0.3f, 20).data(), ld, cols,
+                     format);
+      for (int64_t n : {1, 2, 3, 4, 5, 6, 7, 13}) {
+        const auto h = random_floats(static_cast<size_t>(n * ld), 1.0f, 21);
+        const auto c0 = random_floats(static_cast<size_t>(n * ld), 2.0f, 22);
+        const auto xw = random_floats(static_cast<size_t>(n * 4 * ld), 3.0f, 23);
+        std::vector<const float*> init(static_cast<size_t>(n));
+        std::vector<uint8_t> live(static_cast<size_t>(n));
+        for (int64_t r = 0; r < n; ++r) init[r] = xw.data() + r * 4 * ld, live[r] = r % 3 != 1;
+        // Two passes: the gate buffer in block layout, then the cell per block.
+        std::vector<float> gates(static_cast<size_t>(n * cols)), want_c = c0, want_h(n * ld, -7.0f);
+        for (int64_t r = 0; r < n; ++r) std::copy_n(init[r] + col0, cols, gates.data() + r * cols);
+        simd::gemm_accumulate_avx512(h.data(), ld, n, u, gates.data(), cols);
+        for (int64_t r = 0; r < n; ++r) {
+          for (int64_t b0 = 0; b0 < units; b0 += simd::kLstmBlockUnits) {
+            const int64_t w = std::min(simd::kLstmBlockUnits, units - b0);
+            const int64_t at = r * ld + unit0 + b0;
+            if (live[r]) {
+              simd::lstm_cell_avx512(gates.data() + r * cols + 4 * b0, want_c.data() + at,
+                                     want_h.data() + at, w);
+            } else {
+              std::copy_n(h.data() + at, w, want_h.data() + at);
+            }
+          }
+        }
+        auto got_c = c0;
+        std::vector<float> got_h(n * ld, -7.0f);
+        simd::lstm_step_avx512({init.data(), col0, h.data(), ld, &u, units, got_c.data() + unit0,
+                                h.data() + unit0, got_h.data() + unit0, live.data(), n});
+        EXPECT_EQ(0, std::memcmp(want_c.data(), got_c.data(), want_c.size() * 4))
+            << "units " << units << " rows " << n << " format " << static_cast<int>(format);
+        EXPECT_EQ(0, std::memcmp(want_h.data(), got_h.data(), want_h.size() * 4))
+            << "units " << units << " rows " << n << " format " << static_cast<int>(format);
+      }
+    }
+  }
+}
+
 RecurrentSpec reference_spec(CellKind kind, int64_t d, int64_t u) {
   RecurrentSpec s;
   s.kind = kind;
@@ -160,8 +210,9 @@ RecurrentSpec reference_spec(CellKind kind, int64_t d, int64_t u) {
 }
 
 // A recurrent layer's output rows are bit-identical whatever the batch and thread count.
-void expect_rows_independent(CellKind kind) {
-  const int64_t d = 24, u = 37, t = 9, batch = 29;
+void expect_rows_independent(CellKind kind, int64_t u) {
+  SCOPED_TRACE(::testing::Message() << "units " << u);
+  const int64_t d = 24, t = 9, batch = 29;
   RecurrentCore core(reference_spec(kind, d, u));
   Tensor x;
   x.shape = {batch, t, d};
@@ -185,11 +236,11 @@ void expect_rows_independent(CellKind kind) {
 }
 
 TEST(SimdKernelsTest, LstmRowsAreBitIdenticalAcrossBatchAndThreads) {
-  expect_rows_independent(CellKind::kLstm);
+  for (int64_t u : {37, 64, 196}) expect_rows_independent(CellKind::kLstm, u);
 }
 
 TEST(SimdKernelsTest, GruRowsAreBitIdenticalAcrossBatchAndThreads) {
-  expect_rows_independent(CellKind::kGru);
+  for (int64_t u : {37, 196}) expect_rows_independent(CellKind::kGru, u);
 }
 
 }  // namespace
