@@ -5,9 +5,9 @@
 // gates are contiguous: [slice 0: i f c o (units 0..h)] [slice 1: i f c o (units h..u)].
 // The fused AVX-512 LSTM cuts each slice further into blocks of 16 units, each [i f c o]
 // (simd.h, LstmStep), and its halves end on a block boundary. A slice's recurrent weights are
-// their own PackedMatrix. Batched calls run every slice on
-// one thread; a call with fewer rows than threads (batch 1) lets two threads share each step's
-// two slices (run_split; each core streams half of U from its own L2). The permutation changes
+// their own PackedMatrix. Batched calls run every slice on one thread; a call with fewer rows
+// than threads (batch 1) lets two threads share each step's two slices (run_split; each core
+// streams half of U from its own L2). The permutation changes
 // no arithmetic: every gate element is still xproj + h0·U0 + h1·U1 + ... in k order.
 #include "nn/recurrent.h"
 
@@ -309,31 +309,46 @@ void RecurrentCore::finish_rows(int64_t b0, int64_t b1, const float* h, const fl
   if (spec_.kind == CellKind::kLstm) copy_floats(out->states[1].data.data() + b0 * u, c, n * u);
 }
 
-// Fewer rows than threads: two tasks share the steps' slices. Step t's slices are tickets
-// 2t and 2t+1 of a shared counter; a task claims tickets while its step has any left, then
-// waits until both are done. A task that lost its core is simply overtaken: the other one
-// claims both slices and the late one skips the steps already done, so a busy machine costs
-// at most one slice's wait, never a time slice per step. Who runs a slice never changes its
-// bits; the state alternates between s.h and s.h2.
+// Fewer rows than threads: two tasks share the steps' slices. Task k owns slice k (its half
+// of U stays in its core's L2) and, after its own slice of step t, waits until both slices of
+// step t are finished. Each slice has a claim counter and a finish counter on cache lines of
+// their own, so a step costs each core one look at the other's line, not a contended ticket.
+// A task that lost its core is overtaken: once a wait has lasted a while and the other slice
+// of the step is still unclaimed, the waiting task claims and runs it, and the late task skips
+// the steps already claimed. Who runs a slice never changes its bits; the state alternates
+// between s.h and s.h2.
 void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
                               RecurrentResult* out) const {
   Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x));
-  std::atomic<int64_t> tickets{0}, done{0};
-  auto task = [&](int) {
+  struct alignas(64) Counter {
+    std::atomic<int64_t> value{0};
+  };
+  Counter claimed[2], finished[2];  // per slice: steps claimed / finished
+  auto run_slice = [&](size_t k, int64_t i) {
+    // Claims slice k of step i if nobody has; the claim makes its runner unique.
+    int64_t expected = i;
+    if (!claimed[k].value.compare_exchange_strong(expected, i + 1, std::memory_order_acq_rel)) {
+      return;
+    }
+    float* h_cur = i % 2 == 0 ? s.h : s.h2;
+    float* h_next = i % 2 == 0 ? s.h2 : s.h;
+    step(x, StepWork{0, batch, k, k + 1, h_cur, h_next, s.live + k * batch, s.init + k * batch},
+         i, seq_len, zero_masked, s, out);
+    finished[k].value.store(i + 1, std::memory_order_release);
+  };
+  auto task = [&](int own) {
+    const size_t k = static_cast<size_t>(own), other = 1 - k;
     for (int64_t i = 0; i < seq_len; ++i) {
-      float* h_cur = i % 2 == 0 ? s.h : s.h2;
-      float* h_next = i % 2 == 0 ? s.h2 : s.h;
-      for (int64_t ticket = tickets.load(std::memory_order_acquire); ticket < 2 * i + 2;) {
-        if (!tickets.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel)) {
-          continue;
+      run_slice(k, i);
+      // About a slice's time (a few µs) before taking over the other task's work.
+      for (int spins = 0; finished[other].value.load(std::memory_order_acquire) <= i; ++spins) {
+        if (spins >= 512 && claimed[other].value.load(std::memory_order_relaxed) == i) {
+          run_slice(other, i);
+        } else {
+          spin_round(spins);
         }
-        const size_t k = static_cast<size_t>(ticket - 2 * i);
-        step(x, StepWork{0, batch, k, k + 1, h_cur, h_next, s.live + k * batch, s.init + k * batch},
-             i, seq_len, zero_masked, s, out);
-        done.fetch_add(1, std::memory_order_acq_rel);
-        ticket = tickets.load(std::memory_order_acquire);
       }
-      spin_until([&] { return done.load(std::memory_order_acquire) >= 2 * i + 2; });
+      spin_until([&] { return finished[k].value.load(std::memory_order_acquire) > i; });
     }
   };
   WorkerPool::for_this_thread().run(2, task);

@@ -15,12 +15,6 @@ enum State : uint32_t { kIdle = 0, kPosted = 1, kQuit = 2 };
 // may be shared: long enough to cover the gap between two calls of a tight predict loop.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
 // Waits until `state` is no longer `from`; returns the new value.
 uint32_t wait_while(const std::atomic<uint32_t>& state, uint32_t from) {
   const auto until = std::chrono::steady_clock::now() + kSpin;

@@ -33,19 +33,28 @@ class TaskRef {
   void (*call_)(void*, int);
 };
 
-// Spins (then yields: the thread we wait for may have lost its core) until done() is true.
-// For waits of microseconds between threads that run at the same time.
+// The spin-wait hint (PAUSE on x86).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// One round of a spin-wait: a pause for the first 4096 rounds, then a yield (the thread we
+// wait for may have lost its core).
+inline void spin_round(int round) {
+  if (round < 4096) {
+    cpu_relax();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
+// Spins until done() is true. For waits of microseconds between threads that run at the same
+// time.
 template <typename Done>
 void spin_until(Done&& done) {
-  for (int i = 0; !done(); ++i) {
-    if (i < 4096) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    } else {
-      std::this_thread::yield();
-    }
-  }
+  for (int i = 0; !done(); ++i) spin_round(i);
 }
 
 // Single-thread only: used by the thread that owns it (see for_this_thread()).
