@@ -43,7 +43,8 @@ class Engines:
     common = ["--batch", str(batch), "--seq-len", str(seq_len), "--threads", str(threads),
               "--seconds", str(self.a.seconds)]
     if engine == "quiver":
-      return [self.a.quiver, "bench", "--model", m + ".h5"] + common, None
+      weights = ["--weights", self.a.weights] if self.a.weights != "fp32" else []
+      return [self.a.quiver, "bench", "--model", m + ".h5"] + common + weights, None
     if engine == "ort":
       extra = ["--check"] + list(check) if check else []
       return ["node", os.path.join(HERE, "ort_bench.mjs"), m + ".onnx"] + common + extra, None
@@ -105,6 +106,8 @@ def main():
   ap.add_argument("--torch-max-batch", type=int, default=1 << 30,
                   help="time PyTorch only up to this batch (it takes seconds per call at 256 "
                        "on a loaded machine); its agreement check still runs")
+  ap.add_argument("--weights", default="fp32", choices=("fp32", "bf16", "int8"),
+                  help="quiver's weight mode for the timings (the agreement check is fp32)")
   a = ap.parse_args()
   a.peer_list = [p for p in a.peers.split(",") if p]
   eng = Engines(a)
@@ -112,6 +115,8 @@ def main():
   seq_lens = [int(x) for x in a.seq_lens.split(",")]
   print("machine: %s, %d cpus, load average before: %s" % (platform.processor() or
         platform.machine(), os.cpu_count(), loadavg()), flush=True)
+  if a.weights != "fp32":
+    print("quiver timed with --weights %s (agreement checked in fp32)" % a.weights, flush=True)
   rows, loads, agreement = [], {}, {}
   for v in variants:
     for t in seq_lens:

@@ -9,6 +9,7 @@
 # Usage: bench/run.sh [--seconds S] [--variants bilstm,lstm,bigru] [--seq-lens 40,200]
 #                     [--batches 1,256] [--threads 1,2] [--json-out FILE] [--peers ort,torch]
 #                     [--torch-max-batch N]   (PyTorch takes seconds per call at batch 256)
+#                     [--weights fp32|bf16|int8]  (quiver's timed mode; agreement is fp32)
 # Environment: QUIVER_BUILD_DIR (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."

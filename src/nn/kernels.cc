@@ -27,6 +27,7 @@ struct Fp32Panel {
   const float* p;
   void row(int64_t kk, float* out) const { std::memcpy(out, p + kk * kW, kW * sizeof(float)); }
 };
+// Row layout only: the pair layout is used only where AVX512_BF16 kernels run.
 struct Bf16Panel {
   const uint16_t* p;
   void row(int64_t kk, float* out) const {
@@ -106,9 +107,13 @@ uint16_t to_bf16(float f) {  // round to nearest even; NaN stays a quiet NaN
 
 }  // namespace
 
-PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format)
+PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format,
+                           Bf16Layout layout)
     : k_(k), n_(n), format_(format) {
-  const size_t size = static_cast<size_t>(panels() * k * kW);
+  bf16_pairs_ = format == WeightMode::kBf16 &&
+                (layout == Bf16Layout::kPairs ||
+                 (layout == Bf16Layout::kAuto && simd_level() == SimdLevel::kAvx512Bf16));
+  const size_t size = static_cast<size_t>(panels() * panel_stride());
   if (format == WeightMode::kInt8) {
     scales_.assign(static_cast<size_t>(panels() * kW), 0.0f);
     for (int64_t j = 0; j < n; ++j) {
@@ -123,11 +128,12 @@ PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode
     data_.assign(size, 0.0f);
   }
   for (int64_t p = 0; p < panels(); ++p) {
-    const int64_t base = p * k * kW;
+    const int64_t base = p * panel_stride();
     for (int64_t kk = 0; kk < k; ++kk) {
       for (int64_t j = 0; j < kW && p * kW + j < n; ++j) {
         const float v = values[kk * n + p * kW + j];
-        const size_t at = static_cast<size_t>(base + kk * kW + j);
+        const size_t at = static_cast<size_t>(
+            base + (bf16_pairs_ ? (kk / 2 * kW + j) * 2 + kk % 2 : kk * kW + j));
         if (format == WeightMode::kFp32) {
           data_[at] = v;
         } else if (format == WeightMode::kBf16) {
@@ -153,6 +159,7 @@ void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix&
   // Dense, Conv1D), so the table path and the per-step path still give the same bits.
   switch (simd_level()) {
     case SimdLevel::kAvx512:
+    case SimdLevel::kAvx512Bf16:
       simd::gemm_accumulate_avx512(a, lda, m, b, c, ldc);
       return;
     case SimdLevel::kAvx2:

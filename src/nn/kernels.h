@@ -21,25 +21,45 @@ namespace quiver::nn {
 // kernel streams one panel linearly while its accumulators stay in registers.
 //
 // Element formats (LoadOptions::weights, issue 5): kFp32 keeps the floats; kBf16 keeps the
-// upper 16 bits of each float rounded to nearest even (kernels widen them back exactly);
-// kInt8 keeps round(w / scale_j) in [-127, 127] with one symmetric scale per column
-// (scale_j = max_k |w_kj| / 127), and kernels compute c + scale_j * sum_k a_k q_kj.
+// upper 16 bits of each float rounded to nearest even; kInt8 keeps round(w / scale_j) in
+// [-127, 127] with one symmetric scale per column (scale_j = max_k |w_kj| / 127), and kernels
+// compute c + scale_j * sum_k a_k q_kj.
+//
+// bf16 layouts: kRows stores row kk of a panel as 16 contiguous values (kernels widen them
+// to float exactly and multiply by float a). kPairs stores rows kk, kk+1 interleaved, value
+// (kk, j) at (kk/2 * 16 + j) * 2 + kk % 2 (an odd k gets a zero row), the operand layout of
+// AVX512_BF16 dot products: those kernels round a to bf16 too and accumulate in float.
+// kAuto is kPairs when simd_level() is kAvx512Bf16, kRows otherwise.
+enum class Bf16Layout { kAuto, kRows, kPairs };
+
 class PackedMatrix {
  public:
   static constexpr int64_t kPanelWidth = 16;
 
   PackedMatrix() = default;
   // From a row-major k × n matrix.
-  PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format = WeightMode::kFp32);
+  PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format = WeightMode::kFp32,
+               Bf16Layout layout = Bf16Layout::kAuto);
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
   WeightMode format() const { return format_; }
+  bool bf16_pairs() const { return bf16_pairs_; }
   int64_t panels() const { return (n_ + kPanelWidth - 1) / kPanelWidth; }
+  // Rows stored per panel (k, or k rounded up to even for bf16 pairs) and the distance
+  // between two panels in elements.
+  int64_t k_stored() const { return bf16_pairs_ ? (k_ + 1) / 2 * 2 : k_; }
+  int64_t panel_stride() const { return k_stored() * kPanelWidth; }
   // Panel p in the matrix's format (float, bf16 bits as uint16_t, or int8_t).
-  const float* panel(int64_t p) const { return data_.data() + p * k_ * kPanelWidth; }
-  const uint16_t* panel_bf16(int64_t p) const { return bf16_.data() + p * k_ * kPanelWidth; }
-  const int8_t* panel_int8(int64_t p) const { return int8_.data() + p * k_ * kPanelWidth; }
+  const float* panel(int64_t p) const { return data_.data() + p * panel_stride(); }
+  const uint16_t* panel_bf16(int64_t p) const { return bf16_.data() + p * panel_stride(); }
+  const int8_t* panel_int8(int64_t p) const { return int8_.data() + p * panel_stride(); }
+  // kBf16: the stored bits of element (kk, j), whatever the layout.
+  uint16_t bf16_at(int64_t kk, int64_t j) const {
+    const int64_t p = j / kPanelWidth, col = j % kPanelWidth;
+    return panel_bf16(p)[bf16_pairs_ ? (kk / 2 * kPanelWidth + col) * 2 + kk % 2
+                                     : kk * kPanelWidth + col];
+  }
   // kInt8: the column scales, panels() * kPanelWidth values (zero padded).
   const float* scales() const { return scales_.data(); }
   int64_t memory_bytes() const;
@@ -48,6 +68,7 @@ class PackedMatrix {
   int64_t k_ = 0;
   int64_t n_ = 0;
   WeightMode format_ = WeightMode::kFp32;
+  bool bf16_pairs_ = false;
   std::vector<float> data_;
   std::vector<uint16_t> bf16_;
   std::vector<int8_t> int8_;

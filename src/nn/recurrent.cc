@@ -93,7 +93,7 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
   const bool gru_reset_before = spec_.kind == CellKind::kGru && !spec_.reset_after;
   // The fused AVX-512 cells cover the Keras defaults (tanh, sigmoid); others take the
   // generic per-activation path.
-  fused_cell_ = simd_level() == SimdLevel::kAvx512 &&
+  fused_cell_ = simd_level() >= SimdLevel::kAvx512 &&
                 spec_.activation.kind == ActivationKind::kTanh &&
                 spec_.recurrent_activation.kind == ActivationKind::kSigmoid &&
                 (spec_.kind == CellKind::kLstm || (spec_.kind == CellKind::kGru && spec_.reset_after));

@@ -14,10 +14,12 @@ namespace quiver::nn {
 
 class PackedMatrix;
 
-enum class SimdLevel { kPlain, kAvx2, kAvx512 };
+// kAvx512Bf16: AVX-512F plus AVX512_BF16 dot products, which the bf16 weight mode uses.
+enum class SimdLevel { kPlain, kAvx2, kAvx512, kAvx512Bf16 };
 
 // The best level this CPU supports (cpuid, cached by the compiler runtime), capped by the
-// QUIVER_SIMD environment variable ("plain", "avx2", "avx512") read once per process.
+// QUIVER_SIMD environment variable ("plain", "avx2", "avx512", "avx512bf16") read once per
+// process.
 SimdLevel simd_level();
 
 namespace simd {
@@ -50,6 +52,13 @@ struct LstmStep {
   int64_t n;                      // rows
 };
 void lstm_step_avx512(const LstmStep& s);
+
+// The bf16 pair-layout kernels (AVX512_BF16; PackedMatrix::bf16_pairs()): gemm_accumulate
+// and lstm_step with a rounded to bf16. The avx512 entry points forward pair-layout matrices
+// here; callers must check simd_level() == kAvx512Bf16 first.
+void gemm_accumulate_avx512bf16(const float* a, int64_t lda, int64_t m, const PackedMatrix& b,
+                                float* c, int64_t ldc);
+void lstm_step_avx512bf16(const LstmStep& s);
 
 // The fused LSTM cell with sigmoid gates and tanh activations (Keras i, f, c, o blocks) for
 // one row: g [4u] pre-activations (overwritten), c [u] cell state, h [u] output state.

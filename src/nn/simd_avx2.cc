@@ -127,12 +127,16 @@ SimdLevel detect_simd_level() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = SimdLevel::kAvx2;
   if (best == SimdLevel::kAvx2 && __builtin_cpu_supports("avx512f")) best = SimdLevel::kAvx512;
+  if (best == SimdLevel::kAvx512 && __builtin_cpu_supports("avx512bf16")) {
+    best = SimdLevel::kAvx512Bf16;
+  }
   // QUIVER_SIMD caps the level (to measure or test the other paths on one machine).
   const char* cap = std::getenv("QUIVER_SIMD");
   if (cap == nullptr) return best;
-  SimdLevel want = std::strcmp(cap, "plain") == 0  ? SimdLevel::kPlain
-                   : std::strcmp(cap, "avx2") == 0 ? SimdLevel::kAvx2
-                                                   : SimdLevel::kAvx512;
+  SimdLevel want = std::strcmp(cap, "plain") == 0    ? SimdLevel::kPlain
+                   : std::strcmp(cap, "avx2") == 0   ? SimdLevel::kAvx2
+                   : std::strcmp(cap, "avx512") == 0 ? SimdLevel::kAvx512
+                                                     : SimdLevel::kAvx512Bf16;
   return want < best ? want : best;
 }
 

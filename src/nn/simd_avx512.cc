@@ -1,223 +1,31 @@
-// AVX-512F kernels (simd.h). Compiled with per-function target attributes, so the rest of the
-// binary stays baseline x86-64 and runs on any CPU; simd_level() decides at run time.
+// AVX-512F kernels (simd.h): the templates of simd_avx512_kernels.h for fp32, bf16 (row
+// layout, widened) and int8, and the cell math. Compiled with per-function target attributes,
+// so the rest of the binary stays baseline x86-64 and runs on any CPU; simd_level() decides
+// at run time. bf16 matrices in the pair layout go to simd_avx512bf16.cc.
 // GCC 12 reports its own _mm512_undefined_* helpers inside the intrinsics as "may be used
 // uninitialized" (a known false positive of the header); nothing here reads undefined lanes.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#include <immintrin.h>
-
-#include <algorithm>
-
-#include "nn/kernels.h"
-#include "nn/simd.h"
-
 #define QUIVER_AVX512 __attribute__((target("avx512f,fma")))
+#include "nn/simd_avx512_kernels.h"
 
 namespace quiver::nn::simd {
-namespace {
-
-constexpr int64_t kW = PackedMatrix::kPanelWidth;  // 16 floats: one zmm register
-static_assert(kW == 16);
-
-// Loads row kk (16 values) of a panel as floats, for each element format.
-template <WeightMode F>
-QUIVER_AVX512 inline __m512 load_row(const void* panel, int64_t at) {
-  if constexpr (F == WeightMode::kFp32) {
-    return _mm512_loadu_ps(static_cast<const float*>(panel) + at);
-  } else if constexpr (F == WeightMode::kBf16) {
-    const __m256i h = _mm256_loadu_si256(
-        reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(panel) + at));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-  } else {
-    const __m128i q =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const int8_t*>(panel) + at));
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q));
-  }
-}
-
-// acc[r][p] += a[r][kk] * panel p row kk for kk in [0, k), k innermost-in-time: each
-// accumulator is one FMA chain in k order (the fixed-order contract).
-template <WeightMode F, int kRows, int kPanels>
-QUIVER_AVX512 __attribute__((always_inline)) inline void accumulate(
-    const float* a, int64_t lda, const void* panel, int64_t panel_stride, int64_t k,
-    __m512 (&acc)[kRows][kPanels]) {
-  for (int64_t kk = 0; kk < k; ++kk) {
-    __m512 b[kPanels];
-#pragma GCC unroll 16
-    for (int p = 0; p < kPanels; ++p) b[p] = load_row<F>(panel, p * panel_stride + kk * kW);
-#pragma GCC unroll 16
-    for (int r = 0; r < kRows; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * lda + kk]);
-#pragma GCC unroll 16
-      for (int p = 0; p < kPanels; ++p) acc[r][p] = _mm512_fmadd_ps(av, b[p], acc[r][p]);
-    }
-  }
-}
-
-// kRows rows of c × kPanels adjacent panels: c + a[0]b[0] + a[1]b[1] + ... int8 panels: the
-// chain starts at 0 and c + scale * chain is stored.
-template <WeightMode F, int kRows, int kPanels>
-QUIVER_AVX512 inline void micro_kernel(const float* a, int64_t lda, const void* panel,
-                                       int64_t panel_stride, int64_t k, float* c, int64_t ldc,
-                                       const float* scale, __mmask16 last_mask) {
-  constexpr bool kScaled = F == WeightMode::kInt8;
-  __m512 acc[kRows][kPanels];
-#pragma GCC unroll 16
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 16
-    for (int p = 0; p < kPanels; ++p) {
-      const __mmask16 m = p == kPanels - 1 ? last_mask : __mmask16(0xffff);
-      acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, c + r * ldc + p * kW);
-    }
-  }
-  accumulate<F, kRows, kPanels>(a, lda, panel, panel_stride, k, acc);
-#pragma GCC unroll 16
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 16
-    for (int p = 0; p < kPanels; ++p) {
-      const __mmask16 m = p == kPanels - 1 ? last_mask : __mmask16(0xffff);
-      float* dst = c + r * ldc + p * kW;
-      if constexpr (kScaled) {
-        acc[r][p] = _mm512_fmadd_ps(acc[r][p], _mm512_loadu_ps(scale + p * kW),
-                                    _mm512_maskz_loadu_ps(m, dst));
-      }
-      _mm512_mask_storeu_ps(dst, m, acc[r][p]);
-    }
-  }
-}
-
-template <WeightMode F>
-inline const void* panel_of(const PackedMatrix& b, int64_t p) {
-  if constexpr (F == WeightMode::kFp32) return b.panel(p);
-  if constexpr (F == WeightMode::kBf16) return b.panel_bf16(p);
-  return b.panel_int8(p);
-}
-
-// kRows rows against every panel of b, kPanels panels at a time.
-template <WeightMode F, int kRows, int kPanels>
-QUIVER_AVX512 void rows_kernel(const float* a, int64_t lda, const PackedMatrix& b, float* c,
-                               int64_t ldc) {
-  const int64_t panels = b.panels(), k = b.k(), stride = k * kW;
-  const int64_t tail = b.n() - (panels - 1) * kW;  // 1..16 columns in the last panel
-  const __mmask16 tail_mask = static_cast<__mmask16>((1u << tail) - 1u);
-  // Column scales of int8 panels (no pointer arithmetic on the empty vector of the others).
-  auto scales = [&b](int64_t p) { return F == WeightMode::kInt8 ? b.scales() + p * kW : nullptr; };
-  int64_t p = 0;
-  for (; p + kPanels < panels; p += kPanels) {  // never includes the last panel
-    micro_kernel<F, kRows, kPanels>(a, lda, panel_of<F>(b, p), stride, k, c + p * kW, ldc,
-                                    scales(p), 0xffff);
-  }
-  for (; p < panels; ++p) {
-    micro_kernel<F, kRows, 1>(a, lda, panel_of<F>(b, p), stride, k, c + p * kW, ldc,
-                              scales(p), p == panels - 1 ? tail_mask : __mmask16(0xffff));
-  }
-}
-
-template <WeightMode F>
-QUIVER_AVX512 void gemm(const float* a, int64_t lda, int64_t m, const PackedMatrix& b, float* c,
-                        int64_t ldc) {
-  if (m == 1) {  // a vector × matrix: more panels at once hide the FMA latency
-    rows_kernel<F, 1, 8>(a, lda, b, c, ldc);
-    return;
-  }
-  int64_t r = 0;
-  for (; r + 6 <= m; r += 6) rows_kernel<F, 6, 4>(a + r * lda, lda, b, c + r * ldc, ldc);
-  const float* ar = a + r * lda;
-  float* cr = c + r * ldc;
-  switch (m - r) {
-    case 5: rows_kernel<F, 5, 4>(ar, lda, b, cr, ldc); break;
-    case 4: rows_kernel<F, 4, 4>(ar, lda, b, cr, ldc); break;
-    case 3: rows_kernel<F, 3, 6>(ar, lda, b, cr, ldc); break;
-    case 2: rows_kernel<F, 2, 6>(ar, lda, b, cr, ldc); break;
-    case 1: rows_kernel<F, 1, 8>(ar, lda, b, cr, ldc); break;
-    default: break;
-  }
-}
-
-}  // namespace
 
 QUIVER_AVX512 void gemm_accumulate_avx512(const float* a, int64_t lda, int64_t m,
                                           const PackedMatrix& b, float* c, int64_t ldc) {
   if (b.n() == 0 || m == 0) return;
   switch (b.format()) {
-    case WeightMode::kFp32: gemm<WeightMode::kFp32>(a, lda, m, b, c, ldc); break;
-    case WeightMode::kBf16: gemm<WeightMode::kBf16>(a, lda, m, b, c, ldc); break;
-    case WeightMode::kInt8: gemm<WeightMode::kInt8>(a, lda, m, b, c, ldc); break;
+    case WeightMode::kFp32: gemm<Fmt::kFp32>(a, lda, m, b, c, ldc); break;
+    case WeightMode::kBf16:
+      if (b.bf16_pairs()) {
+        gemm_accumulate_avx512bf16(a, lda, m, b, c, ldc);
+      } else {
+        gemm<Fmt::kBf16>(a, lda, m, b, c, ldc);
+      }
+      break;
+    case WeightMode::kInt8: gemm<Fmt::kInt8>(a, lda, m, b, c, ldc); break;
   }
 }
-
-namespace {
-
-// exp(x) for |x| <= 88 (callers clamp): x = n ln2 + r, |r| <= ln2/2, Cephes expf polynomial
-// (max relative error about 2 ulp), scaled by 2^n through the exponent bits.
-QUIVER_AVX512 inline __m512 exp512(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(p, n);
-}
-
-// 1 / d for d >= 1 (finite): the 14-bit estimate and one Newton step (about 1 ulp), much
-// cheaper than a division, whose unit is not pipelined.
-QUIVER_AVX512 inline __m512 reciprocal512(__m512 d) {
-  const __m512 r = _mm512_rcp14_ps(d);
-  return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
-}
-
-QUIVER_AVX512 inline __m512 sigmoid512(__m512 x) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  return reciprocal512(_mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
-}
-
-// tanh(x) as Eigen's 13/6-degree odd/even rational interpolant (a couple of ulp on the
-// clamped range [-c, c], beyond which tanh is ±1 in float; c is where the FMA evaluation
-// reaches 1), with tanh(x) = x below |x| < 0.0004. No exp, one reciprocal.
-QUIVER_AVX512 inline __m512 tanh512(__m512 a) {
-  const __m512 x = _mm512_min_ps(_mm512_max_ps(a, _mm512_set1_ps(-7.99881172180175781f)),
-                                 _mm512_set1_ps(7.99881172180175781f));
-  const __m512 x2 = _mm512_mul_ps(x, x);
-  __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.76076847742355e-16f),
-                             _mm512_set1_ps(2.00018790482477e-13f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-8.60467152213735e-11f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(5.12229709037114e-08f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(1.48572235717979e-05f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(6.37261928875436e-04f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(4.89352455891786e-03f));
-  p = _mm512_mul_ps(x, p);
-  __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(1.19825839466702e-06f),
-                             _mm512_set1_ps(1.18534705686654e-04f));
-  q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(2.26843463243900e-03f));
-  q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(4.89352518554385e-03f));
-  const __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
-  return _mm512_mask_blend_ps(tiny, _mm512_mul_ps(p, reciprocal512(q)), a);
-}
-
-// Masks of a row of u values: full chunks then a tail (all indices depend only on j).
-QUIVER_AVX512 inline __mmask16 chunk_mask(int64_t j, int64_t u) {
-  const int64_t left = u - j;
-  return left >= kW ? __mmask16(0xffff) : static_cast<__mmask16>((1u << left) - 1u);
-}
-
-// The LSTM cell on 16 lanes: pre-activations of i, f, c, o and the old c; returns the new c
-// and sets h. c = f*c + i*cc is rounded as the plain path does (two products, one sum).
-QUIVER_AVX512 __attribute__((always_inline)) inline __m512 lstm_cell16(
-    __m512 gi, __m512 gf, __m512 gc, __m512 go, __m512 c, __m512* h) {
-  const __m512 cn =
-      _mm512_add_ps(_mm512_mul_ps(sigmoid512(gf), c), _mm512_mul_ps(sigmoid512(gi), tanh512(gc)));
-  *h = _mm512_mul_ps(sigmoid512(go), tanh512(cn));
-  return cn;
-}
-
-}  // namespace
 
 QUIVER_AVX512 void lstm_cell_avx512(float* g, float* c, float* h, int64_t u) {
   for (int64_t j = 0; j < u; j += kW) {
@@ -246,136 +54,19 @@ QUIVER_AVX512 void gru_cell_avx512(const float* xp, const float* rec, float* h, 
   }
 }
 
-namespace {
-
-// Rows [row0, row0 + kRows) × kBlocks full blocks starting at the slice's unit `unit`:
-// pre-activations init + h·U in registers, then the cell, then h_next and c.
-template <WeightMode F, int kRows, int kBlocks>
-QUIVER_AVX512 inline void lstm_tile(const LstmStep& s, int64_t row0, int64_t unit) {
-  constexpr int kP = 4 * kBlocks;
-  constexpr bool kScaled = F == WeightMode::kInt8;
-  const PackedMatrix& b = *s.recurrent;
-  const int64_t col = s.col0 + 4 * unit, panel0 = 4 * unit / kW;
-  __m512 acc[kRows][kP];
-#pragma GCC unroll 16
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 16
-    for (int p = 0; p < kP; ++p) {
-      acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_loadu_ps(s.init[row0 + r] + col + p * kW);
-    }
-  }
-  // The next tile's table rows come from L3 at random places: ask for them now.
-#pragma GCC unroll 16
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 16
-    for (int p = 0; p < kP; ++p) _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
-  }
-  accumulate<F, kRows, kP>(s.h + row0 * s.ld, s.ld, panel_of<F>(b, panel0), b.k() * kW, b.k(),
-                           acc);
-#pragma GCC unroll 16
-  for (int r = 0; r < kRows; ++r) {
-    const int64_t at = (row0 + r) * s.ld + unit;
-    if (!s.live[row0 + r]) {
-#pragma GCC unroll 16
-      for (int q = 0; q < kBlocks; ++q) {
-        _mm512_storeu_ps(s.h_next + at + q * kW, _mm512_loadu_ps(s.h_prev + at + q * kW));
-      }
-      continue;
-    }
-    if constexpr (kScaled) {
-#pragma GCC unroll 16
-      for (int p = 0; p < kP; ++p) {
-        acc[r][p] = _mm512_fmadd_ps(acc[r][p], _mm512_loadu_ps(b.scales() + (panel0 + p) * kW),
-                                    _mm512_loadu_ps(s.init[row0 + r] + col + p * kW));
-      }
-    }
-#pragma GCC unroll 16
-    for (int q = 0; q < kBlocks; ++q) {
-      __m512 hn;
-      const __m512 cn = lstm_cell16(acc[r][4 * q], acc[r][4 * q + 1], acc[r][4 * q + 2],
-                                    acc[r][4 * q + 3], _mm512_loadu_ps(s.c + at + q * kW), &hn);
-      _mm512_storeu_ps(s.c + at + q * kW, cn);
-      _mm512_storeu_ps(s.h_next + at + q * kW, hn);
-    }
-  }
-}
-
-// All full blocks of the slice for rows [row0, row0 + kRows), kBlocks at a time.
-template <WeightMode F, int kRows, int kBlocks>
-QUIVER_AVX512 void lstm_rows(const LstmStep& s, int64_t row0) {
-  const int64_t full = s.units / kLstmBlockUnits;
-  int64_t blk = 0;
-  for (; blk + kBlocks <= full; blk += kBlocks) lstm_tile<F, kRows, kBlocks>(s, row0, blk * kW);
-  if constexpr (kBlocks > 1) {
-    for (; blk < full; ++blk) lstm_tile<F, kRows, 1>(s, row0, blk * kW);
-  }
-}
-
-// The last block of w < 16 units ([i f c o] × w = kP panels, the last one masked): the
-// pre-activations go through a small buffer and lstm_cell_avx512 (the same arithmetic).
-template <WeightMode F, int kP>
-QUIVER_AVX512 void lstm_tail(const LstmStep& s) {
-  const PackedMatrix& b = *s.recurrent;
-  const int64_t w = s.units % kLstmBlockUnits, unit = s.units - w, col = s.col0 + 4 * unit;
-  const int64_t panel0 = 4 * unit / kW, stride = b.k() * kW;
-  const __mmask16 last = chunk_mask((kP - 1) * kW, 4 * w);
-  const float* scale = F == WeightMode::kInt8 ? b.scales() + panel0 * kW : nullptr;
-  constexpr int kRows = 6;
-  alignas(64) float g[kRows][4 * kW];
-  for (int64_t row0 = 0; row0 < s.n; row0 += kRows) {
-    const int64_t rows = std::min<int64_t>(kRows, s.n - row0);
-    for (int64_t r = 0; r < rows; ++r) std::copy_n(s.init[row0 + r] + col, 4 * w, g[r]);
-    const float* a = s.h + row0 * s.ld;
-    if (rows == kRows) {
-      micro_kernel<F, kRows, kP>(a, s.ld, panel_of<F>(b, panel0), stride, b.k(), g[0], 4 * kW,
-                                 scale, last);
-    } else {
-      for (int64_t r = 0; r < rows; ++r) {
-        micro_kernel<F, 1, kP>(a + r * s.ld, s.ld, panel_of<F>(b, panel0), stride, b.k(), g[r],
-                               4 * kW, scale, last);
-      }
-    }
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t at = (row0 + r) * s.ld + unit;
-      if (s.live[row0 + r]) {
-        lstm_cell_avx512(g[r], s.c + at, s.h_next + at, w);
-      } else {
-        std::copy_n(s.h_prev + at, w, s.h_next + at);
-      }
-    }
-  }
-}
-
-template <WeightMode F>
-QUIVER_AVX512 void lstm_step(const LstmStep& s) {
-  int64_t r = 0;
-  for (; r + 6 <= s.n; r += 6) lstm_rows<F, 6, 1>(s, r);
-  switch (s.n - r) {  // fewer rows: more blocks at once hide the FMA latency
-    case 5: lstm_rows<F, 5, 1>(s, r); break;
-    case 4: lstm_rows<F, 4, 1>(s, r); break;
-    case 3: lstm_rows<F, 3, 2>(s, r); break;
-    case 2: lstm_rows<F, 2, 2>(s, r); break;
-    case 1: lstm_rows<F, 1, 2>(s, r); break;
-    default: break;
-  }
-  switch ((4 * (s.units % kLstmBlockUnits) + kW - 1) / kW) {
-    case 1: lstm_tail<F, 1>(s); break;
-    case 2: lstm_tail<F, 2>(s); break;
-    case 3: lstm_tail<F, 3>(s); break;
-    case 4: lstm_tail<F, 4>(s); break;
-    default: break;
-  }
-}
-
-}  // namespace
-
 QUIVER_AVX512 void lstm_step_avx512(const LstmStep& s) {
-  if (s.n == 0 || s.units == 0) return;
   switch (s.recurrent->format()) {
-    case WeightMode::kFp32: lstm_step<WeightMode::kFp32>(s); break;
-    case WeightMode::kBf16: lstm_step<WeightMode::kBf16>(s); break;
-    case WeightMode::kInt8: lstm_step<WeightMode::kInt8>(s); break;
+    case WeightMode::kFp32: lstm_step<Fmt::kFp32>(s); break;
+    case WeightMode::kBf16:
+      if (s.recurrent->bf16_pairs()) {
+        lstm_step_avx512bf16(s);
+      } else {
+        lstm_step<Fmt::kBf16>(s);
+      }
+      break;
+    case WeightMode::kInt8: lstm_step<Fmt::kInt8>(s); break;
   }
 }
+
 
 }  // namespace quiver::nn::simd

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nn/kernels.h"
+#include "nn/simd.h"
 #include "nn/worker_pool.h"
 #include "spec_builder.h"
 
@@ -37,14 +38,21 @@ float dequantized(const std::vector<float>& w, int64_t k, int64_t n, int64_t kk,
   return scale * std::nearbyint(v / scale);
 }
 
-TEST(KernelsTest, Bf16RoundsToNearestEven) {
+TEST(KernelsTest, Bf16RoundsToNearestEvenInBothLayouts) {
   // 1 + 2^-8 is halfway between two bf16 values: ties go to the even mantissa (1.0);
   // 1 + 3*2^-8 rounds up to 1 + 2^-6.
   const float w[2] = {1.0f + 1.0f / 256, 1.0f + 3.0f / 256};
-  PackedMatrix b(w, 1, 2, WeightMode::kBf16);
-  EXPECT_EQ(bf16_to_float(b.panel_bf16(0)[0]), 1.0f);
-  EXPECT_EQ(bf16_to_float(b.panel_bf16(0)[1]), 1.0f + 1.0f / 64);
-  EXPECT_EQ(b.memory_bytes(), 16 * 2);  // one panel of 16 bf16 values
+  PackedMatrix rows(w, 1, 2, WeightMode::kBf16, Bf16Layout::kRows);
+  PackedMatrix pairs(w, 1, 2, WeightMode::kBf16, Bf16Layout::kPairs);
+  for (const PackedMatrix* b : {&rows, &pairs}) {
+    EXPECT_EQ(bf16_to_float(b->bf16_at(0, 0)), 1.0f);
+    EXPECT_EQ(bf16_to_float(b->bf16_at(0, 1)), 1.0f + 1.0f / 64);
+  }
+  EXPECT_EQ(rows.panel_bf16(0)[1], rows.bf16_at(0, 1));   // row 0: 16 contiguous values
+  EXPECT_EQ(pairs.panel_bf16(0)[2], pairs.bf16_at(0, 1));  // (row 0, row 1) per column
+  EXPECT_EQ(pairs.panel_bf16(0)[3], 0);                    // the zero row of an odd k
+  EXPECT_EQ(rows.memory_bytes(), 16 * 2);                  // one panel of 16 bf16 values
+  EXPECT_EQ(pairs.memory_bytes(), 2 * 16 * 2);             // k rounded up to even
 }
 
 TEST(KernelsTest, Int8UsesOneSymmetricScalePerColumn) {
@@ -62,23 +70,37 @@ TEST(KernelsTest, Int8UsesOneSymmetricScalePerColumn) {
   EXPECT_EQ(q[2], 0);
 }
 
+// bf16 in the pair layout (AVX512_BF16 CPUs only) rounds a to bf16 as well: the reference
+// then multiplies the rounded a (products of two bf16 values are exact in float).
 TEST(KernelsTest, GemmMatchesTheDequantizedProductInEveryFormat) {
-  for (WeightMode mode : {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8}) {
+  struct Case {
+    WeightMode mode;
+    Bf16Layout layout;
+  };
+  std::vector<Case> cases = {{WeightMode::kFp32, Bf16Layout::kAuto},
+                             {WeightMode::kBf16, Bf16Layout::kRows},
+                             {WeightMode::kInt8, Bf16Layout::kAuto}};
+  if (simd_level() == SimdLevel::kAvx512Bf16) cases.push_back({WeightMode::kBf16, Bf16Layout::kPairs});
+  for (const Case& cs : cases) {
     for (int64_t n : {3, 16, 50}) {
       const int64_t k = 37, m = 9;
       const auto w = random_floats(static_cast<size_t>(k * n), 0.5f, 1);
       const auto a = random_floats(static_cast<size_t>(m * k), 1.0f, 2);
       auto c = random_floats(static_cast<size_t>(m * n), 1.0f, 3);
       const auto c0 = c;
-      gemm_accumulate(a.data(), k, m, PackedMatrix(w.data(), k, n, mode), c.data(), n);
+      const PackedMatrix b(w.data(), k, n, cs.mode, cs.layout);
+      gemm_accumulate(a.data(), k, m, b, c.data(), n);
       for (int64_t r = 0; r < m; ++r) {
         for (int64_t j = 0; j < n; ++j) {
           double want = c0[r * n + j];
           for (int64_t kk = 0; kk < k; ++kk) {
-            want += double{a[r * k + kk]} * dequantized(w, k, n, kk, j, mode);
+            const float av = b.bf16_pairs() ? dequantized(a, m, k, r, kk, WeightMode::kBf16)
+                                            : a[r * k + kk];
+            want += double{av} * dequantized(w, k, n, kk, j, cs.mode);
           }
           EXPECT_NEAR(c[r * n + j], want, 2e-6 * std::max(1.0, std::fabs(want)))
-              << weight_mode_name(mode) << " r=" << r << " j=" << j << " n=" << n;
+              << weight_mode_name(cs.mode) << (b.bf16_pairs() ? " pairs" : "") << " r=" << r
+              << " j=" << j << " n=" << n;
         }
       }
     }
@@ -88,7 +110,9 @@ TEST(KernelsTest, GemmMatchesTheDequantizedProductInEveryFormat) {
 TEST(KernelsTest, ReducedFormatsShrinkTheMatrix) {
   const auto w = random_floats(196 * 784, 0.1f, 4);
   const int64_t fp32 = PackedMatrix(w.data(), 196, 784).memory_bytes();
-  EXPECT_EQ(PackedMatrix(w.data(), 196, 784, WeightMode::kBf16).memory_bytes() * 2, fp32);
+  for (Bf16Layout layout : {Bf16Layout::kRows, Bf16Layout::kPairs}) {  // 196 rows: even
+    EXPECT_EQ(PackedMatrix(w.data(), 196, 784, WeightMode::kBf16, layout).memory_bytes() * 2, fp32);
+  }
   EXPECT_EQ(PackedMatrix(w.data(), 196, 784, WeightMode::kInt8).memory_bytes(),
             fp32 / 4 + 784 * 4);
 }

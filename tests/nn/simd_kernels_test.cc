@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "nn/kernels.h"
@@ -152,11 +153,15 @@ TEST(SimdKernelsTest, Avx512TanhAndSigmoidHoldOverTheWholeRange) {
 TEST(SimdKernelsTest, FusedLstmStepGivesTheBitsOfProductThenCell) {
   if (!cpu_has(SimdLevel::kAvx512)) GTEST_SKIP() << "no AVX-512F on this CPU";
   const int64_t ld = 53;  // the layer's units: h rows are longer than the slice
-  for (WeightMode format : {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8}) {
+  std::vector<std::pair<WeightMode, Bf16Layout>> formats = {{WeightMode::kFp32, Bf16Layout::kAuto},
+                                                            {WeightMode::kBf16, Bf16Layout::kRows},
+                                                            {WeightMode::kInt8, Bf16Layout::kAuto}};
+  if (cpu_has(SimdLevel::kAvx512Bf16)) formats.push_back({WeightMode::kBf16, Bf16Layout::kPairs});
+  for (const auto& [format, layout] : formats) {
     for (int64_t units : {5, 16, 37, 48, 53}) {
       const int64_t unit0 = ld - units, cols = 4 * units, col0 = 4 * unit0;
       PackedMatrix u(random_floats(static_cast<size_t>(ld * cols), 0.3f, 20).data(), ld, cols,
-                     format);
+                     format, layout);
       for (int64_t n : {1, 2, 3, 4, 5, 6, 7, 13}) {
         const auto h = random_floats(static_cast<size_t>(n * ld), 1.0f, 21);
         const auto c0 = random_floats(static_cast<size_t>(n * ld), 2.0f, 22);
@@ -185,9 +190,11 @@ TEST(SimdKernelsTest, FusedLstmStepGivesTheBitsOfProductThenCell) {
         simd::lstm_step_avx512({init.data(), col0, h.data(), ld, &u, units, got_c.data() + unit0,
                                 h.data() + unit0, got_h.data() + unit0, live.data(), n});
         EXPECT_EQ(0, std::memcmp(want_c.data(), got_c.data(), want_c.size() * 4))
-            << "units " << units << " rows " << n << " format " << static_cast<int>(format);
+            << "units " << units << " rows " << n << " format " << weight_mode_name(format)
+            << (u.bf16_pairs() ? " pairs" : "");
         EXPECT_EQ(0, std::memcmp(want_h.data(), got_h.data(), want_h.size() * 4))
-            << "units " << units << " rows " << n << " format " << static_cast<int>(format);
+            << "units " << units << " rows " << n << " format " << weight_mode_name(format)
+            << (u.bf16_pairs() ? " pairs" : "");
       }
     }
   }
@@ -210,10 +217,12 @@ RecurrentSpec reference_spec(CellKind kind, int64_t d, int64_t u) {
 }
 
 // A recurrent layer's output rows are bit-identical whatever the batch and thread count.
-void expect_rows_independent(CellKind kind, int64_t u) {
-  SCOPED_TRACE(::testing::Message() << "units " << u);
+void expect_rows_independent(CellKind kind, int64_t u, WeightMode weights = WeightMode::kFp32) {
+  SCOPED_TRACE(::testing::Message() << "units " << u << " " << weight_mode_name(weights));
   const int64_t d = 24, t = 9, batch = 29;
-  RecurrentCore core(reference_spec(kind, d, u));
+  RecurrentSpec spec = reference_spec(kind, d, u);
+  spec.weights = weights;
+  RecurrentCore core(std::move(spec));
   Tensor x;
   x.shape = {batch, t, d};
   x.data = random_floats(static_cast<size_t>(batch * t * d), 1.0f, 15);
@@ -237,10 +246,14 @@ void expect_rows_independent(CellKind kind, int64_t u) {
 
 TEST(SimdKernelsTest, LstmRowsAreBitIdenticalAcrossBatchAndThreads) {
   for (int64_t u : {37, 64, 196}) expect_rows_independent(CellKind::kLstm, u);
+  for (WeightMode w : {WeightMode::kBf16, WeightMode::kInt8}) {
+    expect_rows_independent(CellKind::kLstm, 196, w);
+  }
 }
 
 TEST(SimdKernelsTest, GruRowsAreBitIdenticalAcrossBatchAndThreads) {
   for (int64_t u : {37, 196}) expect_rows_independent(CellKind::kGru, u);
+  expect_rows_independent(CellKind::kGru, 196, WeightMode::kBf16);
 }
 
 }  // namespace
