@@ -3,6 +3,7 @@
 // flipped back only with return_sequences; merge concat/sum/mul/ave or None (two outputs);
 // return_state appends forward then backward states. Weights: forward arrays, then backward.
 #include <algorithm>
+#include <exception>
 
 #include "nn/embedding.h"
 #include "nn/recurrent.h"
@@ -73,8 +74,20 @@ class BidirectionalLayer : public Layer {
     return table_ready_ && source == table_source_;
   }
   void use_token_projection(const EmbeddingLayer& embedding) override {
-    forward_.use_token_projection(embedding);
-    backward_.use_token_projection(embedding);
+    // The two tables on two threads: most of a BiLSTM's load time. Pool tasks must not
+    // throw: an allocation failure is carried back to this thread.
+    std::exception_ptr failed[2];
+    auto task = [&](int i) {
+      try {
+        (i == 0 ? forward_ : backward_).use_token_projection(embedding);
+      } catch (...) {
+        failed[i] = std::current_exception();
+      }
+    };
+    WorkerPool::for_this_thread().run(2, task);
+    for (const std::exception_ptr& e : failed) {
+      if (e) std::rethrow_exception(e);
+    }
     table_ready_ = forward_.has_table_for(&embedding) && backward_.has_table_for(&embedding);
     table_source_ = &embedding;
     memory_bytes_ = forward_.memory_bytes() + backward_.memory_bytes();

@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "nn/simd.h"
 
@@ -147,6 +151,21 @@ PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode
     }
   }
 }
+
+TableBuffer::TableBuffer(size_t floats) : size_(floats) {
+  if (floats == 0) return;
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t bytes = floats * sizeof(float);
+  void* p = std::aligned_alloc(kHuge, (bytes + kHuge - 1) / kHuge * kHuge);
+  if (p == nullptr) throw std::bad_alloc();
+  data_.reset(static_cast<float*>(p));
+#ifdef MADV_HUGEPAGE
+  // Advice only: without THP (or in "never" mode) the pages are ordinary ones.
+  if (bytes >= kHuge) madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
+#endif
+}
+
+void TableBuffer::Free::operator()(float* p) const { std::free(p); }
 
 int64_t PackedMatrix::memory_bytes() const {
   return static_cast<int64_t>(data_.size() * sizeof(float) + bf16_.size() * sizeof(uint16_t) +

@@ -10,6 +10,7 @@
 #define QUIVER_NN_KERNELS_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "quiver/model.h"
@@ -73,6 +74,27 @@ class PackedMatrix {
   std::vector<uint16_t> bf16_;
   std::vector<int8_t> int8_;
   std::vector<float> scales_;
+};
+
+// An uninitialized float array for large read-mostly tables (the token projection tables):
+// 2 MiB aligned and, where the kernel allows it (transparent huge pages in "madvise" mode),
+// backed by huge pages: a 6 MB table then takes a handful of page faults to fill at load
+// instead of ~1,500, and random row reads at predict time miss the TLB less.
+class TableBuffer {
+ public:
+  TableBuffer() = default;
+  explicit TableBuffer(size_t floats);
+  float* data() { return data_.get(); }
+  const float* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const;
+  };
+  std::unique_ptr<float[], Free> data_;
+  size_t size_ = 0;
 };
 
 // The float a bf16 value stands for (exact).

@@ -139,7 +139,7 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
 }
 
 int64_t RecurrentCore::memory_bytes() const {
-  auto bytes = [](const std::vector<float>& v) { return static_cast<int64_t>(v.size() * 4); };
+  auto bytes = [](const auto& v) { return static_cast<int64_t>(v.size() * 4); };
   int64_t total = kernel_.memory_bytes() + recurrent_zr_.memory_bytes() +
                   recurrent_h_.memory_bytes() + bytes(table_) + bytes(spec_.input_bias) +
                   bytes(spec_.recurrent_bias);
@@ -150,7 +150,7 @@ int64_t RecurrentCore::memory_bytes() const {
 void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding) {
   const int64_t vocab = embedding.input_dim(), gu = spec_.gates() * spec_.units;
   if (embedding.output_dim() != spec_.input_dim || vocab * gu * 4 > kMaxTableBytes) return;
-  table_.resize(static_cast<size_t>(vocab * gu));
+  table_ = TableBuffer(static_cast<size_t>(vocab * gu));
   fill_rows(spec_.input_bias, gu, vocab, table_.data(), gu);
   gemm_accumulate(embedding.row(0), embedding.output_dim(), vocab, kernel_, table_.data(), gu);
   table_source_ = &embedding;

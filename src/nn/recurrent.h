@@ -110,7 +110,7 @@ class RecurrentCore {
   std::vector<Slice> slices_;
   PackedMatrix recurrent_zr_;  // GRU reset_after=False: z,r columns
   PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
-  std::vector<float> table_;   // [vocab, G*u], permuted gate layout
+  TableBuffer table_;          // [vocab, G*u], permuted gate layout
   const EmbeddingLayer* table_source_ = nullptr;
   bool fused_cell_ = false;  // simd:: LSTM / GRU cell instead of the per-activation path
   // LSTM with fused_cell_: gate columns in 16-unit blocks, product and cell in one kernel
