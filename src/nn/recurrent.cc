@@ -3,12 +3,12 @@
 // Gate column layout: the units are cut into slices (two halves for units >= 32, except GRU
 // with reset_after=False) and the gate columns are permuted at load so that each slice's
 // gates are contiguous: [slice 0: i f c o (units 0..h)] [slice 1: i f c o (units h..u)].
-// The fused AVX-512 LSTM cuts each slice further into blocks of 16 units, each [i f c o]
-// (simd.h, LstmStep), and its halves end on a block boundary. A slice's recurrent weights are
-// their own PackedMatrix. Batched calls run every slice on one thread; a call with fewer rows
-// than threads (batch 1) lets two threads share each step's two slices (run_split; each core
-// streams half of U from its own L2). The permutation changes
-// no arithmetic: every gate element is still xproj + h0·U0 + h1·U1 + ... in k order.
+// The fused AVX-512 LSTM and GRU cut each slice further into blocks of 16 units, each
+// [i f c o] or [z r h] (simd.h, FusedStep), and its halves end on a block boundary. A slice's
+// recurrent weights are their own PackedMatrix. Batched calls run every slice on one thread;
+// a call with fewer rows than threads (batch 1) lets two threads share each step's two slices
+// (run_split; each core streams half of U from its own L2). The permutation changes no
+// arithmetic: every gate element is still the same chain over h0·U0 + h1·U1 + ... in k order.
 #include "nn/recurrent.h"
 
 #include <algorithm>
@@ -72,12 +72,12 @@ struct RecurrentCore::Scratch {
   }
   float *h, *c, *h2, *tmp, *gates, *xproj, *rec;
   uint8_t* live;       // [2n]: per task, 1 = the row's current step is not masked
-  const float** init;  // [2n]: per task, the fused LSTM's row pointers to x·W + b
+  const float** init;  // [2n]: per task, the fused step's row pointers to x·W + b
 };
 
 // One time step's work: rows [b0, b1), slices [s0, s1), state read from h_cur and written
-// to h_next (the same array when one thread runs every slice, except for the fused LSTM),
-// live flags in `live`, the fused LSTM's row pointers in `init` (per task).
+// to h_next (the same array when one thread runs every slice, except for the fused step),
+// live flags in `live`, the fused step's row pointers in `init` (per task).
 struct RecurrentCore::StepWork {
   int64_t b0, b1;
   size_t s0, s1;
@@ -91,25 +91,24 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
   const int64_t u = spec_.units, g = spec_.gates(), gu = g * u;
   const WeightMode f = spec_.weights;
   const bool gru_reset_before = spec_.kind == CellKind::kGru && !spec_.reset_after;
-  // The fused AVX-512 cells cover the Keras defaults (tanh, sigmoid); others take the
-  // generic per-activation path.
-  fused_cell_ = simd_level() >= SimdLevel::kAvx512 &&
-                spec_.activation.kind == ActivationKind::kTanh &&
-                spec_.recurrent_activation.kind == ActivationKind::kSigmoid &&
-                (spec_.kind == CellKind::kLstm || (spec_.kind == CellKind::kGru && spec_.reset_after));
-  fused_lstm_ = fused_cell_ && spec_.kind == CellKind::kLstm;
+  // The fused AVX-512 steps cover the Keras defaults (tanh, sigmoid) of LSTM and GRU
+  // (reset_after); others take the two-pass, per-activation path.
+  fused_ = simd_level() >= SimdLevel::kAvx512 &&
+           spec_.activation.kind == ActivationKind::kTanh &&
+           spec_.recurrent_activation.kind == ActivationKind::kSigmoid &&
+           (spec_.kind == CellKind::kLstm || (spec_.kind == CellKind::kGru && spec_.reset_after));
   const int64_t count = gru_reset_before || u < 32 ? 1 : 2;
-  const int64_t block = simd::kLstmBlockUnits;
+  const int64_t block = simd::kFusedBlockUnits;
   std::vector<int64_t> order(static_cast<size_t>(gu));
   for (int64_t s = 0; s < count; ++s) {
     Slice sl;
-    // The fused LSTM's first half ends on a block boundary (u >= 32: at least one block).
-    const int64_t split = fused_lstm_ ? block * (u / block / 2) : u / 2;
+    // The fused step's first half ends on a block boundary (u >= 32: at least one block).
+    const int64_t split = fused_ ? block * (u / block / 2) : u / 2;
     sl.unit0 = s == 0 ? 0 : split;
     sl.units = count == 1 ? u : s == 0 ? split : u - split;
     sl.col0 = g * sl.unit0;
     // Blocks of bw units (one block per slice unless fused): [gate 0, gate 1, ...] × w.
-    const int64_t bw = fused_lstm_ ? block : sl.units;
+    const int64_t bw = fused_ ? block : sl.units;
     for (int64_t b0 = 0; b0 < sl.units; b0 += bw) {
       const int64_t w = std::min(bw, sl.units - b0);
       for (int64_t k = 0; k < g; ++k) {
@@ -223,10 +222,6 @@ void RecurrentCore::cells(const Slice& sl, int64_t n, const uint8_t* live, Scrat
     const float* rc = s.rec + r * gu + sl.col0;
     if (spec_.kind == CellKind::kLstm) {  // blocks i, f, c, o of w units
       float *cr = s.c + r * u + sl.unit0, *tr = s.tmp + r * u + sl.unit0;
-      if (fused_cell_) {
-        simd::lstm_cell_avx512(g, cr, hn, w);
-        continue;
-      }
       apply_elementwise(ract, g, 2 * w);
       apply_elementwise(act, g + 2 * w, w);
       apply_elementwise(ract, g + 3 * w, w);
@@ -237,9 +232,7 @@ void RecurrentCore::cells(const Slice& sl, int64_t n, const uint8_t* live, Scrat
     } else if (spec_.kind == CellKind::kSimpleRnn) {
       apply_elementwise(act, g, w);
       copy_floats(hn, g, w);
-    } else if (fused_cell_) {  // GRU reset_after, blocks z, r, h
-      simd::gru_cell_avx512(xp, rc, hn, w);
-    } else {
+    } else {  // GRU, blocks z, r, h
       if (spec_.reset_after) {
         for (int64_t j = 0; j < 2 * w; ++j) g[j] = xp[j] + rc[j];
         apply_elementwise(ract, g, 2 * w);
@@ -262,8 +255,8 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
   const std::vector<uint8_t>* mask = x.mask.get();
   for (int64_t r = 0; r < n; ++r) w.live[r] = mask ? (*mask)[(w.b0 + r) * seq_len + t] : 1;
-  if (fused_lstm_) {
-    // The kernel starts each gate chain at the table row (no copy) or the dense projection.
+  if (fused_) {
+    // The kernel reads x·W + b from the table row (no copy) or the dense projection.
     const int64_t gu = spec_.gates() * u;
     if (x.ids && has_table_for(x.embedding)) {
       for (int64_t r = 0; r < n; ++r) {
@@ -275,8 +268,9 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
     }
     for (size_t i = w.s0; i < w.s1; ++i) {
       const Slice& sl = slices_[i];
-      simd::lstm_step_avx512({w.init, sl.col0, w.h_cur, u, &sl.recurrent, sl.units,
-                              s.c + sl.unit0, w.h_cur + sl.unit0, w.h_next + sl.unit0, w.live, n});
+      simd::fused_step_avx512({static_cast<int>(spec_.gates()), w.init, sl.col0,
+                               spec_.recurrent_bias.data(), w.h_cur, u, &sl.recurrent, sl.units,
+                               s.c + sl.unit0, w.h_cur + sl.unit0, w.h_next + sl.unit0, w.live, n});
     }
   } else {
     // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
@@ -355,10 +349,10 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bo
   finish_rows(0, batch, seq_len % 2 == 0 ? s.h : s.h2, s.c, out);
 }
 
-// How many [rows, G*u] buffers a run needs: gates, xproj (GRU), rec (GRU); the fused LSTM
+// How many [rows, G*u] buffers a run needs: gates, xproj (GRU), rec (GRU); the fused step
 // needs none on the table path and one for the dense projection.
 int64_t RecurrentCore::gate_buffers(const Value& x) const {
-  if (!fused_lstm_) return 3;
+  if (!fused_) return 3;
   return x.ids && has_table_for(x.embedding) ? 0 : 1;
 }
 
@@ -377,14 +371,14 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   }
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
     Scratch s(b1 - b0, u, gu, gate_buffers(x));
-    // The state is updated in place, except by the fused LSTM: it alternates s.h and s.h2.
+    // The state is updated in place, except by the fused step: it alternates s.h and s.h2.
     for (int64_t i = 0; i < seq_len; ++i) {
-      float* h_cur = fused_lstm_ && i % 2 == 1 ? s.h2 : s.h;
-      float* h_next = !fused_lstm_ ? s.h : i % 2 == 1 ? s.h : s.h2;
+      float* h_cur = fused_ && i % 2 == 1 ? s.h2 : s.h;
+      float* h_next = !fused_ ? s.h : i % 2 == 1 ? s.h : s.h2;
       step(x, StepWork{b0, b1, 0, slices_.size(), h_cur, h_next, s.live, s.init}, i, seq_len,
            zero_masked_outputs, s, out);
     }
-    finish_rows(b0, b1, fused_lstm_ && seq_len % 2 == 1 ? s.h2 : s.h, s.c, out);
+    finish_rows(b0, b1, fused_ && seq_len % 2 == 1 ? s.h2 : s.h, s.c, out);
   });
 }
 

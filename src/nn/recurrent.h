@@ -112,10 +112,10 @@ class RecurrentCore {
   PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
   TableBuffer table_;          // [vocab, G*u], permuted gate layout
   const EmbeddingLayer* table_source_ = nullptr;
-  bool fused_cell_ = false;  // simd:: LSTM / GRU cell instead of the per-activation path
-  // LSTM with fused_cell_: gate columns in 16-unit blocks, product and cell in one kernel
-  // (simd::lstm_step_avx512), no gate buffer; the state alternates between two arrays.
-  bool fused_lstm_ = false;
+  // LSTM / GRU (reset_after) with the Keras default activations on AVX-512: gate columns in
+  // 16-unit blocks, product and cell in one kernel (simd::fused_step_avx512), no gate
+  // buffer; the state alternates between two arrays.
+  bool fused_ = false;
 };
 
 }  // namespace quiver::nn

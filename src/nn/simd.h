@@ -30,35 +30,38 @@ void gemm_accumulate_avx2(const float* a, int64_t lda, int64_t m, const PackedMa
 void gemm_accumulate_avx512(const float* a, int64_t lda, int64_t m, const PackedMatrix& b,
                             float* c, int64_t ldc);
 
-// One LSTM time step of one unit slice with the gate product and the cell fused: each tile's
-// gate pre-activations init + h·U stay in registers and go straight into the cell (no gate
-// buffer). The slice's gate columns are in block layout: consecutive blocks of
-// min(kLstmBlockUnits, units left) units, each [i f c o] over its w units (4w columns; full
-// blocks are 4 whole panels). Each pre-activation is the one FMA chain init + h0·U0 + h1·U1 +
-// ... of gemm_accumulate_avx512, and the cell is lstm_cell_avx512's arithmetic, so a row's
-// bits do not depend on the rows beside it.
-constexpr int64_t kLstmBlockUnits = 16;
-struct LstmStep {
+// One LSTM or GRU (reset_after) time step of one unit slice with the gate product and the
+// cell fused: each tile's gate pre-activations stay in registers and go straight into the
+// cell (no gate buffer). The slice's gate columns are in block layout: consecutive blocks of
+// min(kFusedBlockUnits, units left) units, each [i f c o] (LSTM) or [z r h] (GRU) over its w
+// units (G·w columns; full blocks are G whole panels). Each pre-activation is the one FMA
+// chain of gemm_accumulate_avx512 — LSTM: x·W + b + h0·U0 + h1·U1 + ...; GRU: recurrent bias
+// + h·U, to which the cell adds x·W + b — and the cell is lstm_cell_avx512's /
+// gru_cell_avx512's arithmetic, so a row's bits do not depend on the rows beside it.
+constexpr int64_t kFusedBlockUnits = 16;
+struct FusedStep {
+  int gates;                      // 4: LSTM, 3: GRU with reset_after
   const float* const* init;       // [n]: row r's x·W + b, all gate columns (layer layout)
   int64_t col0;                   // the slice's first gate column in init's rows
+  const float* recurrent_bias;    // GRU: the layer's recurrent bias (layer layout); LSTM: unused
   const float* h;                 // [n rows, stride ld]: the previous state, all units
   int64_t ld;                     // row stride of h, c, h_prev and h_next (the layer's units)
-  const PackedMatrix* recurrent;  // the slice's U: k = ld, 4 * units columns, block layout
+  const PackedMatrix* recurrent;  // the slice's U: k = ld, G * units columns, block layout
   int64_t units;                  // the slice's units
-  float* c;                       // cell state at the slice's first unit (updated)
+  float* c;                       // LSTM: cell state at the slice's first unit (updated)
   const float* h_prev;            // h at the slice's first unit (carried by masked rows)
   float* h_next;                  // new state at the slice's first unit (never aliases h)
-  const uint8_t* live;            // [n]: 0 = masked step, the row keeps h and c
+  const uint8_t* live;            // [n]: 0 = masked step, the row keeps h (and c)
   int64_t n;                      // rows
 };
-void lstm_step_avx512(const LstmStep& s);
+void fused_step_avx512(const FusedStep& s);
 
 // The bf16 pair-layout kernels (AVX512_BF16; PackedMatrix::bf16_pairs()): gemm_accumulate
-// and lstm_step with a rounded to bf16. The avx512 entry points forward pair-layout matrices
+// and fused_step with a rounded to bf16. The avx512 entry points forward pair-layout matrices
 // here; callers must check simd_level() == kAvx512Bf16 first.
 void gemm_accumulate_avx512bf16(const float* a, int64_t lda, int64_t m, const PackedMatrix& b,
                                 float* c, int64_t ldc);
-void lstm_step_avx512bf16(const LstmStep& s);
+void fused_step_avx512bf16(const FusedStep& s);
 
 // The fused LSTM cell with sigmoid gates and tanh activations (Keras i, f, c, o blocks) for
 // one row: g [4u] pre-activations (overwritten), c [u] cell state, h [u] output state.

@@ -41,32 +41,29 @@ QUIVER_AVX512 void lstm_cell_avx512(float* g, float* c, float* h, int64_t u) {
 }
 
 QUIVER_AVX512 void gru_cell_avx512(const float* xp, const float* rec, float* h, int64_t u) {
-  const __m512 one = _mm512_set1_ps(1.0f);
   for (int64_t j = 0; j < u; j += kW) {
     const __mmask16 m = chunk_mask(j, u);
-    const __m512 z = sigmoid512(_mm512_add_ps(_mm512_maskz_loadu_ps(m, xp + j), _mm512_maskz_loadu_ps(m, rec + j)));
-    const __m512 r = sigmoid512(_mm512_add_ps(_mm512_maskz_loadu_ps(m, xp + u + j), _mm512_maskz_loadu_ps(m, rec + u + j)));
-    const __m512 hh = tanh512(_mm512_add_ps(_mm512_maskz_loadu_ps(m, xp + 2 * u + j),
-                                            _mm512_mul_ps(r, _mm512_maskz_loadu_ps(m, rec + 2 * u + j))));
-    const __m512 hn = _mm512_add_ps(_mm512_mul_ps(z, _mm512_maskz_loadu_ps(m, h + j)),
-                                    _mm512_mul_ps(_mm512_sub_ps(one, z), hh));
+    const __m512 hn = gru_cell16(
+        _mm512_maskz_loadu_ps(m, xp + j), _mm512_maskz_loadu_ps(m, xp + u + j),
+        _mm512_maskz_loadu_ps(m, xp + 2 * u + j), _mm512_maskz_loadu_ps(m, rec + j),
+        _mm512_maskz_loadu_ps(m, rec + u + j), _mm512_maskz_loadu_ps(m, rec + 2 * u + j),
+        _mm512_maskz_loadu_ps(m, h + j));
     _mm512_mask_storeu_ps(h + j, m, hn);
   }
 }
 
-QUIVER_AVX512 void lstm_step_avx512(const LstmStep& s) {
+QUIVER_AVX512 void fused_step_avx512(const FusedStep& s) {
   switch (s.recurrent->format()) {
-    case WeightMode::kFp32: lstm_step<Fmt::kFp32>(s); break;
+    case WeightMode::kFp32: fused_step_of<Fmt::kFp32>(s); break;
     case WeightMode::kBf16:
       if (s.recurrent->bf16_pairs()) {
-        lstm_step_avx512bf16(s);
+        fused_step_avx512bf16(s);
       } else {
-        lstm_step<Fmt::kBf16>(s);
+        fused_step_of<Fmt::kBf16>(s);
       }
       break;
-    case WeightMode::kInt8: lstm_step<Fmt::kInt8>(s); break;
+    case WeightMode::kInt8: fused_step_of<Fmt::kInt8>(s); break;
   }
 }
-
 
 }  // namespace quiver::nn::simd

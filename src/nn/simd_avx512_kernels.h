@@ -260,26 +260,43 @@ QUIVER_AVX512 __attribute__((always_inline)) inline __m512 lstm_cell16(
   return cn;
 }
 
+// The GRU reset_after cell on 16 lanes: input projections xz, xr, xh, recurrent parts (h·U +
+// recurrent bias) rz, rr, rh and the old h; returns the new h (KERAS.md §2.2).
+QUIVER_AVX512 __attribute__((always_inline)) inline __m512 gru_cell16(
+    __m512 xz, __m512 xr, __m512 xh, __m512 rz, __m512 rr, __m512 rh, __m512 h) {
+  const __m512 z = sigmoid512(_mm512_add_ps(xz, rz));
+  const __m512 r = sigmoid512(_mm512_add_ps(xr, rr));
+  const __m512 hh = tanh512(_mm512_add_ps(xh, _mm512_mul_ps(r, rh)));
+  return _mm512_add_ps(_mm512_mul_ps(z, h), _mm512_mul_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), z), hh));
+}
+
+
+// Where a gate chain starts: LSTM (kG = 4) at x·W + b (the row's table row), GRU (kG = 3) at
+// the recurrent bias, as Keras' reset_after GRU adds the input projection after the product.
+template <int kG>
+QUIVER_AVX512 inline const float* chain_start(const FusedStep& s, int64_t row, int64_t col) {
+  return kG == 4 ? s.init[row] + col : s.recurrent_bias + col;
+}
 
 // Rows [row0, row0 + kRows) × kBlocks full blocks starting at the slice's unit `unit`:
-// pre-activations init + h·U in registers, then the cell, then h_next and c.
+// pre-activations chain_start + h·U in registers, then the cell, then h_next (and c).
 // a / lda: the previous state h as the kernels read it (s.h, or its bf16 pairs).
-template <Fmt F, int kRows, int kBlocks>
-QUIVER_AVX512 inline void lstm_tile(const LstmStep& s, const float* a, int64_t lda, int64_t row0,
-                                    int64_t unit) {
-  constexpr int kP = 4 * kBlocks;
+template <Fmt F, int kG, int kRows, int kBlocks>
+QUIVER_AVX512 inline void fused_tile(const FusedStep& s, const float* a, int64_t lda, int64_t row0,
+                                     int64_t unit) {
+  constexpr int kP = kG * kBlocks;
   constexpr bool kScaled = F == Fmt::kInt8;
   const PackedMatrix& b = *s.recurrent;
-  const int64_t col = s.col0 + 4 * unit, panel0 = 4 * unit / kW;
+  const int64_t col = s.col0 + kG * unit, panel0 = kG * unit / kW;
   __m512 acc[kRows][kP];
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
     for (int p = 0; p < kP; ++p) {
-      acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_loadu_ps(s.init[row0 + r] + col + p * kW);
+      acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_loadu_ps(chain_start<kG>(s, row0 + r, col) + p * kW);
     }
   }
-  // The next tile's table rows come from L3 at random places: ask for them now.
+  // The next tile's x·W + b rows come from L3 at random places: ask for them now.
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
@@ -301,45 +318,57 @@ QUIVER_AVX512 inline void lstm_tile(const LstmStep& s, const float* a, int64_t l
 #pragma GCC unroll 16
       for (int p = 0; p < kP; ++p) {
         acc[r][p] = _mm512_fmadd_ps(acc[r][p], _mm512_loadu_ps(b.scales() + (panel0 + p) * kW),
-                                    _mm512_loadu_ps(s.init[row0 + r] + col + p * kW));
+                                    _mm512_loadu_ps(chain_start<kG>(s, row0 + r, col) + p * kW));
       }
     }
 #pragma GCC unroll 16
     for (int q = 0; q < kBlocks; ++q) {
       __m512 hn;
-      const __m512 cn = lstm_cell16(acc[r][4 * q], acc[r][4 * q + 1], acc[r][4 * q + 2],
-                                    acc[r][4 * q + 3], _mm512_loadu_ps(s.c + at + q * kW), &hn);
-      _mm512_storeu_ps(s.c + at + q * kW, cn);
+      if constexpr (kG == 4) {
+        const __m512 cn = lstm_cell16(acc[r][4 * q], acc[r][4 * q + 1], acc[r][4 * q + 2],
+                                      acc[r][4 * q + 3], _mm512_loadu_ps(s.c + at + q * kW), &hn);
+        _mm512_storeu_ps(s.c + at + q * kW, cn);
+      } else {
+        const float* xp = s.init[row0 + r] + col + 3 * q * kW;
+        hn = gru_cell16(_mm512_loadu_ps(xp), _mm512_loadu_ps(xp + kW), _mm512_loadu_ps(xp + 2 * kW),
+                        acc[r][3 * q], acc[r][3 * q + 1], acc[r][3 * q + 2],
+                        _mm512_loadu_ps(s.h_prev + at + q * kW));
+      }
       _mm512_storeu_ps(s.h_next + at + q * kW, hn);
     }
   }
 }
 
 // All full blocks of the slice for rows [row0, row0 + kRows), kBlocks at a time.
-template <Fmt F, int kRows, int kBlocks>
-QUIVER_AVX512 void lstm_rows(const LstmStep& s, const float* a, int64_t lda, int64_t row0) {
-  const int64_t full = s.units / kLstmBlockUnits;
+template <Fmt F, int kG, int kRows, int kBlocks>
+QUIVER_AVX512 void fused_rows(const FusedStep& s, const float* a, int64_t lda, int64_t row0) {
+  const int64_t full = s.units / kFusedBlockUnits;
   int64_t blk = 0;
-  for (; blk + kBlocks <= full; blk += kBlocks) lstm_tile<F, kRows, kBlocks>(s, a, lda, row0, blk * kW);
+  for (; blk + kBlocks <= full; blk += kBlocks) {
+    fused_tile<F, kG, kRows, kBlocks>(s, a, lda, row0, blk * kW);
+  }
   if constexpr (kBlocks > 1) {
-    for (; blk < full; ++blk) lstm_tile<F, kRows, 1>(s, a, lda, row0, blk * kW);
+    for (; blk < full; ++blk) fused_tile<F, kG, kRows, 1>(s, a, lda, row0, blk * kW);
   }
 }
 
-// The last block of w < 16 units ([i f c o] × w = kP panels, the last one masked): the
-// pre-activations go through a small buffer and lstm_cell_avx512 (the same arithmetic).
-template <Fmt F, int kP>
-QUIVER_AVX512 void lstm_tail(const LstmStep& s, const float* h, int64_t lda) {
+// The last block of w < 16 units (kG × w columns = kP panels, the last one masked): the
+// pre-activations go through a small buffer and lstm_cell_avx512 / gru_cell_avx512 (the same
+// arithmetic as the tiles).
+template <Fmt F, int kG, int kP>
+QUIVER_AVX512 void fused_tail(const FusedStep& s, const float* h, int64_t lda) {
   const PackedMatrix& b = *s.recurrent;
-  const int64_t w = s.units % kLstmBlockUnits, unit = s.units - w, col = s.col0 + 4 * unit;
-  const int64_t panel0 = 4 * unit / kW, stride = b.panel_stride();
-  const __mmask16 last = chunk_mask((kP - 1) * kW, 4 * w);
+  const int64_t w = s.units % kFusedBlockUnits, unit = s.units - w, col = s.col0 + kG * unit;
+  const int64_t panel0 = kG * unit / kW, stride = b.panel_stride();
+  const __mmask16 last = chunk_mask((kP - 1) * kW, kG * w);
   const float* scale = F == Fmt::kInt8 ? b.scales() + panel0 * kW : nullptr;
   constexpr int kRows = 6;
   alignas(64) float g[kRows][4 * kW];
   for (int64_t row0 = 0; row0 < s.n; row0 += kRows) {
     const int64_t rows = std::min<int64_t>(kRows, s.n - row0);
-    for (int64_t r = 0; r < rows; ++r) std::copy_n(s.init[row0 + r] + col, 4 * w, g[r]);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::copy_n(chain_start<kG>(s, row0 + r, col), kG * w, g[r]);
+    }
     const float* a = h + row0 * lda;
     if (rows == kRows) {
       micro_kernel<F, kRows, kP>(a, lda, panel_of<F>(b, panel0), stride, b.k(), g[0], 4 * kW,
@@ -352,40 +381,51 @@ QUIVER_AVX512 void lstm_tail(const LstmStep& s, const float* h, int64_t lda) {
     }
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t at = (row0 + r) * s.ld + unit;
-      if (s.live[row0 + r]) {
+      std::copy_n(s.h_prev + at, w, s.h_next + at);
+      if (!s.live[row0 + r]) continue;
+      if constexpr (kG == 4) {
         lstm_cell_avx512(g[r], s.c + at, s.h_next + at, w);
       } else {
-        std::copy_n(s.h_prev + at, w, s.h_next + at);
+        gru_cell_avx512(s.init[row0 + r] + col, g[r], s.h_next + at, w);
       }
     }
   }
 }
 
-template <Fmt F>
-QUIVER_AVX512 void lstm_step(const LstmStep& s) {
+template <Fmt F, int kG>
+QUIVER_AVX512 void fused_step(const FusedStep& s) {
   if (s.n == 0 || s.units == 0) return;
   const float* a = s.h;
   int64_t lda = s.ld;
   if constexpr (F == Fmt::kBf16Pairs) a = to_bf16_pairs<F>(s.h, s.ld, s.n, s.ld, &lda);
   int64_t r = 0;
-  for (; r + 6 <= s.n; r += 6) lstm_rows<F, 6, 1>(s, a, lda, r);
+  for (; r + 6 <= s.n; r += 6) fused_rows<F, kG, 6, 1>(s, a, lda, r);
   switch (s.n - r) {  // fewer rows: more blocks at once hide the FMA latency
-    case 5: lstm_rows<F, 5, 1>(s, a, lda, r); break;
-    case 4: lstm_rows<F, 4, 1>(s, a, lda, r); break;
-    case 3: lstm_rows<F, 3, 2>(s, a, lda, r); break;
-    case 2: lstm_rows<F, 2, 2>(s, a, lda, r); break;
-    case 1: lstm_rows<F, 1, 2>(s, a, lda, r); break;
+    case 5: fused_rows<F, kG, 5, 1>(s, a, lda, r); break;
+    case 4: fused_rows<F, kG, 4, 1>(s, a, lda, r); break;
+    case 3: fused_rows<F, kG, 3, 2>(s, a, lda, r); break;
+    case 2: fused_rows<F, kG, 2, 2>(s, a, lda, r); break;
+    case 1: fused_rows<F, kG, 1, 2>(s, a, lda, r); break;
     default: break;
   }
-  switch ((4 * (s.units % kLstmBlockUnits) + kW - 1) / kW) {
-    case 1: lstm_tail<F, 1>(s, a, lda); break;
-    case 2: lstm_tail<F, 2>(s, a, lda); break;
-    case 3: lstm_tail<F, 3>(s, a, lda); break;
-    case 4: lstm_tail<F, 4>(s, a, lda); break;
+  switch ((kG * (s.units % kFusedBlockUnits) + kW - 1) / kW) {
+    case 1: fused_tail<F, kG, 1>(s, a, lda); break;
+    case 2: fused_tail<F, kG, 2>(s, a, lda); break;
+    case 3: fused_tail<F, kG, 3>(s, a, lda); break;
+    case 4: fused_tail<F, kG, 4>(s, a, lda); break;
     default: break;
   }
 }
 
+// LSTM (s.gates == 4) or GRU (3) in format F.
+template <Fmt F>
+QUIVER_AVX512 void fused_step_of(const FusedStep& s) {
+  if (s.gates == 4) {
+    fused_step<F, 4>(s);
+  } else {
+    fused_step<F, 3>(s);
+  }
+}
 
 }  // namespace
 }  // namespace quiver::nn::simd

@@ -15,6 +15,6 @@ QUIVER_AVX512 void gemm_accumulate_avx512bf16(const float* a, int64_t lda, int64
   gemm<Fmt::kBf16Pairs>(a, lda, m, b, c, ldc);
 }
 
-QUIVER_AVX512 void lstm_step_avx512bf16(const LstmStep& s) { lstm_step<Fmt::kBf16Pairs>(s); }
+QUIVER_AVX512 void fused_step_avx512bf16(const FusedStep& s) { fused_step_of<Fmt::kBf16Pairs>(s); }
 
 }  // namespace quiver::nn::simd

@@ -145,59 +145,73 @@ TEST(SimdKernelsTest, Avx512TanhAndSigmoidHoldOverTheWholeRange) {
   EXPECT_LE(worst, 1e-6f);
 }
 
-// The fused LSTM step (product and cell in one kernel) against the two-pass path it replaces:
-// gates = init; gates += h·U (gemm_accumulate_avx512); lstm_cell_avx512 per block. The chain
-// and the cell arithmetic are the same, so every row, every row count (all remainder cases
-// of the 6-row tiles), every block tail and every weight format give the same bits; masked
-// rows keep h and c.
-TEST(SimdKernelsTest, FusedLstmStepGivesTheBitsOfProductThenCell) {
-  if (!cpu_has(SimdLevel::kAvx512)) GTEST_SKIP() << "no AVX-512F on this CPU";
+// The fused LSTM / GRU step (product and cell in one kernel) against the two-pass path it
+// replaces: LSTM gates = x·W + b, GRU rec = recurrent bias; += h·U (gemm_accumulate_avx512);
+// then lstm_cell_avx512 / gru_cell_avx512 per block. The chain and the cell arithmetic are
+// the same, so every row, every row count (all remainder cases of the 6-row tiles), every
+// block tail and every weight format give the same bits; masked rows keep h (and c).
+void expect_fused_step_matches_two_passes(int gates) {
   const int64_t ld = 53;  // the layer's units: h rows are longer than the slice
   std::vector<std::pair<WeightMode, Bf16Layout>> formats = {{WeightMode::kFp32, Bf16Layout::kAuto},
                                                             {WeightMode::kBf16, Bf16Layout::kRows},
                                                             {WeightMode::kInt8, Bf16Layout::kAuto}};
   if (cpu_has(SimdLevel::kAvx512Bf16)) formats.push_back({WeightMode::kBf16, Bf16Layout::kPairs});
+  const auto bias = random_floats(static_cast<size_t>(gates * ld), 1.0f, 24);
   for (const auto& [format, layout] : formats) {
     for (int64_t units : {5, 16, 37, 48, 53}) {
-      const int64_t unit0 = ld - units, cols = 4 * units, col0 = 4 * unit0;
+      const int64_t unit0 = ld - units, cols = gates * units, col0 = gates * unit0;
       PackedMatrix u(random_floats(static_cast<size_t>(ld * cols), 0.3f, 20).data(), ld, cols,
                      format, layout);
       for (int64_t n : {1, 2, 3, 4, 5, 6, 7, 13}) {
+        SCOPED_TRACE(::testing::Message() << "gates " << gates << " units " << units << " rows "
+                                          << n << " " << weight_mode_name(format)
+                                          << (u.bf16_pairs() ? " pairs" : ""));
         const auto h = random_floats(static_cast<size_t>(n * ld), 1.0f, 21);
         const auto c0 = random_floats(static_cast<size_t>(n * ld), 2.0f, 22);
-        const auto xw = random_floats(static_cast<size_t>(n * 4 * ld), 3.0f, 23);
+        const auto xw = random_floats(static_cast<size_t>(n * gates * ld), 3.0f, 23);
         std::vector<const float*> init(static_cast<size_t>(n));
         std::vector<uint8_t> live(static_cast<size_t>(n));
-        for (int64_t r = 0; r < n; ++r) init[r] = xw.data() + r * 4 * ld, live[r] = r % 3 != 1;
-        // Two passes: the gate buffer in block layout, then the cell per block.
-        std::vector<float> gates(static_cast<size_t>(n * cols)), want_c = c0, want_h(n * ld, -7.0f);
-        for (int64_t r = 0; r < n; ++r) std::copy_n(init[r] + col0, cols, gates.data() + r * cols);
-        simd::gemm_accumulate_avx512(h.data(), ld, n, u, gates.data(), cols);
+        for (int64_t r = 0; r < n; ++r) init[r] = xw.data() + r * gates * ld, live[r] = r % 3 != 1;
+        // Two passes: the pre-activations in block layout, then the cell per block.
+        std::vector<float> pre(static_cast<size_t>(n * cols)), want_c = c0, want_h(n * ld, -7.0f);
         for (int64_t r = 0; r < n; ++r) {
-          for (int64_t b0 = 0; b0 < units; b0 += simd::kLstmBlockUnits) {
-            const int64_t w = std::min(simd::kLstmBlockUnits, units - b0);
+          std::copy_n((gates == 4 ? init[r] : bias.data()) + col0, cols, pre.data() + r * cols);
+        }
+        simd::gemm_accumulate_avx512(h.data(), ld, n, u, pre.data(), cols);
+        for (int64_t r = 0; r < n; ++r) {
+          for (int64_t b0 = 0; b0 < units; b0 += simd::kFusedBlockUnits) {
+            const int64_t w = std::min(simd::kFusedBlockUnits, units - b0);
             const int64_t at = r * ld + unit0 + b0;
-            if (live[r]) {
-              simd::lstm_cell_avx512(gates.data() + r * cols + 4 * b0, want_c.data() + at,
-                                     want_h.data() + at, w);
+            std::copy_n(h.data() + at, w, want_h.data() + at);
+            if (!live[r]) continue;
+            float* block = pre.data() + r * cols + gates * b0;
+            if (gates == 4) {
+              simd::lstm_cell_avx512(block, want_c.data() + at, want_h.data() + at, w);
             } else {
-              std::copy_n(h.data() + at, w, want_h.data() + at);
+              simd::gru_cell_avx512(init[r] + col0 + gates * b0, block, want_h.data() + at, w);
             }
           }
         }
         auto got_c = c0;
         std::vector<float> got_h(n * ld, -7.0f);
-        simd::lstm_step_avx512({init.data(), col0, h.data(), ld, &u, units, got_c.data() + unit0,
-                                h.data() + unit0, got_h.data() + unit0, live.data(), n});
-        EXPECT_EQ(0, std::memcmp(want_c.data(), got_c.data(), want_c.size() * 4))
-            << "units " << units << " rows " << n << " format " << weight_mode_name(format)
-            << (u.bf16_pairs() ? " pairs" : "");
-        EXPECT_EQ(0, std::memcmp(want_h.data(), got_h.data(), want_h.size() * 4))
-            << "units " << units << " rows " << n << " format " << weight_mode_name(format)
-            << (u.bf16_pairs() ? " pairs" : "");
+        simd::fused_step_avx512({gates, init.data(), col0, bias.data(), h.data(), ld, &u, units,
+                                 got_c.data() + unit0, h.data() + unit0, got_h.data() + unit0,
+                                 live.data(), n});
+        EXPECT_EQ(0, std::memcmp(want_c.data(), got_c.data(), want_c.size() * 4));
+        EXPECT_EQ(0, std::memcmp(want_h.data(), got_h.data(), want_h.size() * 4));
       }
     }
   }
+}
+
+TEST(SimdKernelsTest, FusedLstmStepGivesTheBitsOfProductThenCell) {
+  if (!cpu_has(SimdLevel::kAvx512)) GTEST_SKIP() << "no AVX-512F on this CPU";
+  expect_fused_step_matches_two_passes(4);
+}
+
+TEST(SimdKernelsTest, FusedGruStepGivesTheBitsOfProductThenCell) {
+  if (!cpu_has(SimdLevel::kAvx512)) GTEST_SKIP() << "no AVX-512F on this CPU";
+  expect_fused_step_matches_two_passes(3);
 }
 
 RecurrentSpec reference_spec(CellKind kind, int64_t d, int64_t u) {
