@@ -15,13 +15,6 @@ CLI::Option* add_segmenter_options(CLI::App* cmd, SegmenterArgs* args) {
 }
 
 Result<std::shared_ptr<const Segmenter>> create_segmenter(const SegmenterArgs& args) {
-  QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, parse_segmenter_mode(args.mode));
-  const bool jieba = mode == SegmenterMode::kJieba || mode == SegmenterMode::kJiebaNoHmm ||
-                     mode == SegmenterMode::kJiebaSearch;
-  if (!args.user_dict.empty() && !jieba) {
-    return invalid_argument("--user-dict " + args.user_dict + ": needs a jieba segmenter (the " +
-                            "segmenter is '" + args.mode + "')");
-  }
   SegmenterOptions options;
   if (!args.jieba_dir.empty()) options.jieba_dir = args.jieba_dir;
   options.user_dict = args.user_dict;

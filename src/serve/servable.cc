@@ -232,12 +232,8 @@ Status check_golden(const ModelConfig& c, const Servable& s) {
 Status load_segmenter(const ModelConfig& c, const TrainedModelFacts* trained,
                       SegmenterCache* cache, Servable& s) {
   const std::string mode = c.segmenter.value_or(trained ? trained->segmenter : "none");
-  const bool jieba = mode.rfind("jieba", 0) == 0;
-  if (!c.user_dict_path.empty() && !jieba) {
-    return invalid_argument("user_dict: needs segmenter jieba, jieba-nohmm or jieba-search (the "
-                            "model's is '" + mode + "')");
-  }
-  if (mode == "none") return Status();
+  // A user dictionary with the model's recorded "none" is refused by Segmenter::create.
+  if (mode == "none" && c.user_dict_path.empty()) return Status();
   if (!s.tokenizer) return invalid_argument("segmenter '" + mode + "' needs a tokenizer");
   SegmenterOptions options;
   options.user_dict = c.user_dict_path;

@@ -128,9 +128,24 @@ std::string_view segmenter_mode_name(SegmenterMode mode) {
   return "none";
 }
 
+namespace {
+
+// The mode, after the rule every caller shares: a user dictionary only with a jieba mode.
+Result<SegmenterMode> checked_mode(std::string_view mode_name, const SegmenterOptions& options) {
+  QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, parse_segmenter_mode(mode_name));
+  if (!options.user_dict.empty() && !uses_jieba(mode)) {
+    return invalid_argument("user dictionary " + options.user_dict +
+                            ": needs segmenter jieba, jieba-nohmm or jieba-search, not '" +
+                            std::string(mode_name) + "'");
+  }
+  return mode;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Segmenter>> Segmenter::create(std::string_view mode_name,
                                                            const SegmenterOptions& options) {
-  QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, parse_segmenter_mode(mode_name));
+  QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, checked_mode(mode_name, options));
   std::shared_ptr<const text::JiebaDictionary> dict;
   if (uses_jieba(mode)) {
     QUIVER_ASSIGN_OR_RETURN(dict, load_dictionary(options));
@@ -173,7 +188,7 @@ SegmenterCache::~SegmenterCache() = default;
 
 Result<std::shared_ptr<const Segmenter>> SegmenterCache::get(std::string_view mode_name,
                                                              const SegmenterOptions& options) {
-  QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, parse_segmenter_mode(mode_name));
+  QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, checked_mode(mode_name, options));
   if (!uses_jieba(mode)) return make_segmenter(mode, nullptr);
   // Loading under the lock: two models asking for the same dictionary at once load it once.
   std::lock_guard<std::mutex> lock(impl_->mu);

@@ -25,14 +25,11 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
 // The segmenter `name` with `user_dict`; null for none.
 Result<std::shared_ptr<const Segmenter>> eval_segmenter(const std::string& name,
                                                         const std::string& user_dict) {
-  if (name.empty() || name == "none") {
-    if (user_dict.empty()) return std::shared_ptr<const Segmenter>();
-    return invalid_argument("a user dictionary needs a jieba segmenter, not '" +
-                            (name.empty() ? std::string("none") : name) + "'");
-  }
+  const std::string mode = name.empty() ? "none" : name;
+  if (mode == "none" && user_dict.empty()) return std::shared_ptr<const Segmenter>();
   SegmenterOptions so;
   so.user_dict = user_dict;
-  return Segmenter::create(name, so);
+  return Segmenter::create(mode, so);  // refuses a user dictionary without jieba
 }
 
 }  // namespace

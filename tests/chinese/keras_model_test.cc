@@ -172,7 +172,8 @@ TEST_F(ChineseCliTest, SegmenterErrorsNameTheOptionAndExitNonZero) {
                                          " --user-dict " + file("user.dict") + sentences(),
                                      out);
   EXPECT_EQ(dict_without_jieba.exit_code, 2);
-  EXPECT_NE(dict_without_jieba.err.find("needs a jieba segmenter"), std::string::npos)
+  EXPECT_NE(dict_without_jieba.err.find("needs segmenter jieba, jieba-nohmm or jieba-search, not 'none'"),
+            std::string::npos)
       << dict_without_jieba.err;
   CmdResult missing_dict = run(quiver() + " predict --model " + file("model.h5") + " --tokenizer " +
                                    file("tokenizer.json") + " --segmenter jieba --user-dict " +

@@ -68,6 +68,18 @@ TEST(SegmenterTest, JiebaKeepsSpacesPunctuationAndCrLfAsTokens) {
   EXPECT_EQ(seg(*hmm, ""), Tokens{});
 }
 
+TEST(SegmenterTest, UserDictionaryNeedsAJiebaModeWhateverTheEntryPoint) {
+  SegmenterOptions o;
+  o.user_dict = "words.dict";  // never opened: the mode is refused first
+  for (const char* mode : {"none", "cjk-chars"}) {
+    const std::string want = "user dictionary words.dict: needs segmenter jieba, jieba-nohmm or "
+                             "jieba-search, not '" + std::string(mode) + "'";
+    EXPECT_STATUS(Segmenter::create(mode, o), kInvalidArgument, want);
+    SegmenterCache fresh;
+    EXPECT_STATUS(fresh.get(mode, o), kInvalidArgument, want);
+  }
+}
+
 TEST(SegmenterTest, UserDictionaryFollowsLoadUserdict) {
   testutil::TempDir tmp;
   write(tmp.file("user.dict"), "江南好\n共享 0\n云计算 5\n");
