@@ -3,7 +3,7 @@
 hyperparameters.
 
 usage: OPENBLAS_CORETYPE=SkylakeX bench/train_vs_torch.py [--quiver build/quiver]
-           [--types lstm,bilstm] [--threads 1,2] [--epochs 5]
+           [--types lstm,bilstm] [--threads 1,2] [--epochs 5] [--seeds 1,2,3]
 
 Data: the UCI Sentiment Labelled Sentences (npm `sentiment` fixtures amazon/imdb/yelp),
 every 5th sentence of each source held out (as tests/train/test_data.h). Both sides use
@@ -46,11 +46,11 @@ def write_csv(path, rows):
     w.writerows(rows)
 
 
-def run_quiver(binary, tmp, arch, threads, epochs):
-  model = os.path.join(tmp, f"q_{arch}_{threads}.h5")
+def run_quiver(binary, tmp, arch, threads, epochs, seed):
+  model = os.path.join(tmp, f"q_{arch}_{threads}_{seed}.h5")
   cmd = [binary, "train", "--data", os.path.join(tmp, "train.csv"), "--model", model,
          "--type", arch, "--epochs", str(epochs), "--batch-size", "32", "--threads", str(threads),
-         "--recurrent-dropout", "0", "--seed", "1", "--json", "--quiet"]
+         "--recurrent-dropout", "0", "--seed", str(seed), "--json", "--quiet"]
   report = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
   ev = json.loads(subprocess.run([binary, "evaluate", "--model", model, "--data",
                                   os.path.join(tmp, "test.csv"), "--json"],
@@ -59,12 +59,12 @@ def run_quiver(binary, tmp, arch, threads, epochs):
   return float(np.mean(secs)), ev["accuracy"], report["maxlen"]
 
 
-def run_torch(train, test, arch, threads, epochs, maxlen):
+def run_torch(train, test, arch, threads, epochs, maxlen, seed):
   import torch
   from keras_preprocessing.sequence import pad_sequences
   from keras_preprocessing.text import Tokenizer
   torch.set_num_threads(threads)
-  torch.manual_seed(1)
+  torch.manual_seed(seed)
   tok = Tokenizer(num_words=2000)
   tok.fit_on_texts([t for t, _ in train])
   def encode(rows):
@@ -122,7 +122,10 @@ def main():
   ap.add_argument("--types", default="lstm,bilstm")
   ap.add_argument("--threads", default="1,2")
   ap.add_argument("--epochs", type=int, default=5)
+  ap.add_argument("--seeds", default="1",
+                  help="comma list: each seed trains both once; accuracies as mean ± sd")
   a = ap.parse_args()
+  seeds = [int(x) for x in a.seeds.split(",")]
   if os.environ.get("OPENBLAS_CORETYPE") is None:
     print("warning: set OPENBLAS_CORETYPE=SkylakeX or Debian's OpenBLAS uses slow kernels",
           file=sys.stderr)
@@ -134,12 +137,18 @@ def main():
     write_csv(os.path.join(tmp, "test.csv"), test)
     for arch in a.types.split(","):
       for threads in [int(t) for t in a.threads.split(",")]:
-        qs, qacc, maxlen = run_quiver(a.quiver, tmp, arch, threads, a.epochs)
-        ts, tacc = run_torch(train, test, arch, threads, a.epochs, maxlen)
+        q = [run_quiver(a.quiver, tmp, arch, threads, a.epochs, seed) for seed in seeds]
+        maxlen = q[0][2]
+        t = [run_torch(train, test, arch, threads, a.epochs, maxlen, seed) for seed in seeds]
+        qs, ts = np.mean([r[0] for r in q]), np.mean([r[0] for r in t])
+        qacc, tacc = [r[1] for r in q], [r[1] for r in t]
+        def acc(v):
+          return f"{np.mean(v):.4f}" + (f" ± {np.std(v, ddof=1):.4f}" if len(v) > 1 else "")
         rows.append(f"| {arch} (maxlen {maxlen}) | {threads} | {qs:.2f} | {ts:.2f} | {ts / qs:.2f} | "
-                    f"{qacc:.4f} | {tacc:.4f} |")
-        print(rows[-1], file=sys.stderr, flush=True)
-  print(f"{len(train)} training / {len(test)} held-out sentences, {a.epochs} epochs, batch 32")
+                    f"{acc(qacc)} | {acc(tacc)} |")
+        print(rows[-1], "quiver", qacc, "torch", tacc, file=sys.stderr, flush=True)
+  print(f"{len(train)} training / {len(test)} held-out sentences, {a.epochs} epochs, batch 32, "
+        f"seeds {a.seeds}")
   print("\n".join(rows))
 
 
