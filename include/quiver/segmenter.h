@@ -51,7 +51,18 @@ struct SegmenterOptions {
   // "word [freq] [tag]" (UTF-8; a missing freq gets jieba's suggest_freq value; freq 0
   // removes a word and forces the HMM to split it). Empty: none.
   std::string user_dict;
+  // The user dictionary's contents, used instead of reading `user_dict` when not empty (a
+  // dictionary recorded in a model file: quiver_user_dict); `user_dict` then only names it
+  // in messages.
+  std::string user_dict_text;
 };
+
+// `options` with a model's recorded user dictionary (quiver_user_dict, `recorded`) as
+// user_dict_text when `options` names no user dictionary itself and `mode` is a jieba mode:
+// how predict, evaluate and serve segment as the model's training did. An explicit
+// dictionary wins; other modes (and an unknown mode, which create() reports) get none.
+SegmenterOptions with_recorded_user_dict(SegmenterOptions options, std::string_view mode,
+                                         const std::string& recorded);
 
 class Segmenter {
  public:
@@ -64,6 +75,10 @@ class Segmenter {
   // n-grams). Invalid UTF-8 is InvalidArgument ("invalid UTF-8 at byte N"); nothing else
   // fails.
   virtual Result<std::vector<std::string>> segment(std::string_view text) const = 0;
+
+  // The contents of the user dictionary this segmenter applies ("" without one): what
+  // `quiver train` records in the model (quiver_user_dict).
+  virtual const std::string& user_dictionary() const = 0;
 
   // Creates the segmenter for `mode` (a name as above). Errors: InvalidArgument for an
   // unknown mode or a malformed user dictionary (message "file:line: ..."), NotFound /

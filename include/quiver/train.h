@@ -144,6 +144,7 @@ struct TrainedModelInfo {
   PadMode padding = PadMode::kPre, truncating = PadMode::kPre;
   std::string tokenizer_json;
   std::string segmenter = "none";
+  std::string user_dict;           // quiver_user_dict: the user dictionary's text ("" = none)
   std::vector<double> thresholds;  // quiver_thresholds (train-multilabel); empty when absent
 };
 // NotFound if the file has no quiver_labels attribute (not trained by quiver); Corruption

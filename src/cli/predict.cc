@@ -182,12 +182,13 @@ Result<PadMode> pad_mode(const std::string& flag, const std::string& value) {
   return invalid_argument(flag + ": expected pre or post, got '" + value + "'");
 }
 
-// The explicit --segmenter, else the model's recorded one.
+// The explicit --segmenter, else the model's recorded one; the explicit --user-dict, else the
+// model's recorded dictionary (for a jieba mode).
 Result<std::shared_ptr<const Segmenter>> predict_segmenter(const PredictArgs& args) {
-  SegmenterArgs s{args.train.segmenter, args.train.user_dict, args.train.jieba_dir};
-  if (args.segmenter_flag == nullptr || args.segmenter_flag->count() == 0) {
-    s.mode = recorded_segmenter(args.model.model);
-  }
+  const RecordedSegmenter recorded = recorded_segmenter(args.model.model);
+  SegmenterArgs s{args.train.segmenter, args.train.user_dict, args.train.jieba_dir,
+                  recorded.user_dict};
+  if (args.segmenter_flag == nullptr || args.segmenter_flag->count() == 0) s.mode = recorded.mode;
   return create_segmenter(s);
 }
 

@@ -18,12 +18,14 @@ Result<std::shared_ptr<const Segmenter>> create_segmenter(const SegmenterArgs& a
   SegmenterOptions options;
   if (!args.jieba_dir.empty()) options.jieba_dir = args.jieba_dir;
   options.user_dict = args.user_dict;
-  return Segmenter::create(args.mode, options);
+  return Segmenter::create(args.mode,
+                           with_recorded_user_dict(options, args.mode, args.recorded_user_dict));
 }
 
-std::string recorded_segmenter(const std::string& model_path) {
+RecordedSegmenter recorded_segmenter(const std::string& model_path) {
   auto info = read_trained_model_info(model_path);
-  return info.ok() && !info->segmenter.empty() ? info->segmenter : "none";
+  if (!info.ok()) return {};
+  return {info->segmenter.empty() ? "none" : info->segmenter, info->user_dict};
 }
 
 Result<std::string> segment_line(const Segmenter& segmenter, const std::string& line,

@@ -15,6 +15,7 @@ struct SegmenterArgs {
   std::string mode = "none";
   std::string user_dict;  // "" = none
   std::string jieba_dir;  // "" = kDefaultJiebaDir
+  std::string recorded_user_dict;  // a model's quiver_user_dict (see with_recorded_user_dict)
 };
 
 // Registers --segmenter, --user-dict and --jieba-dir on `cmd`; returns the --segmenter
@@ -26,10 +27,15 @@ CLI::Option* add_segmenter_options(CLI::App* cmd, SegmenterArgs* args);
 // segmenter's own load errors otherwise.
 Result<std::shared_ptr<const Segmenter>> create_segmenter(const SegmenterArgs& args);
 
-// The segmenter name recorded in a model trained by quiver (root attribute
-// quiver_segmenter), or "none" for a model without one (not trained by quiver, a .keras
-// file, an unreadable attribute: Model::load has already judged the file itself).
-std::string recorded_segmenter(const std::string& model_path);
+// The segmenter name and user dictionary recorded in a model trained by quiver (root
+// attributes quiver_segmenter, quiver_user_dict), or "none" and "" for a model without them
+// (not trained by quiver, a .keras file, an unreadable attribute: Model::load has already
+// judged the file itself).
+struct RecordedSegmenter {
+  std::string mode = "none";
+  std::string user_dict;
+};
+RecordedSegmenter recorded_segmenter(const std::string& model_path);
 
 // The string the Tokenizer sees for stdin line `line_no`: Python's split.join(tokens).
 // Errors (ill-formed UTF-8) name the line.

@@ -18,7 +18,8 @@ Result<std::unique_ptr<const ScoringModel>> ScoringModel::load(const std::string
   if (!tok.ok()) return tok.status().with_context(path + ": quiver_tokenizer");
   m->tokenizer_ = std::make_shared<const Tokenizer>(std::move(tok).value());
   if (m->info_.segmenter != "none" && !m->info_.segmenter.empty()) {
-    auto seg = Segmenter::create(m->info_.segmenter);
+    auto seg = Segmenter::create(m->info_.segmenter,
+                                 with_recorded_user_dict({}, m->info_.segmenter, m->info_.user_dict));
     if (!seg.ok()) return seg.status().with_context(path + ": quiver_segmenter");
     m->segmenter_ = std::move(seg).value();
   }

@@ -237,6 +237,7 @@ Status load_segmenter(const ModelConfig& c, const TrainedModelFacts* trained,
   if (!s.tokenizer) return invalid_argument("segmenter '" + mode + "' needs a tokenizer");
   SegmenterOptions options;
   options.user_dict = c.user_dict_path;
+  options = with_recorded_user_dict(options, mode, trained ? trained->user_dict : "");
   auto seg = cache != nullptr ? cache->get(mode, options) : Segmenter::create(mode, options);
   if (!seg.ok()) return seg.status().with_context("segmenter '" + mode + "'");
   s.segmenter = std::move(seg).value();
@@ -250,7 +251,7 @@ uint64_t encoding_key(const Servable& s) {
          std::to_string(static_cast<int>(s.truncating));
   if (s.segmenter) {
     key += "|" + std::string(segmenter_mode_name(s.segmenter->mode())) + "|" +
-           s.config.user_dict_path;
+           s.segmenter->user_dictionary();  // the contents: a file's or a recorded one
   }
   return std::hash<std::string>{}(key);
 }

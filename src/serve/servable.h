@@ -53,6 +53,7 @@ struct TrainedModelFacts {
   PadMode truncating = PadMode::kPre;
   std::string tokenizer_json;
   std::string segmenter = "none";  // quiver_segmenter
+  std::string user_dict;           // quiver_user_dict (text; "" = none)
   bool multi_label = false;        // quiver_task "multilabel"
   std::vector<double> thresholds;  // quiver_thresholds (one per label), or empty
 };

@@ -69,6 +69,7 @@ TrainingHooks training_hooks() {
     out.truncating = info.truncating;
     out.tokenizer_json = info.tokenizer_json;
     out.segmenter = info.segmenter;
+    out.user_dict = info.user_dict;
     out.multi_label = info.task == "multilabel";
     out.thresholds = info.thresholds;
     return out;

@@ -106,8 +106,8 @@ class JiebaDictionary::Loader {
     return Status();
   }
 
-  Status load_user(const std::string& path) {
-    QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(path));
+  // `text`: the dictionary; `path` names it in messages.
+  Status load_user(const std::string& path, const std::string& text) {
     return for_each_line(text, [&](size_t line_no, std::string_view raw) {
       auto where = [&] { return path + ":" + std::to_string(line_no) + ": "; };
       std::string_view line = strip_ascii(raw);
@@ -172,12 +172,22 @@ JiebaDictionary::JiebaDictionary(JiebaHmm hmm)
                                   std::vector<const cppjieba::DictUnit*>()) {}
 
 Result<std::shared_ptr<const JiebaDictionary>> JiebaDictionary::load(
-    const std::string& jieba_dir, const std::string& user_dict) {
+    const std::string& jieba_dir, const std::string& user_dict,
+    const std::string& user_dict_text) {
   QUIVER_ASSIGN_OR_RETURN(JiebaHmm hmm, JiebaHmm::load(jieba_dir + "/finalseg"));
   std::shared_ptr<JiebaDictionary> dict(new JiebaDictionary(std::move(hmm)));
   Loader loader(dict.get());
-  QUIVER_RETURN_IF_ERROR(loader.load_main(jieba_dir + "/dict.txt", !user_dict.empty()));
-  if (!user_dict.empty()) QUIVER_RETURN_IF_ERROR(loader.load_user(user_dict));
+  const bool user = !user_dict.empty() || !user_dict_text.empty();
+  QUIVER_RETURN_IF_ERROR(loader.load_main(jieba_dir + "/dict.txt", user));
+  if (!user_dict_text.empty()) {
+    dict->user_text_ = user_dict_text;
+  } else if (!user_dict.empty()) {
+    QUIVER_ASSIGN_OR_RETURN(dict->user_text_, base::read_file(user_dict));
+  }
+  if (user) {
+    const std::string name = user_dict.empty() ? "recorded user dictionary" : user_dict;
+    QUIVER_RETURN_IF_ERROR(loader.load_user(name, dict->user_text_));
+  }
   return std::shared_ptr<const JiebaDictionary>(std::move(dict));
 }
 

@@ -27,10 +27,16 @@ namespace quiver::text {
 
 class JiebaDictionary {
  public:
-  // Loads <jieba_dir>/dict.txt, <jieba_dir>/finalseg/prob_*.py and, if user_dict is not
-  // empty, applies it with load_userdict's rules. Errors name the file and line.
+  // Loads <jieba_dir>/dict.txt, <jieba_dir>/finalseg/prob_*.py and, if user_dict or
+  // user_dict_text is not empty, applies the user dictionary (user_dict_text, else the file
+  // user_dict) with load_userdict's rules. Errors name the file (or user_dict as the
+  // recorded dictionary's name) and line.
   static Result<std::shared_ptr<const JiebaDictionary>> load(const std::string& jieba_dir,
-                                                             const std::string& user_dict);
+                                                             const std::string& user_dict,
+                                                             const std::string& user_dict_text = "");
+
+  // The user dictionary's contents ("" without one).
+  const std::string& user_text() const { return user_text_; }
 
   JiebaDictionary(const JiebaDictionary&) = delete;
   JiebaDictionary& operator=(const JiebaDictionary&) = delete;
@@ -75,6 +81,7 @@ class JiebaDictionary {
   int64_t total_ = 0;
   double log_total_ = 0;
   std::unordered_set<std::string> force_split_;
+  std::string user_text_;
 };
 
 }  // namespace quiver::text

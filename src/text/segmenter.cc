@@ -3,6 +3,8 @@
 
 #include <map>
 #include <mutex>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include "text/jieba_cut.h"
@@ -53,6 +55,10 @@ class CharClassSegmenter final : public Segmenter {
  public:
   explicit CharClassSegmenter(SegmenterMode mode) : mode_(mode) {}
   SegmenterMode mode() const override { return mode_; }
+  const std::string& user_dictionary() const override {
+    static const std::string none;
+    return none;
+  }
 
   Result<std::vector<std::string>> segment(std::string_view text) const override {
     Runes runes;
@@ -79,6 +85,7 @@ class JiebaSegmenter final : public Segmenter {
   JiebaSegmenter(SegmenterMode mode, std::shared_ptr<const text::JiebaDictionary> dict)
       : mode_(mode), dict_(std::move(dict)) {}
   SegmenterMode mode() const override { return mode_; }
+  const std::string& user_dictionary() const override { return dict_->user_text(); }
 
   Result<std::vector<std::string>> segment(std::string_view text) const override {
     Runes runes;
@@ -99,7 +106,8 @@ class JiebaSegmenter final : public Segmenter {
 
 Result<std::shared_ptr<const text::JiebaDictionary>> load_dictionary(
     const SegmenterOptions& options) {
-  auto dict = text::JiebaDictionary::load(options.jieba_dir, options.user_dict);
+  auto dict =
+      text::JiebaDictionary::load(options.jieba_dir, options.user_dict, options.user_dict_text);
   if (!dict.ok()) return dict.status().with_context("jieba dictionary");
   return dict;
 }
@@ -128,13 +136,23 @@ std::string_view segmenter_mode_name(SegmenterMode mode) {
   return "none";
 }
 
+SegmenterOptions with_recorded_user_dict(SegmenterOptions options, std::string_view mode,
+                                         const std::string& recorded) {
+  auto m = parse_segmenter_mode(mode);
+  if (options.user_dict.empty() && options.user_dict_text.empty() && m.ok() && uses_jieba(*m)) {
+    options.user_dict_text = recorded;
+  }
+  return options;
+}
+
 namespace {
 
 // The mode, after the rule every caller shares: a user dictionary only with a jieba mode.
 Result<SegmenterMode> checked_mode(std::string_view mode_name, const SegmenterOptions& options) {
   QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, parse_segmenter_mode(mode_name));
-  if (!options.user_dict.empty() && !uses_jieba(mode)) {
-    return invalid_argument("user dictionary " + options.user_dict +
+  if ((!options.user_dict.empty() || !options.user_dict_text.empty()) && !uses_jieba(mode)) {
+    const std::string name = options.user_dict.empty() ? "(recorded)" : options.user_dict;
+    return invalid_argument("user dictionary " + name +
                             ": needs segmenter jieba, jieba-nohmm or jieba-search, not '" +
                             std::string(mode_name) + "'");
   }
@@ -178,8 +196,9 @@ Result<std::string> segment_for_tokenizer(const Segmenter& segmenter, std::strin
 
 struct SegmenterCache::Impl {
   std::mutex mu;
-  // (jieba_dir, user_dict) -> the dictionary, while some segmenter holds it.
-  std::map<std::pair<std::string, std::string>, std::weak_ptr<const text::JiebaDictionary>>
+  // (jieba_dir, user_dict, user_dict_text) -> the dictionary, while some segmenter holds it.
+  std::map<std::tuple<std::string, std::string, std::string>,
+           std::weak_ptr<const text::JiebaDictionary>>
       dictionaries;  // GUARDED_BY(mu)
 };
 
@@ -192,7 +211,8 @@ Result<std::shared_ptr<const Segmenter>> SegmenterCache::get(std::string_view mo
   if (!uses_jieba(mode)) return make_segmenter(mode, nullptr);
   // Loading under the lock: two models asking for the same dictionary at once load it once.
   std::lock_guard<std::mutex> lock(impl_->mu);
-  auto& slot = impl_->dictionaries[{options.jieba_dir, options.user_dict}];
+  auto& slot =
+      impl_->dictionaries[{options.jieba_dir, options.user_dict, options.user_dict_text}];
   std::shared_ptr<const text::JiebaDictionary> dict = slot.lock();
   if (!dict) {
     QUIVER_ASSIGN_OR_RETURN(dict, load_dictionary(options));

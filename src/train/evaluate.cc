@@ -24,12 +24,14 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
 
 // The segmenter `name` with `user_dict`; null for none.
 Result<std::shared_ptr<const Segmenter>> eval_segmenter(const std::string& name,
-                                                        const std::string& user_dict) {
+                                                        const std::string& user_dict,
+                                                        const std::string& recorded_user_dict) {
   const std::string mode = name.empty() ? "none" : name;
   if (mode == "none" && user_dict.empty()) return std::shared_ptr<const Segmenter>();
   SegmenterOptions so;
   so.user_dict = user_dict;
-  return Segmenter::create(mode, so);  // refuses a user dictionary without jieba
+  // refuses a user dictionary without jieba
+  return Segmenter::create(mode, with_recorded_user_dict(so, mode, recorded_user_dict));
 }
 
 }  // namespace
@@ -49,7 +51,7 @@ Result<EvalResult> evaluate_model(const std::string& model_path, const std::stri
   const bool multi = info.task == "multilabel";
   QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, read_labeled_csv(csv_path, read_opts, multi, &info.labels));
   const std::string& seg_name = o.segmenter.empty() ? info.segmenter : o.segmenter;
-  QUIVER_ASSIGN_OR_RETURN(auto segmenter, eval_segmenter(seg_name, o.user_dict));
+  QUIVER_ASSIGN_OR_RETURN(auto segmenter, eval_segmenter(seg_name, o.user_dict, info.user_dict));
   QUIVER_RETURN_IF_ERROR(segment_texts(segmenter.get(), tokenizer.config().split, csv_path, &data));
   const int64_t rows = static_cast<int64_t>(data.texts.size()), len = info.maxlen;
   std::vector<float> scores;

@@ -48,6 +48,7 @@ Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path) 
   info.truncating = get("quiver_truncating") == "post" ? PadMode::kPost : PadMode::kPre;
   info.tokenizer_json = get("quiver_tokenizer");
   if (attrs.count("quiver_segmenter")) info.segmenter = get("quiver_segmenter");
+  if (attrs.count("quiver_user_dict")) info.user_dict = get("quiver_user_dict");
   if (attrs.count("quiver_thresholds")) {
     auto t = parse_thresholds(get("quiver_thresholds"), info.labels.size());
     if (!t.ok()) return t.status().with_context(model_path);
@@ -104,6 +105,11 @@ Status write_model_files(const ModelFiles& f) {
                                              ? std::string(segmenter_mode_name(f.options.segmenter->mode()))
                                              : "none"},
                     {"quiver_version", "0.1.0"}};
+  // The user dictionary itself, so that predict, evaluate and serve segment as training did
+  // without being given the file again.
+  if (f.options.segmenter && !f.options.segmenter->user_dictionary().empty()) {
+    m.string_attrs.push_back({"quiver_user_dict", f.options.segmenter->user_dictionary()});
+  }
   return write_keras_h5(f.model_path, m);
 }
 

@@ -5,6 +5,8 @@
 // keras_jieba_model.py for a Keras-layout model whose tokenizer was fitted on jieba output.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <map>
 #include <memory>
 #include <sstream>
@@ -159,6 +161,36 @@ TEST_F(ChineseCliTest, TrainWithAUserDictionaryFitsPythonsTokenizer) {
       "[chinese] train --user-dict: tokenizer word_index (%zu words) identical to "
       "keras_preprocessing on jieba + load_userdict\n",
       word_index.size());
+
+  // The model records the dictionary (quiver_user_dict, read back with HDF5's h5dump), and
+  // predict and evaluate apply it without being given the file again: the same scores as
+  // with --user-dict, other scores than with an explicitly empty dictionary.
+  CmdResult dump = run("h5dump -a quiver_user_dict " + out.file("t.h5"), out);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  // h5dump escapes the Chinese words; the frequencies show through.
+  EXPECT_EQ(count(dump.out, " 100000"), count(dict, " 100000")) << dump.out;
+  EXPECT_NE(dump.out.find(" 0\n"), std::string::npos) << dump.out;
+  const std::string predict = quiver() + " predict --model " + out.file("t.h5") +
+                              " --tokenizer " + out.file("t.tokenizer.json");
+  CmdResult recorded = run(predict + sentences(), out);
+  CmdResult given = run(predict + " --segmenter jieba --user-dict " + file("user.dict") + sentences(), out);
+  std::ofstream(out.file("empty.dict")).flush();
+  CmdResult emptied = run(predict + " --user-dict " + out.file("empty.dict") + sentences(), out);
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  ASSERT_EQ(emptied.exit_code, 0) << emptied.err;
+  EXPECT_EQ(recorded.out, given.out);
+  EXPECT_NE(recorded.out, emptied.out);
+  const std::string evaluate = quiver() + " evaluate --model " + out.file("t.h5") + " --data " +
+                               file("train.csv") + " --json";
+  CmdResult eval_recorded = run(evaluate, out);
+  CmdResult eval_given = run(evaluate + " --user-dict " + file("user.dict"), out);
+  ASSERT_EQ(eval_recorded.exit_code, 0) << eval_recorded.err;
+  EXPECT_EQ(eval_recorded.out, eval_given.out);
 }
 
 TEST_F(ChineseCliTest, SegmenterErrorsNameTheOptionAndExitNonZero) {
@@ -238,6 +270,40 @@ TEST_F(ChineseCliTest, ServeClassifyGivesPythonIdsAndReferenceScores) {
       "[chinese] serve /v1/classify: %zu raw sentences x 3 models (jieba, jieba + user "
       "dict, jieba-search): ids identical to Python; scores max |quiver - %s| = %.3g\n",
       texts.size(), expected_["engine"].get<std::string>().c_str(), worst);
+  EXPECT_EQ(server.terminate(), 0) << server.error();
+}
+
+// A quiver-trained model served without segmenter: / user_dict: keys segments with what it
+// recorded (jieba + the user dictionary): the ids are quiver tokenize's with --user-dict,
+// which differ from those without it on some sentences.
+TEST_F(ChineseCliTest, ServeAppliesTheRecordedUserDictionary) {
+  testutil::TempDir run_dir;
+  CmdResult trained = run(quiver() + " train --data " + file("train.csv") + " --model " +
+                              run_dir.file("t.h5") + " --segmenter jieba --user-dict " +
+                              file("user.dict") + " --maxlen 24 --type cnn --embed-dim 4 " +
+                              "--filters 4 --epochs 1 --quiet",
+                          run_dir);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const std::string tokenize = quiver() + " tokenize --tokenizer " +
+                               run_dir.file("t.tokenizer.json") + " --maxlen 24 --segmenter jieba";
+  CmdResult with = run(tokenize + " --user-dict " + file("user.dict") + sentences(), run_dir);
+  CmdResult without = run(tokenize + sentences(), run_dir);
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  ASSERT_NE(with.out, without.out);  // the dictionary matters for these sentences
+  const std::string config = run_dir.file("serve.yaml");
+  testing::write_text(config, "server:\n  host: 127.0.0.1\nmodels:\n  - name: zh\n    model: " +
+                                  run_dir.file("t.h5") + "\n");
+  testing::ServerProcess server;
+  ASSERT_TRUE(server.start(config)) << server.error();
+  testing::HttpClient client(server.port());
+  const std::vector<std::string> texts = sentence_list();
+  auto r = client.post("/v1/classify",
+                       json{{"category", "zh"}, {"sentences", texts}, {"return_ids", true}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json results = json::parse(r.body)["results"];
+  const std::vector<json> want = json_lines(with.out);
+  ASSERT_EQ(results.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(results[i]["ids"], want[i]) << texts[i];
   EXPECT_EQ(server.terminate(), 0) << server.error();
 }
 

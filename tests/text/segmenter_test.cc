@@ -97,6 +97,34 @@ TEST(SegmenterTest, UserDictionaryFollowsLoadUserdict) {
             (Tokens{"中华", "华人", "人民", "共和", "共和国", "中华人民共和国", "的", "江南", "江南好"}));
 }
 
+// A model records its user dictionary's text (quiver_user_dict); segmenting with the text
+// must be segmenting with the file.
+TEST(SegmenterTest, RecordedUserDictionaryTextActsAsTheFile) {
+  testutil::TempDir tmp;
+  const std::string dict = "江南好\n共享 0\n云计算 5\n";
+  write(tmp.file("user.dict"), dict);
+  SegmenterOptions from_file, from_text;
+  from_file.user_dict = tmp.file("user.dict");
+  from_text.user_dict_text = dict;
+  auto file = make("jieba", from_file), text = make("jieba", from_text);
+  EXPECT_EQ(file->user_dictionary(), dict);  // what training records
+  EXPECT_EQ(text->user_dictionary(), dict);
+  EXPECT_EQ(make("jieba")->user_dictionary(), "");
+  for (const char* s : {"  共享单车，江南好风景；云计算!", "他们共享了云计算资源"}) {
+    EXPECT_EQ(seg(*text, s), seg(*file, s)) << s;
+  }
+  EXPECT_NE(seg(*text, "他们共享了云计算资源"), seg(*make("jieba"), "他们共享了云计算资源"));
+  // An explicit dictionary wins over the recorded one; modes without jieba take none.
+  EXPECT_EQ(with_recorded_user_dict(from_file, "jieba", "x 1\n").user_dict_text, "");
+  EXPECT_EQ(with_recorded_user_dict({}, "jieba-search", dict).user_dict_text, dict);
+  EXPECT_EQ(with_recorded_user_dict({}, "cjk-chars", dict).user_dict_text, "");
+  EXPECT_EQ(with_recorded_user_dict({}, "none", dict).user_dict_text, "");
+  // A malformed recorded dictionary is named as such.
+  SegmenterOptions bad;
+  bad.user_dict_text = "好 99999999999999999999999999\n";
+  EXPECT_STATUS(Segmenter::create("jieba", bad), kInvalidArgument, "recorded user dictionary:1: ");
+}
+
 TEST(SegmenterTest, CjkCharsSplitsHanKanaHangulAndLeavesOtherRuns) {
   EXPECT_EQ(seg(*make("cjk-chars"), "我爱ひらカタ한국 New York, 2024年"),
             (Tokens{"我", "爱", "ひ", "ら", "カ", "タ", "한", "국", "New", "York,", "2024", "年"}));
