@@ -296,14 +296,22 @@ QUIVER_AVX512 inline void fused_tile(const FusedStep& s, const float* a, int64_t
       acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_loadu_ps(chain_start<kG>(s, row0 + r, col) + p * kW);
     }
   }
-  // The next tile's x·W + b rows come from L3 at random places: ask for them now.
+  // The next tile's x·W + b lines come from L3 (random rows). For the LSTM's 6-row tiles the
+  // k loop runs in two halves (the same chain, in the same order) and they are fetched in
+  // between, late enough that the streaming U panels do not evict them from L1 before that
+  // tile starts (2-3 % faster at batch 256, measured); other tiles fetch them first.
+  const int64_t k_half = kG == 4 && kRows >= 4 ? b.k() / 4 * 2 : 0;  // even: whole bf16 pairs
+  const float* ar = a + row0 * lda;
+  const auto* panel = static_cast<const char*>(panel_of<F>(b, panel0));
+  constexpr size_t kElem = F == Fmt::kFp32 ? 4 : F == Fmt::kInt8 ? 1 : 2;
+  accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), k_half, acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
     for (int p = 0; p < kP; ++p) _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
   }
-  accumulate<F, kRows, kP>(a + row0 * lda, lda, panel_of<F>(b, panel0), b.panel_stride(), b.k(),
-                           acc);
+  accumulate<F, kRows, kP>(ar + (F == Fmt::kBf16Pairs ? k_half / 2 : k_half), lda,
+                           panel + k_half * kW * kElem, b.panel_stride(), b.k() - k_half, acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
     const int64_t at = (row0 + r) * s.ld + unit;
