@@ -30,6 +30,7 @@
 #include "cli/segmenter_args.h"
 #include "cli/train_options.h"
 #include "quiver/tokenizer.h"
+#include "quiver/train.h"
 
 namespace quiver::cli {
 namespace {
@@ -182,21 +183,24 @@ Result<PadMode> pad_mode(const std::string& flag, const std::string& value) {
   return invalid_argument(flag + ": expected pre or post, got '" + value + "'");
 }
 
-// The explicit --segmenter, else the model's recorded one; the explicit --user-dict, else the
-// model's recorded dictionary (for a jieba mode).
-Result<std::shared_ptr<const Segmenter>> predict_segmenter(const PredictArgs& args) {
-  const RecordedSegmenter recorded = recorded_segmenter(args.model.model);
+// The explicit --segmenter, else the model's recorded one (else none); the explicit
+// --user-dict, else the model's recorded dictionary (for a jieba mode). `recorded`: what a
+// quiver-trained model records, null for other models (a Keras .h5, a .keras archive).
+Result<std::shared_ptr<const Segmenter>> predict_segmenter(const PredictArgs& args,
+                                                           const TrainedModelInfo* recorded) {
   SegmenterArgs s{args.train.segmenter, args.train.user_dict, args.train.jieba_dir,
-                  recorded.user_dict};
-  if (args.segmenter_flag == nullptr || args.segmenter_flag->count() == 0) s.mode = recorded.mode;
+                  recorded ? recorded->user_dict : ""};
+  if (args.segmenter_flag == nullptr || args.segmenter_flag->count() == 0) {
+    s.mode = recorded && !recorded->segmenter.empty() ? recorded->segmenter : "none";
+  }
   return create_segmenter(s);
 }
 
 // --padding / --truncating when given, else what a quiver-trained model records, else pre.
-Status resolve_padding(const PredictArgs& args, PadMode* padding, PadMode* truncating) {
-  auto recorded = read_trained_model_info(args.model.model);
-  *padding = recorded.ok() ? recorded->padding : PadMode::kPre;
-  *truncating = recorded.ok() ? recorded->truncating : PadMode::kPre;
+Status resolve_padding(const PredictArgs& args, const TrainedModelInfo* recorded,
+                       PadMode* padding, PadMode* truncating) {
+  *padding = recorded ? recorded->padding : PadMode::kPre;
+  *truncating = recorded ? recorded->truncating : PadMode::kPre;
   if (!args.padding.empty()) {
     QUIVER_ASSIGN_OR_RETURN(*padding, pad_mode("--padding", args.padding));
   }
@@ -207,8 +211,10 @@ Status resolve_padding(const PredictArgs& args, PadMode* padding, PadMode* trunc
 }
 
 Status run_text(const Model& model, const PredictArgs& args) {
+  const Result<TrainedModelInfo> trained = read_trained_model_info(args.model.model);
+  const TrainedModelInfo* recorded = trained.ok() ? &*trained : nullptr;
   PadMode padding, truncating;
-  QUIVER_RETURN_IF_ERROR(resolve_padding(args, &padding, &truncating));
+  QUIVER_RETURN_IF_ERROR(resolve_padding(args, recorded, &padding, &truncating));
   const ModelInfo& info = model.info();
   int64_t maxlen = args.maxlen.value_or(info.input_length);
   if (args.maxlen && (maxlen < 1 || (info.input_length >= 0 && maxlen != info.input_length))) {
@@ -225,7 +231,8 @@ Status run_text(const Model& model, const PredictArgs& args) {
   QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
   auto tokenizer = Tokenizer::from_json(json);
   if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter, predict_segmenter(args));
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter,
+                          predict_segmenter(args, recorded));
   const std::string& split = tokenizer->config().split;
   RowBatcher batcher(model, args, [&labels](const std::vector<Tensor>& out, int64_t row,
                                             std::string* text) {

@@ -1,6 +1,5 @@
 #include "cli/segmenter_args.h"
 
-#include "quiver/train.h"
 
 namespace quiver::cli {
 
@@ -20,12 +19,6 @@ Result<std::shared_ptr<const Segmenter>> create_segmenter(const SegmenterArgs& a
   options.user_dict = args.user_dict;
   return Segmenter::create(args.mode,
                            with_recorded_user_dict(options, args.mode, args.recorded_user_dict));
-}
-
-RecordedSegmenter recorded_segmenter(const std::string& model_path) {
-  auto info = read_trained_model_info(model_path);
-  if (!info.ok()) return {};
-  return {info->segmenter.empty() ? "none" : info->segmenter, info->user_dict};
 }
 
 Result<std::string> segment_line(const Segmenter& segmenter, const std::string& line,

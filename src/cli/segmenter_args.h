@@ -27,16 +27,6 @@ CLI::Option* add_segmenter_options(CLI::App* cmd, SegmenterArgs* args);
 // segmenter's own load errors otherwise.
 Result<std::shared_ptr<const Segmenter>> create_segmenter(const SegmenterArgs& args);
 
-// The segmenter name and user dictionary recorded in a model trained by quiver (root
-// attributes quiver_segmenter, quiver_user_dict), or "none" and "" for a model without them
-// (not trained by quiver, a .keras file, an unreadable attribute: Model::load has already
-// judged the file itself).
-struct RecordedSegmenter {
-  std::string mode = "none";
-  std::string user_dict;
-};
-RecordedSegmenter recorded_segmenter(const std::string& model_path);
-
 // The string the Tokenizer sees for stdin line `line_no`: Python's split.join(tokens).
 // Errors (ill-formed UTF-8) name the line.
 Result<std::string> segment_line(const Segmenter& segmenter, const std::string& line,

@@ -132,13 +132,12 @@ Status finish_train_options(TrainArgs* a) {
     return invalid_argument("--class-weight must be none or balanced, not '" + a->class_weight + "'");
   }
   o.class_weight_balanced = a->class_weight == "balanced";
-  if (a->segmenter != "none") {
+  // none trains unsegmented; Segmenter::create refuses a user dictionary without jieba.
+  if (a->segmenter != "none" || !a->user_dict.empty()) {
     SegmenterOptions so;
     if (!a->jieba_dir.empty()) so.jieba_dir = a->jieba_dir;
     so.user_dict = a->user_dict;
     QUIVER_ASSIGN_OR_RETURN(o.segmenter, Segmenter::create(a->segmenter, so));
-  } else if (!a->user_dict.empty()) {
-    return invalid_argument("--user-dict " + a->user_dict + ": needs --segmenter jieba, jieba-nohmm or jieba-search");
   }
   if (!a->quiet) {
     o.on_progress = ::isatty(STDERR_FILENO) ? print_bar : print_line;

@@ -136,8 +136,7 @@ PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode
     for (int64_t kk = 0; kk < k; ++kk) {
       for (int64_t j = 0; j < kW && p * kW + j < n; ++j) {
         const float v = values[kk * n + p * kW + j];
-        const size_t at = static_cast<size_t>(
-            base + (bf16_pairs_ ? (kk / 2 * kW + j) * 2 + kk % 2 : kk * kW + j));
+        const size_t at = static_cast<size_t>(base + offset_in_panel(kk, j));
         if (format == WeightMode::kFp32) {
           data_[at] = v;
         } else if (format == WeightMode::kBf16) {

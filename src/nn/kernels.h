@@ -55,11 +55,13 @@ class PackedMatrix {
   const float* panel(int64_t p) const { return data_.data() + p * panel_stride(); }
   const uint16_t* panel_bf16(int64_t p) const { return bf16_.data() + p * panel_stride(); }
   const int8_t* panel_int8(int64_t p) const { return int8_.data() + p * panel_stride(); }
+  // Where element (kk, col) of a panel is stored, from the panel's start.
+  int64_t offset_in_panel(int64_t kk, int64_t col) const {
+    return bf16_pairs_ ? (kk / 2 * kPanelWidth + col) * 2 + kk % 2 : kk * kPanelWidth + col;
+  }
   // kBf16: the stored bits of element (kk, j), whatever the layout.
   uint16_t bf16_at(int64_t kk, int64_t j) const {
-    const int64_t p = j / kPanelWidth, col = j % kPanelWidth;
-    return panel_bf16(p)[bf16_pairs_ ? (kk / 2 * kPanelWidth + col) * 2 + kk % 2
-                                     : kk * kPanelWidth + col];
+    return panel_bf16(j / kPanelWidth)[offset_in_panel(kk, j % kPanelWidth)];
   }
   // kInt8: the column scales, panels() * kPanelWidth values (zero padded).
   const float* scales() const { return scales_.data(); }

@@ -70,6 +70,10 @@ struct RecurrentCore::Scratch {
     live = flags.data();
     init = pointers.data();
   }
+  // The state after `steps` steps when it alternates between h and h2 (the fused step and
+  // the unit split read one and write the other).
+  float* state(int64_t steps) const { return steps % 2 == 0 ? h : h2; }
+
   float *h, *c, *h2, *tmp, *gates, *xproj, *rec;
   uint8_t* live;       // [2n]: per task, 1 = the row's current step is not masked
   const float** init;  // [2n]: per task, the fused step's row pointers to x·W + b
@@ -259,9 +263,8 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
     // The kernel reads x·W + b from the table row (no copy) or the dense projection.
     const int64_t gu = spec_.gates() * u;
     if (x.ids && has_table_for(x.embedding)) {
-      for (int64_t r = 0; r < n; ++r) {
-        w.init[r] = table_.data() + int64_t{x.ids->ids[static_cast<size_t>((w.b0 + r) * seq_len + t)]} * gu;
-      }
+      const int32_t* ids = x.ids->ids.data() + w.b0 * seq_len + t;
+      for (int64_t r = 0; r < n; ++r) w.init[r] = table_.data() + int64_t{ids[r * seq_len]} * gu;
     } else {
       input_projection(x, w.b0, n, seq_len, t, 0, gu, s.gates);
       for (int64_t r = 0; r < n; ++r) w.init[r] = s.gates + r * gu;
@@ -324,9 +327,9 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bo
     if (!claimed[k].value.compare_exchange_strong(expected, i + 1, std::memory_order_acq_rel)) {
       return;
     }
-    float* h_cur = i % 2 == 0 ? s.h : s.h2;
-    float* h_next = i % 2 == 0 ? s.h2 : s.h;
-    step(x, StepWork{0, batch, k, k + 1, h_cur, h_next, s.live + k * batch, s.init + k * batch},
+    step(x,
+         StepWork{0, batch, k, k + 1, s.state(i), s.state(i + 1), s.live + k * batch,
+                  s.init + k * batch},
          i, seq_len, zero_masked, s, out);
     finished[k].value.store(i + 1, std::memory_order_release);
   };
@@ -346,7 +349,7 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bo
     }
   };
   WorkerPool::for_this_thread().run(2, task);
-  finish_rows(0, batch, seq_len % 2 == 0 ? s.h : s.h2, s.c, out);
+  finish_rows(0, batch, s.state(seq_len), s.c, out);
 }
 
 // How many [rows, G*u] buffers a run needs: gates, xproj (GRU), rec (GRU); the fused step
@@ -372,13 +375,12 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
     Scratch s(b1 - b0, u, gu, gate_buffers(x));
     // The state is updated in place, except by the fused step: it alternates s.h and s.h2.
+    auto state = [&](int64_t steps) { return fused_ ? s.state(steps) : s.h; };
     for (int64_t i = 0; i < seq_len; ++i) {
-      float* h_cur = fused_ && i % 2 == 1 ? s.h2 : s.h;
-      float* h_next = !fused_ ? s.h : i % 2 == 1 ? s.h : s.h2;
-      step(x, StepWork{b0, b1, 0, slices_.size(), h_cur, h_next, s.live, s.init}, i, seq_len,
-           zero_masked_outputs, s, out);
+      step(x, StepWork{b0, b1, 0, slices_.size(), state(i), state(i + 1), s.live, s.init}, i,
+           seq_len, zero_masked_outputs, s, out);
     }
-    finish_rows(b0, b1, fused_ && seq_len % 2 == 1 ? s.h2 : s.h, s.c, out);
+    finish_rows(b0, b1, state(seq_len), s.c, out);
   });
 }
 

@@ -45,18 +45,19 @@ QUIVER_AVX512 inline __m512 load_row(const void* panel, int64_t at) {
   }
 }
 
-// acc[r][p] += a[r][kk] * panel p row kk for kk in [0, k), k innermost-in-time: each
-// accumulator is one FMA chain in k order (the fixed-order contract). kBf16Pairs: `a` holds
-// bf16 pairs (to_bf16_pairs, lda in pairs) and each step adds one pair's two products
-// (AVX512_BF16 VDPBF16PS), pairs in k order.
+// acc[r][p] += a[r][kk] * panel p row kk for kk in [k0, k1), k innermost-in-time: each
+// accumulator is one FMA chain in k order (the fixed-order contract), so running [0, k) in
+// two ranges gives the same bits. kBf16Pairs: `a` holds bf16 pairs (to_bf16_pairs, lda in
+// pairs), k0 is even, and each step adds one pair's two products (AVX512_BF16 VDPBF16PS),
+// pairs in k order.
 template <Fmt F, int kRows, int kPanels>
 QUIVER_AVX512 __attribute__((always_inline)) inline void accumulate(
-    const float* a, int64_t lda, const void* panel, int64_t panel_stride, int64_t k,
-    __m512 (&acc)[kRows][kPanels]) {
+    const float* a, int64_t lda, const void* panel, int64_t panel_stride, int64_t k0,
+    int64_t k1, __m512 (&acc)[kRows][kPanels]) {
   if constexpr (F == Fmt::kBf16Pairs) {
     const uint32_t* ap = reinterpret_cast<const uint32_t*>(a);
     const uint16_t* bp = static_cast<const uint16_t*>(panel);
-    for (int64_t kp = 0; kp < (k + 1) / 2; ++kp) {
+    for (int64_t kp = k0 / 2; kp < (k1 + 1) / 2; ++kp) {
       __m512bh b[kPanels];
 #pragma GCC unroll 16
       for (int p = 0; p < kPanels; ++p) {
@@ -71,7 +72,7 @@ QUIVER_AVX512 __attribute__((always_inline)) inline void accumulate(
     }
     return;
   }
-  for (int64_t kk = 0; kk < k; ++kk) {
+  for (int64_t kk = k0; kk < k1; ++kk) {
     __m512 b[kPanels];
 #pragma GCC unroll 16
     for (int p = 0; p < kPanels; ++p) b[p] = load_row<F>(panel, p * panel_stride + kk * kW);
@@ -100,7 +101,7 @@ QUIVER_AVX512 inline void micro_kernel(const float* a, int64_t lda, const void* 
       acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, c + r * ldc + p * kW);
     }
   }
-  accumulate<F, kRows, kPanels>(a, lda, panel, panel_stride, k, acc);
+  accumulate<F, kRows, kPanels>(a, lda, panel, panel_stride, 0, k, acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
@@ -131,13 +132,16 @@ QUIVER_AVX512 inline __mmask16 chunk_mask(int64_t j, int64_t u) {
 
 // kBf16Pairs: m rows of a (k floats each, stride lda) rounded to bf16 (nearest even) as
 // pairs, (k + 1) / 2 per row (an odd k pads with 0), in a thread-local buffer reused by later
-// calls; *ld is set to the row stride in pairs. Returned as float* for the kernels' a.
+// calls; *ld is set to the row stride in pairs. Returned as float* for the kernels' a. A
+// template only so that it is instantiated (it needs AVX512_BF16) in simd_avx512bf16.cc alone.
 template <Fmt F>
 QUIVER_AVX512 const float* to_bf16_pairs(const float* a, int64_t lda, int64_t m, int64_t k,
                                          int64_t* ld) {
   thread_local std::vector<uint32_t> buffer;
   const int64_t pairs = (k + 1) / 2;
-  if (buffer.size() < static_cast<size_t>(m * pairs)) buffer.resize(static_cast<size_t>(m * pairs));
+  if (buffer.size() < static_cast<size_t>(m * pairs)) {
+    buffer.resize(static_cast<size_t>(m * pairs));
+  }
   for (int64_t r = 0; r < m; ++r) {
     uint16_t* dst = reinterpret_cast<uint16_t*>(buffer.data() + r * pairs);
     dst[2 * pairs - 1] = 0;
@@ -195,8 +199,6 @@ QUIVER_AVX512 void gemm(const float* a, int64_t lda, int64_t m, const PackedMatr
   }
 }
 
-
-
 // exp(x) for |x| <= 88 (callers clamp): x = n ln2 + r, |r| <= ln2/2, Cephes expf polynomial
 // (max relative error about 2 ulp), scaled by 2^n through the exponent bits.
 QUIVER_AVX512 inline __m512 exp512(__m512 x) {
@@ -246,7 +248,8 @@ QUIVER_AVX512 inline __m512 tanh512(__m512 a) {
                              _mm512_set1_ps(1.18534705686654e-04f));
   q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(2.26843463243900e-03f));
   q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(4.89352518554385e-03f));
-  const __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
+  const __mmask16 tiny =
+      _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
   return _mm512_mask_blend_ps(tiny, _mm512_mul_ps(p, reciprocal512(q)), a);
 }
 
@@ -267,9 +270,9 @@ QUIVER_AVX512 __attribute__((always_inline)) inline __m512 gru_cell16(
   const __m512 z = sigmoid512(_mm512_add_ps(xz, rz));
   const __m512 r = sigmoid512(_mm512_add_ps(xr, rr));
   const __m512 hh = tanh512(_mm512_add_ps(xh, _mm512_mul_ps(r, rh)));
-  return _mm512_add_ps(_mm512_mul_ps(z, h), _mm512_mul_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), z), hh));
+  return _mm512_add_ps(_mm512_mul_ps(z, h),
+                       _mm512_mul_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), z), hh));
 }
-
 
 // Where a gate chain starts: LSTM (kG = 4) at x·W + b (the row's table row), GRU (kG = 3) at
 // the recurrent bias, as Keras' reset_after GRU adds the input projection after the product.
@@ -293,7 +296,8 @@ QUIVER_AVX512 inline void fused_tile(const FusedStep& s, const float* a, int64_t
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
     for (int p = 0; p < kP; ++p) {
-      acc[r][p] = kScaled ? _mm512_setzero_ps() : _mm512_loadu_ps(chain_start<kG>(s, row0 + r, col) + p * kW);
+      acc[r][p] = kScaled ? _mm512_setzero_ps()
+                          : _mm512_loadu_ps(chain_start<kG>(s, row0 + r, col) + p * kW);
     }
   }
   // The next tile's x·W + b lines come from L3 (random rows). For the LSTM's 6-row tiles the
@@ -302,16 +306,16 @@ QUIVER_AVX512 inline void fused_tile(const FusedStep& s, const float* a, int64_t
   // tile starts (2-3 % faster at batch 256, measured); other tiles fetch them first.
   const int64_t k_half = kG == 4 && kRows >= 4 ? b.k() / 4 * 2 : 0;  // even: whole bf16 pairs
   const float* ar = a + row0 * lda;
-  const auto* panel = static_cast<const char*>(panel_of<F>(b, panel0));
-  constexpr size_t kElem = F == Fmt::kFp32 ? 4 : F == Fmt::kInt8 ? 1 : 2;
-  accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), k_half, acc);
+  const void* panel = panel_of<F>(b, panel0);
+  accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), 0, k_half, acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
-    for (int p = 0; p < kP; ++p) _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
+    for (int p = 0; p < kP; ++p) {
+      _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
+    }
   }
-  accumulate<F, kRows, kP>(ar + (F == Fmt::kBf16Pairs ? k_half / 2 : k_half), lda,
-                           panel + k_half * kW * kElem, b.panel_stride(), b.k() - k_half, acc);
+  accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), k_half, b.k(), acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
     const int64_t at = (row0 + r) * s.ld + unit;
@@ -338,8 +342,9 @@ QUIVER_AVX512 inline void fused_tile(const FusedStep& s, const float* a, int64_t
         _mm512_storeu_ps(s.c + at + q * kW, cn);
       } else {
         const float* xp = s.init[row0 + r] + col + 3 * q * kW;
-        hn = gru_cell16(_mm512_loadu_ps(xp), _mm512_loadu_ps(xp + kW), _mm512_loadu_ps(xp + 2 * kW),
-                        acc[r][3 * q], acc[r][3 * q + 1], acc[r][3 * q + 2],
+        hn = gru_cell16(_mm512_loadu_ps(xp), _mm512_loadu_ps(xp + kW),
+                        _mm512_loadu_ps(xp + 2 * kW), acc[r][3 * q], acc[r][3 * q + 1],
+                        acc[r][3 * q + 2],
                         _mm512_loadu_ps(s.h_prev + at + q * kW));
       }
       _mm512_storeu_ps(s.h_next + at + q * kW, hn);

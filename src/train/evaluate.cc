@@ -22,7 +22,7 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
   return t;
 }
 
-// The segmenter `name` with `user_dict`; null for none.
+// The segmenter `name` with `user_dict`, else the model's recorded dictionary; null for none.
 Result<std::shared_ptr<const Segmenter>> eval_segmenter(const std::string& name,
                                                         const std::string& user_dict,
                                                         const std::string& recorded_user_dict) {

@@ -16,7 +16,7 @@ struct EvalOptions {
   bool skip_bad_rows = false;
   std::string tokenizer_path;  // overrides the model's quiver_tokenizer attribute
   std::string segmenter;       // overrides the model's quiver_segmenter attribute ("" = keep)
-  std::string user_dict;       // jieba user dictionary (not recorded in the model); "" = none
+  std::string user_dict;       // overrides the model's quiver_user_dict ("" = keep)
   WeightMode weights = WeightMode::kFp32;  // LoadOptions::weights
   int threads = 1;
 };
