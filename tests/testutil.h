@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "quiver/status.h"
@@ -29,6 +31,15 @@
   } while (0)
 
 namespace quiver::testutil {
+
+// The whole file, bytes as they are ("" when it cannot be read: the caller's assertions
+// on the contents fail visibly).
+inline std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 inline Status status_of(const Status& s) { return s; }
 template <typename T>

@@ -29,18 +29,13 @@ struct CmdResult {
   std::string out, err;
 };
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testutil::read_text_file;
 
 // Runs `cmd` through the shell with stdout / stderr captured in files of `dir`.
 inline CmdResult run(const std::string& cmd, const testutil::TempDir& dir) {
   const std::string out = dir.file("run.out"), err = dir.file("run.err");
   int rc = std::system((cmd + " >" + out + " 2>" + err).c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text_file(out), read_text_file(err)};
 }
 
 inline std::string quiver() { return testutil::quiver_binary(); }
@@ -95,7 +90,7 @@ inline Prepared prepare_once(const std::string& name, const std::string& command
   const int lock = ::open((p.dir + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
   if (lock >= 0) ::flock(lock, LOCK_EX);
   const std::string key = command + "\n" + inputs_key;
-  if (slurp(p.dir + "/STAMP") == key) {
+  if (read_text_file(p.dir + "/STAMP") == key) {
     p.exit_code = 0;
   } else {
     std::filesystem::remove_all(p.dir);
@@ -103,7 +98,7 @@ inline Prepared prepare_once(const std::string& name, const std::string& command
     const std::string err = p.dir + "/prepare.err";
     int rc = std::system(("(" + command + " " + p.dir + ") >/dev/null 2>" + err).c_str());
     p.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    p.err = slurp(err);
+    p.err = read_text_file(err);
     if (p.exit_code == 0) std::ofstream(p.dir + "/STAMP", std::ios::binary) << key;
   }
   if (lock >= 0) ::close(lock);  // releases the flock

@@ -34,7 +34,7 @@ class ChineseCliTest : public ::testing::Test {
     dir_ = p.dir;
     status_ = p.exit_code;
     error_ = p.err;
-    if (status_ == 0) expected_ = json::parse(slurp(file("expected.json")));
+    if (status_ == 0) expected_ = json::parse(read_text_file(file("expected.json")));
   }
   void SetUp() override {
     if (status_ == kSkipExit) GTEST_SKIP() << "Python reference unavailable: " << error_;
@@ -44,7 +44,7 @@ class ChineseCliTest : public ::testing::Test {
   static std::string sentences() { return " <" + file("sentences.txt"); }
   static std::vector<std::string> sentence_list() {
     std::vector<std::string> out;
-    std::istringstream in(slurp(file("sentences.txt")));
+    std::istringstream in(read_text_file(file("sentences.txt")));
     for (std::string line; std::getline(in, line);) out.push_back(line);
     return out;
   }
@@ -144,15 +144,15 @@ TEST_F(ChineseCliTest, TrainWithAUserDictionaryFitsPythonsTokenizer) {
                         " --num-words 0 --type cnn --embed-dim 4 --filters 4 --epochs 1 --quiet",
                     out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  json config = json::parse(slurp(out.file("t.tokenizer.json")))["config"];
+  json config = json::parse(read_text_file(out.file("t.tokenizer.json")))["config"];
   json word_index = config["word_index"].is_string()
                         ? json::parse(config["word_index"].get<std::string>())
                         : config["word_index"];
-  json want = json::parse(slurp(file("train_word_index.json")));
+  json want = json::parse(read_text_file(file("train_word_index.json")));
   EXPECT_EQ(word_index.size(), want.size());
   EXPECT_EQ(word_index, want);
   // The dictionary's last entry has frequency 0: jieba splits that word, so it is no token.
-  std::string dict = slurp(file("user.dict"));
+  std::string dict = read_text_file(file("user.dict"));
   dict.pop_back();  // the final "\n"
   const std::string zero_line = dict.substr(dict.rfind('\n') + 1);
   const std::string zero_word = zero_line.substr(0, zero_line.find(' '));
@@ -178,7 +178,8 @@ TEST_F(ChineseCliTest, TrainWithAUserDictionaryFitsPythonsTokenizer) {
   const std::string predict = quiver() + " predict --model " + out.file("t.h5") +
                               " --tokenizer " + out.file("t.tokenizer.json");
   CmdResult recorded = run(predict + sentences(), out);
-  CmdResult given = run(predict + " --segmenter jieba --user-dict " + file("user.dict") + sentences(), out);
+  CmdResult given =
+      run(predict + " --segmenter jieba --user-dict " + file("user.dict") + sentences(), out);
   std::ofstream(out.file("empty.dict")).flush();
   CmdResult emptied = run(predict + " --user-dict " + out.file("empty.dict") + sentences(), out);
   ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
@@ -204,7 +205,8 @@ TEST_F(ChineseCliTest, SegmenterErrorsNameTheOptionAndExitNonZero) {
                                          " --user-dict " + file("user.dict") + sentences(),
                                      out);
   EXPECT_EQ(dict_without_jieba.exit_code, 2);
-  EXPECT_NE(dict_without_jieba.err.find("needs segmenter jieba, jieba-nohmm or jieba-search, not 'none'"),
+  EXPECT_NE(dict_without_jieba.err.find(
+                "needs segmenter jieba, jieba-nohmm or jieba-search, not 'none'"),
             std::string::npos)
       << dict_without_jieba.err;
   CmdResult missing_dict = run(quiver() + " predict --model " + file("model.h5") + " --tokenizer " +

@@ -80,7 +80,7 @@ TEST_F(LibreOfficeChineseTest, HeldOutAccuracyIsWellAboveChance) {
       quiver() + " evaluate --json --model " + file("lo.h5") + " --data " + file("test.csv"), out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json m = json::parse(r.out);
-  json corpus = json::parse(slurp(file("corpus.json")));
+  json corpus = json::parse(read_text_file(file("corpus.json")));
   long long train_rows = 0;
   std::string modules;
   for (const auto& [name, c] : corpus["modules"].items()) {
@@ -133,7 +133,7 @@ TEST_F(LibreOfficeChineseTest, ServeAnswersAsPredictOnRawSentences) {
   testing::ServerProcess server;
   ASSERT_TRUE(server.start(work.file("serve.yaml"))) << server.error();
   testing::HttpClient client(server.port());
-  json labels = json::parse(slurp(file("corpus.json")))["modules"];
+  json labels = json::parse(read_text_file(file("corpus.json")))["modules"];
   std::vector<std::string> names;
   for (const auto& [name, c] : labels.items()) names.push_back(name);  // sorted, as trained
   double worst = 0;

@@ -19,18 +19,14 @@
 namespace quiver {
 namespace {
 
+using testutil::read_text_file;
+
 using testutil::TempDir;
 
 using Run = testutil::ShellRun;
 using testutil::shell;
 
 Run quiver(const std::string& args) { return shell(testutil::quiver_binary() + " " + args + " 2>&1"); }
-
-std::string read(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path).rdbuf();
-  return s.str();
-}
 
 struct Corpus {
   std::string name, script, script_args, train_args;
@@ -91,7 +87,7 @@ void expect_renders(const std::string& html, size_t categories) {
   Run r = shell("timeout 60 chromium --headless --disable-gpu --no-sandbox --user-data-dir=" +
                 std::filesystem::path(html).parent_path().string() + "/chromium-profile " +
                 "--enable-logging=stderr --v=0 --dump-dom file://" + html + " 2>" + html + ".log");
-  const std::string log = read(html + ".log");
+  const std::string log = read_text_file(html + ".log");
   ASSERT_EQ(r.code, 0) << log;
   EXPECT_NE(r.out.find("data-report=\"ok\""), std::string::npos) << r.out.substr(0, 2000);
   EXPECT_NE(r.out.find("data-plots=\"" + std::to_string(categories) + "\""), std::string::npos);

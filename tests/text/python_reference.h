@@ -22,13 +22,6 @@ namespace quiver::testutil {
 inline constexpr const char* kPython = "/usr/bin/python3";
 inline constexpr int kSkipExit = 77;
 
-inline std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 inline void write_text_file(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary);
   out << data;

@@ -14,6 +14,8 @@
 namespace quiver {
 namespace {
 
+using testutil::read_text_file;
+
 using nlohmann::json;
 
 // The binary under test: QUIVER_BINARY when CTest passes it, else the path CMake compiled in.
@@ -26,16 +28,10 @@ struct CliRun {
   std::string out, err;
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 CliRun run(const std::string& cmd, const testutil::TempDir& dir) {
   int rc = std::system((cmd + " >" + dir.file("out") + " 2>" + dir.file("err")).c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir.file("out")), slurp(dir.file("err"))};
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text_file(dir.file("out")),
+          read_text_file(dir.file("err"))};
 }
 
 std::vector<json> json_lines(const std::string& text) {

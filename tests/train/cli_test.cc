@@ -20,6 +20,8 @@
 namespace quiver {
 namespace {
 
+using testutil::read_text_file;
+
 using testutil::TempDir;
 
 using CmdResult = testutil::ShellRun;
@@ -115,13 +117,6 @@ TEST(TrainCliTest, PredictPassesLengthAndPaddingToTraining) {
   EXPECT_NE(h.out.find("(0): \"post\""), std::string::npos) << h.out;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // Ctrl-C (SIGINT) during training: the process stops after the current batch, writes the
 // best model so far atomically, reports "interrupted" and exits 0.
 TEST(TrainCliTest, SigintStopsCleanlyAndKeepsTheBestModel) {
@@ -140,18 +135,18 @@ TEST(TrainCliTest, SigintStopsCleanlyAndKeepsTheBestModel) {
   }
   // Wait until two epochs have finished (plain progress lines: not a terminal).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (read_all(err).find("Epoch 2/100000 - ") == std::string::npos &&
+  while (read_text_file(err).find("Epoch 2/100000 - ") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_EQ(::kill(pid, SIGINT), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n" << read_all(err);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(err);
-  EXPECT_NE(read_all(out).find("interrupted: wrote the best model so far to"), std::string::npos)
-      << read_all(out);
-  EXPECT_NE(read_all(err).find("quiver train: interrupted"), std::string::npos);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n" << read_text_file(err);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_text_file(err);
+  EXPECT_NE(read_text_file(out).find("interrupted: wrote the best model so far to"), std::string::npos)
+      << read_text_file(out);
+  EXPECT_NE(read_text_file(err).find("quiver train: interrupted"), std::string::npos);
   // Only the model and its tokenizer are left beside the data: no half-written temp file.
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
