@@ -178,16 +178,18 @@ void RecurrentCore::input_projection(const Value& x, int64_t b0, int64_t n, int6
 }
 
 // The recurrent product of one slice: gates (LSTM, SimpleRNN) or rec (GRU) += h·U.
-void RecurrentCore::recurrent_product(const Slice& sl, const float* h, int64_t n,
+// h_zero: h is all zeros (the first step); every product in h·U is then ±0 and adding it
+// changes no value, so it is skipped.
+void RecurrentCore::recurrent_product(const Slice& sl, const float* h, int64_t n, bool h_zero,
                                       Scratch& s) const {
   const int64_t u = spec_.units, gu = spec_.gates() * u, width = spec_.gates() * sl.units;
   if (spec_.kind != CellKind::kGru) {
-    gemm_accumulate(h, u, n, sl.recurrent, s.gates + sl.col0, gu);
+    if (!h_zero) gemm_accumulate(h, u, n, sl.recurrent, s.gates + sl.col0, gu);
   } else if (spec_.reset_after) {  // rec = recurrent bias + h·U
     for (int64_t r = 0; r < n; ++r) {
       copy_floats(s.rec + r * gu + sl.col0, spec_.recurrent_bias.data() + sl.col0, width);
     }
-    gemm_accumulate(h, u, n, sl.recurrent, s.rec + sl.col0, gu);
+    if (!h_zero) gemm_accumulate(h, u, n, sl.recurrent, s.rec + sl.col0, gu);
   } else {
     gru_reset_before_product(h, n, s);
   }
@@ -273,14 +275,17 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
       const Slice& sl = slices_[i];
       simd::fused_step_avx512({static_cast<int>(spec_.gates()), w.init, sl.col0,
                                spec_.recurrent_bias.data(), w.h_cur, u, &sl.recurrent, sl.units,
-                               s.c + sl.unit0, w.h_cur + sl.unit0, w.h_next + sl.unit0, w.live, n});
+                               s.c + sl.unit0, w.h_cur + sl.unit0, w.h_next + sl.unit0, w.live, n,
+                               step_index == 0});
     }
   } else {
     // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
     input_projection(x, w.b0, n, seq_len, t, first.col0, last.col0 + spec_.gates() * last.units,
                      spec_.kind == CellKind::kGru ? s.xproj : s.gates);
     // All products read h_cur before any cell writes h_next (which may be the same array).
-    for (size_t i = w.s0; i < w.s1; ++i) recurrent_product(slices_[i], w.h_cur, n, s);
+    for (size_t i = w.s0; i < w.s1; ++i) {
+      recurrent_product(slices_[i], w.h_cur, n, step_index == 0, s);
+    }
     for (size_t i = w.s0; i < w.s1; ++i) cells(slices_[i], n, w.live, s, w.h_cur, w.h_next);
   }
   if (!spec_.return_sequences) return;

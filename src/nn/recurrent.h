@@ -100,7 +100,8 @@ class RecurrentCore {
                  RecurrentResult* out) const;
   void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
                         int64_t c0, int64_t c1, float* xproj) const;
-  void recurrent_product(const Slice& sl, const float* h, int64_t n, Scratch& s) const;
+  void recurrent_product(const Slice& sl, const float* h, int64_t n, bool h_zero,
+                         Scratch& s) const;
   void gru_reset_before_product(const float* h, int64_t n, Scratch& s) const;
   void cells(const Slice& sl, int64_t n, const uint8_t* live, Scratch& s, const float* h_old,
              float* h_new) const;

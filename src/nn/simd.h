@@ -53,6 +53,8 @@ struct FusedStep {
   float* h_next;                  // new state at the slice's first unit (never aliases h)
   const uint8_t* live;            // [n]: 0 = masked step, the row keeps h (and c)
   int64_t n;                      // rows
+  bool zero_state;                // h is all zeros (the first step): h·U is skipped, as
+                                  // every product in it is ±0 and leaves the chain's start
 };
 void fused_step_avx512(const FusedStep& s);
 

@@ -305,17 +305,19 @@ QUIVER_AVX512 inline void fused_tile(const FusedStep& s, const float* a, int64_t
   // between, late enough that the streaming U panels do not evict them from L1 before that
   // tile starts (2-3 % faster at batch 256, measured); other tiles fetch them first.
   const int64_t k_half = kG == 4 && kRows >= 4 ? b.k() / 4 * 2 : 0;  // even: whole bf16 pairs
-  const float* ar = a + row0 * lda;
-  const void* panel = panel_of<F>(b, panel0);
-  accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), 0, k_half, acc);
+  if (!s.zero_state) {
+    const float* ar = a + row0 * lda;
+    const void* panel = panel_of<F>(b, panel0);
+    accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), 0, k_half, acc);
 #pragma GCC unroll 16
-  for (int r = 0; r < kRows; ++r) {
+    for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 16
-    for (int p = 0; p < kP; ++p) {
-      _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
+      for (int p = 0; p < kP; ++p) {
+        _mm_prefetch(s.init[row0 + r] + col + (kP + p) * kW, _MM_HINT_T0);
+      }
     }
+    accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), k_half, b.k(), acc);
   }
-  accumulate<F, kRows, kP>(ar, lda, panel, b.panel_stride(), k_half, b.k(), acc);
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r) {
     const int64_t at = (row0 + r) * s.ld + unit;
@@ -383,11 +385,13 @@ QUIVER_AVX512 void fused_tail(const FusedStep& s, const float* h, int64_t lda) {
       std::copy_n(chain_start<kG>(s, row0 + r, col), kG * w, g[r]);
     }
     const float* a = h + row0 * lda;
-    if (rows == kRows) {
+    // Under zero_state g keeps the chains' starts.
+    const int64_t product_rows = s.zero_state ? 0 : rows;
+    if (product_rows == kRows) {
       micro_kernel<F, kRows, kP>(a, lda, panel_of<F>(b, panel0), stride, b.k(), g[0], 4 * kW,
                                  scale, last);
     } else {
-      for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t r = 0; r < product_rows; ++r) {
         micro_kernel<F, 1, kP>(a + r * lda, lda, panel_of<F>(b, panel0), stride, b.k(), g[r],
                                4 * kW, scale, last);
       }
@@ -410,7 +414,9 @@ QUIVER_AVX512 void fused_step(const FusedStep& s) {
   if (s.n == 0 || s.units == 0) return;
   const float* a = s.h;
   int64_t lda = s.ld;
-  if constexpr (F == Fmt::kBf16Pairs) a = to_bf16_pairs<F>(s.h, s.ld, s.n, s.ld, &lda);
+  if constexpr (F == Fmt::kBf16Pairs) {
+    if (!s.zero_state) a = to_bf16_pairs<F>(s.h, s.ld, s.n, s.ld, &lda);
+  }
   int64_t r = 0;
   for (; r + 6 <= s.n; r += 6) fused_rows<F, kG, 6, 1>(s, a, lda, r);
   switch (s.n - r) {  // fewer rows: more blocks at once hide the FMA latency

@@ -149,7 +149,8 @@ TEST(SimdKernelsTest, Avx512TanhAndSigmoidHoldOverTheWholeRange) {
 // replaces: LSTM gates = x·W + b, GRU rec = recurrent bias; += h·U (gemm_accumulate_avx512);
 // then lstm_cell_avx512 / gru_cell_avx512 per block. The chain and the cell arithmetic are
 // the same, so every row, every row count (all remainder cases of the 6-row tiles), every
-// block tail and every weight format give the same bits; masked rows keep h (and c).
+// block tail and every weight format give the same bits; masked rows keep h (and c). On a
+// first step (h = 0, zero_state) the kernel skips h·U and must still give those bits.
 void expect_fused_step_matches_two_passes(int gates) {
   const int64_t ld = 53;  // the layer's units: h rows are longer than the slice
   std::vector<std::pair<WeightMode, Bf16Layout>> formats = {{WeightMode::kFp32, Bf16Layout::kAuto},
@@ -162,11 +163,15 @@ void expect_fused_step_matches_two_passes(int gates) {
       const int64_t unit0 = ld - units, cols = gates * units, col0 = gates * unit0;
       PackedMatrix u(random_floats(static_cast<size_t>(ld * cols), 0.3f, 20).data(), ld, cols,
                      format, layout);
-      for (int64_t n : {1, 2, 3, 4, 5, 6, 7, 13}) {
+      for (int64_t n : {1, 2, 3, 4, 5, 6, 7, 13}) for (bool zero_state : {false, true}) {
         SCOPED_TRACE(::testing::Message() << "gates " << gates << " units " << units << " rows "
                                           << n << " " << weight_mode_name(format)
-                                          << (u.bf16_pairs() ? " pairs" : ""));
-        const auto h = random_floats(static_cast<size_t>(n * ld), 1.0f, 21);
+                                          << (u.bf16_pairs() ? " pairs" : "")
+                                          << (zero_state ? " zero state" : ""));
+        // zero_state: the first step, whose h·U the kernel skips; the two passes still
+        // multiply, and every product is ±0.
+        const auto h = zero_state ? std::vector<float>(static_cast<size_t>(n * ld), 0.0f)
+                                  : random_floats(static_cast<size_t>(n * ld), 1.0f, 21);
         const auto c0 = random_floats(static_cast<size_t>(n * ld), 2.0f, 22);
         const auto xw = random_floats(static_cast<size_t>(n * gates * ld), 3.0f, 23);
         std::vector<const float*> init(static_cast<size_t>(n));
@@ -196,7 +201,7 @@ void expect_fused_step_matches_two_passes(int gates) {
         std::vector<float> got_h(n * ld, -7.0f);
         simd::fused_step_avx512({gates, init.data(), col0, bias.data(), h.data(), ld, &u, units,
                                  got_c.data() + unit0, h.data() + unit0, got_h.data() + unit0,
-                                 live.data(), n});
+                                 live.data(), n, zero_state});
         EXPECT_EQ(0, std::memcmp(want_c.data(), got_c.data(), want_c.size() * 4));
         EXPECT_EQ(0, std::memcmp(want_h.data(), got_h.data(), want_h.size() * 4));
       }
