@@ -14,7 +14,8 @@ namespace quiver::nn {
 
 class PackedMatrix;
 
-// kAvx512Bf16: AVX-512F plus AVX512_BF16 dot products, which the bf16 weight mode uses.
+// kAvx512: AVX-512F and DQ. kAvx512Bf16: plus AVX512_BF16 dot products, which the bf16
+// weight mode uses.
 enum class SimdLevel { kPlain, kAvx2, kAvx512, kAvx512Bf16 };
 
 // The best level this CPU supports (cpuid, cached by the compiler runtime), capped by the

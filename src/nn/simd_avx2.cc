@@ -126,7 +126,11 @@ SimdLevel detect_simd_level() {
   SimdLevel best = SimdLevel::kPlain;
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = SimdLevel::kAvx2;
-  if (best == SimdLevel::kAvx2 && __builtin_cpu_supports("avx512f")) best = SimdLevel::kAvx512;
+  // AVX-512F with DQ (VREDUCEPS in the gate math): every AVX-512 CPU but Xeon Phi.
+  if (best == SimdLevel::kAvx2 && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512dq")) {
+    best = SimdLevel::kAvx512;
+  }
   if (best == SimdLevel::kAvx512 && __builtin_cpu_supports("avx512bf16")) {
     best = SimdLevel::kAvx512Bf16;
   }

@@ -1,4 +1,4 @@
-// AVX-512F kernels (simd.h): the templates of simd_avx512_kernels.h for fp32, bf16 (row
+// AVX-512F/DQ kernels (simd.h): the templates of simd_avx512_kernels.h for fp32, bf16 (row
 // layout, widened) and int8, and the cell math. Compiled with per-function target attributes,
 // so the rest of the binary stays baseline x86-64 and runs on any CPU; simd_level() decides
 // at run time. bf16 matrices in the pair layout go to simd_avx512bf16.cc.
@@ -6,7 +6,7 @@
 // uninitialized" (a known false positive of the header); nothing here reads undefined lanes.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#define QUIVER_AVX512 __attribute__((target("avx512f,fma")))
+#define QUIVER_AVX512 __attribute__((target("avx512f,avx512dq,fma")))
 #include "nn/simd_avx512_kernels.h"
 
 namespace quiver::nn::simd {

@@ -199,24 +199,6 @@ QUIVER_AVX512 void gemm(const float* a, int64_t lda, int64_t m, const PackedMatr
   }
 }
 
-// exp(x) for |x| <= 88 (callers clamp): x = n ln2 + r, |r| <= ln2/2, Cephes expf polynomial
-// (max relative error about 2 ulp), scaled by 2^n through the exponent bits.
-QUIVER_AVX512 inline __m512 exp512(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(p, n);
-}
-
 // 1 / d for d >= 1 (finite): the 14-bit estimate and one Newton step (about 1 ulp), much
 // cheaper than a division, whose unit is not pipelined.
 QUIVER_AVX512 inline __m512 reciprocal512(__m512 d) {
@@ -224,33 +206,32 @@ QUIVER_AVX512 inline __m512 reciprocal512(__m512 d) {
   return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
 }
 
-QUIVER_AVX512 inline __m512 sigmoid512(__m512 x) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  return reciprocal512(_mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+// 1 / (1 + 2^t), the one transcendental of both gate functions. 2^t = 2^floor(t) · 2^f with
+// f = t - floor(t) in [0, 1) (VREDUCEPS) and 2^f a degree-5 minimax polynomial (relative
+// error 1.5e-7 evaluated in float), scaled by VSCALEFPS, which takes floor(t) itself. t is
+// capped at 64 (1 / (1 + 2^64) is 5e-20, and 2^t must not reach infinity, whose reciprocal
+// step would give NaN); below -126 2^t goes to 0 and the result to 1. NaN stays NaN.
+QUIVER_AVX512 inline __m512 inv_one_plus_exp2(__m512 t) {
+  t = _mm512_min_ps(_mm512_set1_ps(64.0f), t);
+  const __m512 f = _mm512_reduce_ps(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(1.8775742501e-3f), f, _mm512_set1_ps(8.9893452823e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5826313794e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4015361071e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9315308332e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.9999994040e-1f));
+  return reciprocal512(_mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_scalef_ps(p, t)));
 }
 
-// tanh(x) as Eigen's 13/6-degree odd/even rational interpolant (a couple of ulp on the
-// clamped range [-c, c], beyond which tanh is ±1 in float; c is where the FMA evaluation
-// reaches 1), with tanh(x) = x below |x| < 0.0004. No exp, one reciprocal.
-QUIVER_AVX512 inline __m512 tanh512(__m512 a) {
-  const __m512 x = _mm512_min_ps(_mm512_max_ps(a, _mm512_set1_ps(-7.99881172180175781f)),
-                                 _mm512_set1_ps(7.99881172180175781f));
-  const __m512 x2 = _mm512_mul_ps(x, x);
-  __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.76076847742355e-16f),
-                             _mm512_set1_ps(2.00018790482477e-13f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-8.60467152213735e-11f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(5.12229709037114e-08f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(1.48572235717979e-05f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(6.37261928875436e-04f));
-  p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(4.89352455891786e-03f));
-  p = _mm512_mul_ps(x, p);
-  __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(1.19825839466702e-06f),
-                             _mm512_set1_ps(1.18534705686654e-04f));
-  q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(2.26843463243900e-03f));
-  q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(4.89352518554385e-03f));
-  const __mmask16 tiny =
-      _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
-  return _mm512_mask_blend_ps(tiny, _mm512_mul_ps(p, reciprocal512(q)), a);
+// sigmoid(x) = 1 / (1 + e^-x) = 1 / (1 + 2^(-x log2 e)).
+QUIVER_AVX512 inline __m512 sigmoid512(__m512 x) {
+  return inv_one_plus_exp2(_mm512_mul_ps(x, _mm512_set1_ps(-1.44269504088896341f)));
+}
+
+// tanh(x) = 2 sigmoid(2x) - 1: absolute error a few 1e-8 (relative error grows near 0,
+// where the result is small against the rounding of 2 sigmoid(2x) near 1).
+QUIVER_AVX512 inline __m512 tanh512(__m512 x) {
+  const __m512 s = inv_one_plus_exp2(_mm512_mul_ps(x, _mm512_set1_ps(-2.88539008177792681f)));
+  return _mm512_fmsub_ps(s, _mm512_set1_ps(2.0f), _mm512_set1_ps(1.0f));
 }
 
 // The LSTM cell on 16 lanes: pre-activations of i, f, c, o and the old c; returns the new c

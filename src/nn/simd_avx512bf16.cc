@@ -4,7 +4,7 @@
 // that layout, which PackedMatrix chooses only when simd_level() is kAvx512Bf16.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#define QUIVER_AVX512 __attribute__((target("avx512f,fma,avx512bf16")))
+#define QUIVER_AVX512 __attribute__((target("avx512f,avx512dq,fma,avx512bf16")))
 #include "nn/simd_avx512_kernels.h"
 
 namespace quiver::nn::simd {

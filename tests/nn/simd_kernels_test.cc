@@ -143,6 +143,10 @@ TEST(SimdKernelsTest, Avx512TanhAndSigmoidHoldOverTheWholeRange) {
     worst = std::max(worst, std::fabs(c - sigmoid(x) * std::tanh(x)));
   }
   EXPECT_LE(worst, 1e-6f);
+  // A NaN pre-activation stays NaN (as in Keras) instead of being clamped to a number.
+  float g[4] = {0.5f, 0.5f, std::nanf(""), 0.5f}, c = 0.0f, h = 0.0f;
+  simd::lstm_cell_avx512(g, &c, &h, 1);
+  EXPECT_TRUE(std::isnan(c) && std::isnan(h));
 }
 
 // The fused LSTM / GRU step (product and cell in one kernel) against the two-pass path it
