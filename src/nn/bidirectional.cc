@@ -21,9 +21,10 @@ class BidirectionalLayer : public Layer {
         forward_(std::move(fwd)),
         backward_(std::move(bwd)),
         merge_(merge),
-        zero_masked_(forward_.spec().return_sequences && !ctx.meta.standalone_keras) {
+        zero_masked_(forward_.spec().return_sequences && !ctx.meta.standalone_keras),
+        time_(ctx.input_shapes[0][0]) {
     const RecurrentSpec& f = forward_.spec();
-    const int64_t time = ctx.input_shapes[0][0];
+    const int64_t time = time_;
     const int64_t width = merge == Merge::kConcat ? 2 * f.units : f.units;
     Shape y = f.return_sequences ? Shape{time, width} : Shape{width};
     const bool masked = f.return_sequences && ctx.input_masked[0];
@@ -79,7 +80,7 @@ class BidirectionalLayer : public Layer {
     std::exception_ptr failed[2];
     auto task = [&](int i) {
       try {
-        (i == 0 ? forward_ : backward_).use_token_projection(embedding);
+        (i == 0 ? forward_ : backward_).use_token_projection(embedding, time_);
       } catch (...) {
         failed[i] = std::current_exception();
       }
@@ -129,6 +130,7 @@ class BidirectionalLayer : public Layer {
   RecurrentCore backward_;
   Merge merge_;
   bool zero_masked_;
+  int64_t time_;  // the declared sequence length, or unknown (not positive)
   bool table_ready_ = false;
   const EmbeddingLayer* table_source_ = nullptr;
 };

@@ -147,16 +147,84 @@ int64_t RecurrentCore::memory_bytes() const {
                   recurrent_h_.memory_bytes() + bytes(table_) + bytes(spec_.input_bias) +
                   bytes(spec_.recurrent_bias);
   for (const Slice& sl : slices_) total += sl.recurrent.memory_bytes();
-  return total;
+  return total + bytes(pad_h_) + bytes(pad_c_);
 }
 
-void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding) {
-  const int64_t vocab = embedding.input_dim(), gu = spec_.gates() * spec_.units;
+void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_t time) {
+  const int64_t vocab = embedding.input_dim(), u = spec_.units, gu = spec_.gates() * u;
   if (embedding.output_dim() != spec_.input_dim || vocab * gu * 4 > kMaxTableBytes) return;
   table_ = TableBuffer(static_cast<size_t>(vocab * gu));
   fill_rows(spec_.input_bias, gu, vocab, table_.data(), gu);
   gemm_accumulate(embedding.row(0), embedding.output_dim(), vocab, kernel_, table_.data(), gu);
   table_source_ = &embedding;
+  // The padding trajectory: one row of token 0 run through step() like any input, so each
+  // state has the bits a row of a batch reaches after as many padding steps (rows do not
+  // depend on their batch).
+  const int64_t steps = time > 0 ? std::min(time, kMaxPadSteps) : kDefaultPadSteps;
+  const std::vector<int32_t> pad_ids(static_cast<size_t>(steps), 0);
+  const TokenIds ids{pad_ids, 1, steps};
+  Value x;
+  x.ids = &ids;
+  x.embedding = &embedding;
+  RecurrentResult discard;
+  discard.output = spec_.return_sequences ? zeros({1, steps, u}) : zeros({1, u});
+  std::vector<float> pad_h(static_cast<size_t>((steps + 1) * u), 0.0f), pad_c;
+  if (spec_.kind == CellKind::kLstm) pad_c.assign(pad_h.size(), 0.0f);
+  Scratch s(1, u, gu, gate_buffers(x));
+  auto state = [&](int64_t i) { return fused_ ? s.state(i) : s.h; };
+  for (int64_t i = 0; i < steps; ++i) {
+    step(x, StepWork{0, 1, 0, slices_.size(), state(i), state(i + 1), s.live, s.init}, i, steps,
+         false, i == 0, s, &discard);
+    copy_floats(pad_h.data() + (i + 1) * u, state(i + 1), u);
+    if (!pad_c.empty()) copy_floats(pad_c.data() + (i + 1) * u, s.c, u);
+  }
+  pad_h_ = std::move(pad_h);
+  pad_c_ = std::move(pad_c);
+  pad_steps_ = steps;
+}
+
+// How many leading steps (in processing order) every row of x spends on padding: masked
+// steps (the state stays zero, whatever the input) or, without a mask, token 0 read from the
+// table (the state follows the padding trajectory, at most pad_steps_ of them). run() starts
+// there; the rows' bits are those of running every step.
+int64_t RecurrentCore::leading_skip(const Value& x, int64_t batch, int64_t seq_len) const {
+  const bool masked = x.mask != nullptr;
+  if (!masked && !(x.ids && has_table_for(x.embedding) && pad_steps_ > 0)) return 0;
+  int64_t skip = masked ? seq_len : std::min(seq_len, pad_steps_);
+  for (int64_t r = 0; r < batch && skip > 0; ++r) {
+    int64_t p = 0;
+    for (; p < skip; ++p) {
+      const int64_t t = spec_.go_backwards ? seq_len - 1 - p : p;
+      const size_t at = static_cast<size_t>(r * seq_len + t);
+      if (masked ? (*x.mask)[at] != 0 : x.ids->ids[at] != 0) break;
+    }
+    skip = p;
+  }
+  return skip;
+}
+
+// The state of rows [b0, b1) after `skip` leading padding steps (h, c: the scratch rows),
+// and their outputs for those steps under return_sequences (masked: zeros, as Keras).
+void RecurrentCore::start_rows(const Value& x, int64_t skip, int64_t b0, int64_t b1, float* h,
+                               float* c, RecurrentResult* out) const {
+  if (skip == 0) return;  // the scratch starts at zero
+  const int64_t u = spec_.units, n = b1 - b0;
+  if (x.mask) {  // masked steps keep the zero state; h may be the second state array
+    std::fill(h, h + n * u, 0.0f);
+    return;
+  }
+  for (int64_t r = 0; r < n; ++r) {
+    copy_floats(h + r * u, pad_h_.data() + skip * u, u);
+    if (spec_.kind == CellKind::kLstm) copy_floats(c + r * u, pad_c_.data() + skip * u, u);
+  }
+  if (!spec_.return_sequences) return;
+  const int64_t seq_len = x.ids->seq_len;
+  for (int64_t r = b0; r < b1; ++r) {
+    for (int64_t i = 0; i < skip; ++i) {
+      copy_floats(out->output.data.data() + (r * seq_len + i) * u, pad_h_.data() + (i + 1) * u,
+                  u);
+    }
+  }
 }
 
 // Gate columns [c0, c1) of the input projection of rows b0.. at time t (the dense path
@@ -252,8 +320,10 @@ void RecurrentCore::cells(const Slice& sl, int64_t n, const uint8_t* live, Scrat
   }
 }
 
+// zero_state: h (and c) are all zeros, so h·U is skipped.
 void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, int64_t seq_len,
-                         bool zero_masked, Scratch& s, RecurrentResult* out) const {
+                         bool zero_masked, bool zero_state, Scratch& s,
+                         RecurrentResult* out) const {
   const int64_t n = w.b1 - w.b0, u = spec_.units;
   const Slice &first = slices_[w.s0], &last = slices_[w.s1 - 1];
   const int64_t u0 = first.unit0, width = last.unit0 + last.units - u0;
@@ -276,7 +346,7 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
       simd::fused_step_avx512({static_cast<int>(spec_.gates()), w.init, sl.col0,
                                spec_.recurrent_bias.data(), w.h_cur, u, &sl.recurrent, sl.units,
                                s.c + sl.unit0, w.h_cur + sl.unit0, w.h_next + sl.unit0, w.live, n,
-                               step_index == 0});
+                               zero_state});
     }
   } else {
     // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
@@ -284,7 +354,7 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
                      spec_.kind == CellKind::kGru ? s.xproj : s.gates);
     // All products read h_cur before any cell writes h_next (which may be the same array).
     for (size_t i = w.s0; i < w.s1; ++i) {
-      recurrent_product(slices_[i], w.h_cur, n, step_index == 0, s);
+      recurrent_product(slices_[i], w.h_cur, n, zero_state, s);
     }
     for (size_t i = w.s0; i < w.s1; ++i) cells(slices_[i], n, w.live, s, w.h_cur, w.h_next);
   }
@@ -319,13 +389,15 @@ void RecurrentCore::finish_rows(int64_t b0, int64_t b1, const float* h, const fl
 // of the step is still unclaimed, the waiting task claims and runs it, and the late task skips
 // the steps already claimed. Who runs a slice never changes its bits; the state alternates
 // between s.h and s.h2.
-void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
-                              RecurrentResult* out) const {
+void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip,
+                              bool zero_masked, RecurrentResult* out) const {
   Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x));
+  start_rows(x, skip, 0, batch, s.state(skip), s.c, out);
   struct alignas(64) Counter {
-    std::atomic<int64_t> value{0};
+    std::atomic<int64_t> value;
   };
-  Counter claimed[2], finished[2];  // per slice: steps claimed / finished
+  // Per slice: steps claimed / finished (the skipped ones count as both).
+  Counter claimed[2] = {{skip}, {skip}}, finished[2] = {{skip}, {skip}};
   auto run_slice = [&](size_t k, int64_t i) {
     // Claims slice k of step i if nobody has; the claim makes its runner unique.
     int64_t expected = i;
@@ -335,12 +407,12 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, bo
     step(x,
          StepWork{0, batch, k, k + 1, s.state(i), s.state(i + 1), s.live + k * batch,
                   s.init + k * batch},
-         i, seq_len, zero_masked, s, out);
+         i, seq_len, zero_masked, i == 0 || (i == skip && x.mask), s, out);
     finished[k].value.store(i + 1, std::memory_order_release);
   };
   auto task = [&](int own) {
     const size_t k = static_cast<size_t>(own), other = 1 - k;
-    for (int64_t i = 0; i < seq_len; ++i) {
+    for (int64_t i = skip; i < seq_len; ++i) {
       run_slice(k, i);
       // About a slice's time (a few µs) before taking over the other task's work.
       for (int spins = 0; finished[other].value.load(std::memory_order_acquire) <= i; ++spins) {
@@ -372,18 +444,20 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   out->output = spec_.return_sequences ? zeros({batch, seq_len, u}) : zeros({batch, u});
   out->states.assign(static_cast<size_t>(spec_.state_count()), zeros({batch, u}));
   if (batch == 0) return;
+  const int64_t skip = leading_skip(x, batch, seq_len);
   if (threads >= 2 && batch < threads && slices_.size() == 2 && x.ids &&
       has_table_for(x.embedding)) {
-    run_split(x, batch, seq_len, zero_masked_outputs, out);
+    run_split(x, batch, seq_len, skip, zero_masked_outputs, out);
     return;
   }
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
     Scratch s(b1 - b0, u, gu, gate_buffers(x));
     // The state is updated in place, except by the fused step: it alternates s.h and s.h2.
     auto state = [&](int64_t steps) { return fused_ ? s.state(steps) : s.h; };
-    for (int64_t i = 0; i < seq_len; ++i) {
+    start_rows(x, skip, b0, b1, state(skip), s.c, out);
+    for (int64_t i = skip; i < seq_len; ++i) {
       step(x, StepWork{b0, b1, 0, slices_.size(), state(i), state(i + 1), s.live, s.init}, i,
-           seq_len, zero_masked_outputs, s, out);
+           seq_len, zero_masked_outputs, i == 0 || (i == skip && x.mask), s, out);
     }
     finish_rows(b0, b1, state(seq_len), s.c, out);
   });

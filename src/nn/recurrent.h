@@ -68,8 +68,10 @@ class RecurrentCore {
   const RecurrentSpec& spec() const { return spec_; }
   int64_t memory_bytes() const;
   // Precomputes the per-token projection table for inputs coming from `embedding` (skipped
-  // when it would exceed kMaxTableBytes).
-  void use_token_projection(const EmbeddingLayer& embedding);
+  // when it would exceed kMaxTableBytes), and the padding trajectory: the states after
+  // 1..L steps of token 0 from the zero state, L = `time` (the layer's declared sequence
+  // length; kDefaultPadSteps when unknown, at most kMaxPadSteps).
+  void use_token_projection(const EmbeddingLayer& embedding, int64_t time);
   bool has_table_for(const EmbeddingLayer* embedding) const {
     return embedding != nullptr && embedding == table_source_;
   }
@@ -79,6 +81,8 @@ class RecurrentCore {
   void run(const Value& x, bool zero_masked_outputs, int threads, RecurrentResult* out) const;
 
   static constexpr int64_t kMaxTableBytes = int64_t{64} << 20;  // per direction
+  static constexpr int64_t kDefaultPadSteps = 256;
+  static constexpr int64_t kMaxPadSteps = 1024;
 
  private:
   // Units [unit0, unit0 + units), whose gate columns are [col0, col0 + G * units) in the
@@ -92,11 +96,14 @@ class RecurrentCore {
   struct Scratch;
   struct StepWork;
   void step(const Value& x, const StepWork& w, int64_t step_index, int64_t seq_len,
-            bool zero_masked, Scratch& s, RecurrentResult* out) const;
+            bool zero_masked, bool zero_state, Scratch& s, RecurrentResult* out) const;
+  int64_t leading_skip(const Value& x, int64_t batch, int64_t seq_len) const;
+  void start_rows(const Value& x, int64_t skip, int64_t b0, int64_t b1, float* h, float* c,
+                  RecurrentResult* out) const;
   void finish_rows(int64_t b0, int64_t b1, const float* h, const float* c,
                    RecurrentResult* out) const;
   int64_t gate_buffers(const Value& x) const;
-  void run_split(const Value& x, int64_t batch, int64_t seq_len, bool zero_masked,
+  void run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip, bool zero_masked,
                  RecurrentResult* out) const;
   void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
                         int64_t c0, int64_t c1, float* xproj) const;
@@ -113,6 +120,11 @@ class RecurrentCore {
   PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
   TableBuffer table_;          // [vocab, G*u], permuted gate layout
   const EmbeddingLayer* table_source_ = nullptr;
+  // The padding trajectory (use_token_projection): row t of pad_h_ (and pad_c_, LSTM) is the
+  // state after t steps of token 0 from zeros, t in [0, pad_steps_]. A run whose rows all
+  // start with p such steps (in processing order) starts at step min(p, pad_steps_) from it.
+  std::vector<float> pad_h_, pad_c_;
+  int64_t pad_steps_ = 0;
   // LSTM / GRU (reset_after) with the Keras default activations on AVX-512: gate columns in
   // 16-unit blocks, product and cell in one kernel (simd::fused_step_avx512), no gate
   // buffer; the state alternates between two arrays.

@@ -61,9 +61,10 @@ Status read_options(const LayerContext& ctx, const nlohmann::json& config, bool 
 
 class RecurrentLayer : public Layer {
  public:
-  RecurrentLayer(const LayerContext& ctx, RecurrentSpec spec) : Layer(ctx), core_(std::move(spec)) {
+  RecurrentLayer(const LayerContext& ctx, RecurrentSpec spec)
+      : Layer(ctx), core_(std::move(spec)), time_(ctx.input_shapes[0][0]) {
     const RecurrentSpec& s = core_.spec();
-    const int64_t time = ctx.input_shapes[0][0];
+    const int64_t time = time_;
     output_shapes_ = {s.return_sequences ? Shape{time, s.units} : Shape{s.units}};
     output_masked_ = {s.return_sequences && ctx.input_masked[0]};
     for (int64_t i = 0; s.return_state && i < s.state_count(); ++i) {
@@ -87,7 +88,7 @@ class RecurrentLayer : public Layer {
     return table_ready_ && source == table_source_;
   }
   void use_token_projection(const EmbeddingLayer& embedding) override {
-    core_.use_token_projection(embedding);
+    core_.use_token_projection(embedding, time_);
     table_ready_ = core_.has_table_for(&embedding);
     table_source_ = &embedding;
     memory_bytes_ = core_.memory_bytes();
@@ -95,6 +96,7 @@ class RecurrentLayer : public Layer {
 
  private:
   RecurrentCore core_;
+  int64_t time_;  // the declared sequence length, or unknown (not positive)
   bool table_ready_ = false;
   const EmbeddingLayer* table_source_ = nullptr;
 };

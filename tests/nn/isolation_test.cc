@@ -113,6 +113,29 @@ TEST(IsolationTest, TokenProjectionTableGivesTheSameBitsAsTheDensePath) {
   EXPECT_EQ(std::memcmp(a[0].data.data(), b[0].data.data(), a[0].data.size() * 4), 0);
 }
 
+// A `cls` layer (LSTM, GRU with reset_after, SimpleRNN) over 8 inputs: its config and
+// `sets` sets of random weights (two for a Bidirectional), U scaled by `recurrent_scale`.
+struct RandomRnn {
+  nlohmann::json config;
+  std::vector<keras_io::WeightArray> weights;
+};
+RandomRnn random_rnn(std::mt19937& rng, const std::string& cls, int64_t units, bool sequences,
+                     int sets, float recurrent_scale) {
+  const int64_t g = cls == "LSTM" ? 4 : cls == "GRU" ? 3 : 1;
+  RandomRnn r{{{"units", units}, {"return_sequences", sequences}}, {}};
+  std::vector<int64_t> bias = {g * units};
+  if (cls == "GRU") {
+    r.config["reset_after"] = true;
+    bias = {2, g * units};
+  }
+  for (int d = 0; d < sets; ++d) {
+    r.weights.push_back(random_weight(rng, {8, g * units}));
+    r.weights.push_back(random_weight(rng, {units, g * units}, recurrent_scale));
+    r.weights.push_back(random_weight(rng, bias));
+  }
+  return r;
+}
+
 // Embedding(mask) -> `cls`(units >= 32, so its units are split in two slices; batch 1 with
 // 2 threads runs one slice per thread) -> Dense(softmax) over every step.
 keras_io::ModelSpec sliced_spec(const std::string& cls, int64_t units) {
@@ -120,16 +143,8 @@ keras_io::ModelSpec sliced_spec(const std::string& cls, int64_t units) {
   SpecBuilder b(kLen, 2, "2.8.0");
   b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}, {"mask_zero", true}},
         {random_weight(rng, {kVocab, 8})});
-  const int64_t g = cls == "LSTM" ? 4 : cls == "GRU" ? 3 : 1;
-  nlohmann::json cfg = {{"units", units}, {"return_sequences", true}};
-  std::vector<int64_t> bias = {g * units};
-  if (cls == "GRU") {
-    cfg["reset_after"] = true;
-    bias = {2, g * units};
-  }
-  b.add("rnn", cls, cfg,
-        {random_weight(rng, {8, g * units}), random_weight(rng, {units, g * units}, 0.2f),
-         random_weight(rng, bias)});
+  RandomRnn rnn = random_rnn(rng, cls, units, true, 1, 0.2f);
+  b.add("rnn", cls, rnn.config, rnn.weights);
   b.add("dense", "Dense", {{"units", 3}, {"activation", "softmax"}},
         {random_weight(rng, {units, 3}), random_weight(rng, {3})});
   return b.spec();
@@ -181,6 +196,82 @@ TEST(IsolationTest, UnitSplitKeepsItsBitsWhenCallersOutnumberTheCores) {
     }
     for (std::thread& t : callers) t.join();
     EXPECT_EQ(mismatches.load(), 0) << cls;
+  }
+}
+
+// Embedding (no mask) -> Bidirectional(`cls`, its backward half go_backwards) -> Dense:
+// with return_sequences every step's output reaches the result, without it the final state.
+keras_io::ModelSpec padded_spec(const std::string& cls, bool sequences, nlohmann::json len,
+                                int64_t units) {
+  std::mt19937 rng(13);
+  SpecBuilder b(std::move(len), 2, "2.8.0");
+  b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}},
+        {random_weight(rng, {kVocab, 8})});
+  RandomRnn rnn = random_rnn(rng, cls, units, sequences, 2, 0.3f);
+  b.add("bidi", "Bidirectional", {{"layer", {{"class_name", cls}, {"config", rnn.config}}}},
+        rnn.weights);
+  b.add("dense", "Dense", {{"units", 3}, {"activation", "softmax"}},
+        {random_weight(rng, {2 * units, 3}), random_weight(rng, {3})});
+  return b.spec();
+}
+
+// Rows that all start (forward) or all end (backward) with token 0 let a run start after those
+// steps from the precomputed padding trajectory. Each row must keep the bits it has in a batch
+// that also holds an unpadded row (where every step is run): pre- and post-padding, rows of
+// padding only, every step's output, the final state, 1 and 2 threads (batch 1 with 2 threads
+// is the unit split), a declared length and an unknown one with more padding than the
+// trajectory holds (kDefaultPadSteps).
+TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
+  struct Case {
+    nlohmann::json declared;
+    int64_t len, units;
+  };
+  for (const Case& c : {Case{kLen, kLen, 37}, Case{nullptr, 300, 5}}) {
+    for (const char* cls : {"LSTM", "GRU", "SimpleRNN"}) {
+      for (bool sequences : {true, false}) {
+        SCOPED_TRACE(::testing::Message() << cls << " length " << c.len
+                                          << (sequences ? " sequences" : " last state"));
+        auto m = build_model(padded_spec(cls, sequences, c.declared, c.units), {});
+        ASSERT_OK(m);
+        const int64_t t = c.len;
+        // Pre-padded rows (at least t - 4 pads, one all padding) and post-padded ones.
+        std::mt19937 rng(17);
+        std::uniform_int_distribution<int> id(1, kVocab - 1);
+        std::vector<std::vector<int32_t>> rows;
+        for (int64_t p : {t - 4, t - 1, t, t - 3}) {
+          std::vector<int32_t> pre(static_cast<size_t>(t), 0), post(static_cast<size_t>(t), 0);
+          for (int64_t i = p; i < t; ++i) pre[i] = id(rng), post[i - p] = id(rng);
+          rows.push_back(pre);
+          rows.push_back(post);
+        }
+        std::vector<int32_t> unpadded(static_cast<size_t>(t));
+        for (int32_t& v : unpadded) v = id(rng);
+        std::vector<int32_t> all;  // every step run: the reference
+        for (const auto& r : rows) all.insert(all.end(), r.begin(), r.end());
+        all.insert(all.end(), unpadded.begin(), unpadded.end());
+        const int64_t n = static_cast<int64_t>(rows.size());
+        const auto want = testing::run(**m, all, n + 1, 1);
+        const size_t width = want[0].data.size() / static_cast<size_t>(n + 1);
+        auto same = [&](const Tensor& got, int64_t row_in_got, int64_t row) {
+          return std::memcmp(got.data.data() + row_in_got * width,
+                             want[0].data.data() + row * width, width * sizeof(float)) == 0;
+        };
+        for (int threads : {1, 2}) {
+          for (int64_t side = 0; side < 2; ++side) {  // the pre-padded rows, the post-padded
+            std::vector<int32_t> ids;
+            for (int64_t r = side; r < n; r += 2) ids.insert(ids.end(), rows[r].begin(), rows[r].end());
+            const auto got = testing::run(**m, ids, n / 2, threads);
+            for (int64_t r = side, i = 0; r < n; r += 2, ++i) {
+              EXPECT_TRUE(same(got[0], i, r)) << "row " << r << " threads " << threads;
+            }
+          }
+          for (int64_t r = 0; r < n; ++r) {
+            EXPECT_TRUE(same(testing::run(**m, rows[r], 1, threads)[0], 0, r))
+                << "row " << r << " alone, threads " << threads;
+          }
+        }
+      }
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -68,6 +69,33 @@ TEST(TrainCliTest, TrainThenEvaluateAsJson) {
   EXPECT_EQ(u.code, 2) << u.out;
   EXPECT_NE(u.out.find("needs segmenter jieba, jieba-nohmm or jieba-search, not 'none'"), std::string::npos)
       << u.out;
+}
+
+// `quiver bench` (issue 5's external form) prints one JSON line with every field, for
+// unpadded rows and with --tokens (pre-padded rows); a --tokens beyond --seq-len is refused.
+TEST(TrainCliTest, BenchPrintsOneJsonLine) {
+  TempDir dir;
+  write_data(dir);
+  ASSERT_EQ(run("train --data " + dir.file("d.csv") + " --model " + dir.file("m.h5") + kSmall).code,
+            0);  // sequences of 4 words
+  const std::string bench = "bench --model " + dir.file("m.h5") +
+                            " --batch 3 --seq-len 4 --threads 2 --seconds 0.05";
+  for (const std::string extra : {"", " --tokens 2"}) {
+    CmdResult b = run(bench + extra);
+    ASSERT_EQ(b.code, 0) << b.out;
+    ASSERT_EQ(std::count(b.out.begin(), b.out.end(), '\n'), 1) << b.out;
+    auto j = nlohmann::json::parse(b.out);
+    EXPECT_EQ(j["batch"], 3);
+    EXPECT_EQ(j["seq_len"], 4);
+    EXPECT_EQ(j["threads"], 2);
+    for (const char* key : {"median_ms", "p90_ms", "sentences_per_s", "load_ms", "rss_mb"}) {
+      EXPECT_GT(j[key].get<double>(), 0.0) << key << extra;
+    }
+    EXPECT_GE(j["p90_ms"].get<double>(), j["median_ms"].get<double>());
+  }
+  CmdResult bad = run(bench + " --tokens 5 2>&1");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--tokens must be between 1 and --seq-len"), std::string::npos) << bad.out;
 }
 
 TEST(TrainCliTest, BadOptionsExitBelow128WithOneLine) {
