@@ -28,14 +28,19 @@ for _ in $(seq 1 600); do grep -q listening "$WORK/out" 2>/dev/null && break; sl
 URL=$(sed -n 's/^listening on //p' "$WORK/out")
 [ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
 
-export QUIVER_BODY='{"category":"B","sentences":["vaksin covid aman untuk semua orang di indonesia"]}'
+SENTENCE="vaksin covid aman untuk semua orang di indonesia"
+export QUIVER_BODY="{\"category\":\"B\",\"sentences\":[\"$SENTENCE\"]}"
 curl -sf -X POST -H 'Content-Type: application/json' -d "$QUIVER_BODY" "$URL/v1/classify" >/dev/null
 
+# The in-process reference gets rows as the server builds them from the sentence: its token
+# count, pre-padded to the model's length (the padding steps are skipped in both).
+TOKENS=$(echo "$SENTENCE" | "$BIN" tokenize --tokenizer "$MODEL_DIR/tokenizer.json" |
+         python3 -c 'import json, sys; print(len(json.loads(sys.stdin.readline())))')
 IN_PROCESS=$("$BIN" bench --model "$MODEL_DIR/model.h5" --batch 64 --seq-len "$SEQ_LEN" --threads 1 \
-             --seconds 5 | sed -n 's/.*"sentences_per_s":\([0-9.]*\).*/\1/p')
+             --tokens "$TOKENS" --seconds 5 | sed -n 's/.*"sentences_per_s":\([0-9.]*\).*/\1/p')
 IN_PROCESS_1=$("$BIN" bench --model "$MODEL_DIR/model.h5" --batch 1 --seq-len "$SEQ_LEN" --threads 1 \
-               --seconds 3 | sed -n 's/.*"sentences_per_s":\([0-9.]*\).*/\1/p')
-echo "in-process Model::predict, 1 thread: batch 64 ${IN_PROCESS} sentences/s, batch 1 ${IN_PROCESS_1} sentences/s"
+               --tokens "$TOKENS" --seconds 3 | sed -n 's/.*"sentences_per_s":\([0-9.]*\).*/\1/p')
+echo "in-process Model::predict, 1 thread, $TOKENS tokens pre-padded to $SEQ_LEN: batch 64 ${IN_PROCESS} sentences/s, batch 1 ${IN_PROCESS_1} sentences/s"
 echo
 echo "| connections | requests/s | p50 ms | p99 ms | errors | share of in-process (batch 64) |"
 echo "|---:|---:|---:|---:|---:|---:|"
