@@ -1,9 +1,10 @@
 // quiver bench --model FILE [--architecture FILE] --batch B --seq-len T --threads N
-//              [--seconds S] [--seed K] [--weights fp32|bf16|int8] [--tokens N]
+//              [--seconds S] [--seed K] [--weights fp32|bf16|int8] [--tokens N [--min-tokens M]]
 // Loads the model (timed: load_ms), then calls Model::predict on one fixed batch of seeded
 // random valid ids (each in [1, vocab_size)) of shape [B, T]: a warm-up, then repeatedly until
 // S seconds have passed. --tokens N keeps only the last N ids of each row and pads the rest
-// with 0 in front, as Keras' pad_sequences does for short texts. Prints exactly one JSON line:
+// with 0 in front, as Keras' pad_sequences does for short texts (with --min-tokens M, each row
+// keeps a seeded random count in [M, N]). Prints exactly one JSON line:
 //   {"batch":B,"seq_len":T,"threads":N,"median_ms":..,"p90_ms":..,"sentences_per_s":..,
 //    "load_ms":..,"rss_mb":..}
 // median_ms / p90_ms are per predict() call (one batch); sentences_per_s = B * calls / wall
@@ -33,7 +34,8 @@ struct BenchArgs {
   std::string weights = "fp32";
   int64_t batch = 1;
   int64_t seq_len = 40;
-  int64_t tokens = 0;  // real ids per row (pre-padded); 0: all seq_len
+  int64_t tokens = 0;      // real ids per row (pre-padded); 0: all seq_len
+  int64_t min_tokens = 0;  // > 0: rows keep a random count in [min_tokens, tokens]
   int threads = 1;
   double seconds = 3.0;
   uint32_t seed = 1;
@@ -69,6 +71,9 @@ Status check_args(const BenchArgs& a) {
   if (a.tokens < 0 || a.tokens > a.seq_len) {
     return invalid_argument("--tokens must be between 1 and --seq-len");
   }
+  if (a.min_tokens < 0 || (a.min_tokens > 0 && (a.tokens == 0 || a.min_tokens > a.tokens))) {
+    return invalid_argument("--min-tokens needs --tokens and must be between 1 and it");
+  }
   return Status();
 }
 
@@ -86,9 +91,11 @@ Status run_bench(const BenchArgs& a) {
   std::mt19937 rng(a.seed);
   std::uniform_int_distribution<int32_t> dist(1, static_cast<int32_t>(vocab - 1));
   std::vector<int32_t> ids(static_cast<size_t>(a.batch * a.seq_len));
-  const int64_t pads = a.tokens > 0 ? a.seq_len - a.tokens : 0;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    ids[i] = static_cast<int64_t>(i) % a.seq_len < pads ? 0 : dist(rng);
+  std::uniform_int_distribution<int64_t> count(a.min_tokens > 0 ? a.min_tokens : a.tokens,
+                                               a.tokens);
+  for (int64_t r = 0; r < a.batch; ++r) {
+    const int64_t pads = a.tokens > 0 ? a.seq_len - count(rng) : 0;
+    for (int64_t t = 0; t < a.seq_len; ++t) ids[r * a.seq_len + t] = t < pads ? 0 : dist(rng);
   }
   PredictOptions options;
   options.threads = a.threads;
@@ -137,6 +144,8 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--seed", args->seed, "seed of the random ids")->default_val(1);
   cmd->add_option("--tokens", args->tokens,
                   "real ids per row, pre-padded with 0 to --seq-len (default: all)");
+  cmd->add_option("--min-tokens", args->min_tokens,
+                  "with --tokens N: each row keeps a random count of real ids in [M, N]");
   add_weights_option(cmd, &args->weights);
   cmd->callback([&ctx, args] { run_command(ctx, "bench", [&] { return run_bench(*args); }); });
 }

@@ -59,16 +59,20 @@ struct RecurrentCore::Scratch {
     thread_local std::vector<float> floats;
     thread_local std::vector<uint8_t> flags;
     thread_local std::vector<const float*> pointers;
+    thread_local std::vector<int64_t> indices;
     const size_t need = static_cast<size_t>(n * (4 * u + gate_buffers * gu));
     if (floats.size() < need) floats.resize(need);
     if (flags.size() < static_cast<size_t>(2 * n)) flags.resize(static_cast<size_t>(2 * n));
     if (pointers.size() < static_cast<size_t>(2 * n)) pointers.resize(static_cast<size_t>(2 * n));
+    if (indices.size() < static_cast<size_t>(2 * n)) indices.resize(static_cast<size_t>(2 * n));
     float* p = floats.data();
     for (float** f : {&h, &c, &h2, &tmp}) *f = p, p += n * u;
     for (float** f : {&gates, &xproj, &rec}) *f = gate_buffers-- > 0 ? p : nullptr, p += n * gu;
     std::fill(h, h2, 0.0f);  // h and c start at zero
     live = flags.data();
     init = pointers.data();
+    rows = indices.data();
+    starts = rows + n;
   }
   // The state after `steps` steps when it alternates between h and h2 (the fused step and
   // the unit split read one and write the other).
@@ -77,11 +81,15 @@ struct RecurrentCore::Scratch {
   float *h, *c, *h2, *tmp, *gates, *xproj, *rec;
   uint8_t* live;       // [2n]: per task, 1 = the row's current step is not masked
   const float** init;  // [2n]: per task, the fused step's row pointers to x·W + b
+  int64_t* rows;       // [n]: the input row of each scratch row (run: ordered by start)
+  int64_t* starts;     // [n]: per scratch row, the step it joins the run at
 };
 
-// One time step's work: rows [b0, b1), slices [s0, s1), state read from h_cur and written
-// to h_next (the same array when one thread runs every slice, except for the fused step),
-// live flags in `live`, the fused step's row pointers in `init` (per task).
+// One time step's work: scratch rows [0, b1 - b0), which are input rows b0, b0 + 1, ... or,
+// with `rows`, input rows rows[0], rows[1], ... (table inputs only); slices [s0, s1), state
+// read from h_cur and written to h_next (the same array when one thread runs every slice,
+// except for the fused step), live flags in `live`, the fused step's row pointers in `init`
+// (per task).
 struct RecurrentCore::StepWork {
   int64_t b0, b1;
   size_t s0, s1;
@@ -89,6 +97,9 @@ struct RecurrentCore::StepWork {
   float* h_next;
   uint8_t* live;
   const float** init;
+  const int64_t* rows = nullptr;
+
+  int64_t row(int64_t r) const { return rows ? rows[r] : b0 + r; }
 };
 
 RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
@@ -183,58 +194,56 @@ void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_
   pad_steps_ = steps;
 }
 
-// How many leading steps (in processing order) every row of x spends on padding: masked
-// steps (the state stays zero, whatever the input) or, without a mask, token 0 read from the
-// table (the state follows the padding trajectory, at most pad_steps_ of them). run() starts
-// there; the rows' bits are those of running every step.
-int64_t RecurrentCore::leading_skip(const Value& x, int64_t batch, int64_t seq_len) const {
-  const bool masked = x.mask != nullptr;
-  if (!masked && !(x.ids && has_table_for(x.embedding) && pad_steps_ > 0)) return 0;
-  int64_t skip = masked ? seq_len : std::min(seq_len, pad_steps_);
-  for (int64_t r = 0; r < batch && skip > 0; ++r) {
-    int64_t p = 0;
-    for (; p < skip; ++p) {
-      const int64_t t = spec_.go_backwards ? seq_len - 1 - p : p;
-      const size_t at = static_cast<size_t>(r * seq_len + t);
-      if (masked ? (*x.mask)[at] != 0 : x.ids->ids[at] != 0) break;
-    }
-    skip = p;
-  }
-  return skip;
+// How many leading steps (in processing order) a row of x may skip: masked steps (the state
+// stays zero, whatever the input) or, without a mask, token 0 read from the table (the state
+// follows the padding trajectory, at most pad_steps_ of them); 0 for other inputs.
+int64_t RecurrentCore::skip_cap(const Value& x, int64_t seq_len) const {
+  if (x.mask) return seq_len;
+  return x.ids && has_table_for(x.embedding) ? std::min(seq_len, pad_steps_) : 0;
 }
 
-// The state of rows [b0, b1) after `skip` leading padding steps (h, c: the scratch rows),
-// and their outputs for those steps under return_sequences (masked: zeros, as Keras).
-void RecurrentCore::start_rows(const Value& x, int64_t skip, int64_t b0, int64_t b1, float* h,
-                               float* c, RecurrentResult* out) const {
-  if (skip == 0) return;  // the scratch starts at zero
-  const int64_t u = spec_.units, n = b1 - b0;
-  if (x.mask) {  // masked steps keep the zero state; h may be the second state array
-    std::fill(h, h + n * u, 0.0f);
+// Row `row`'s leading padding steps, at most cap (skip_cap).
+int64_t RecurrentCore::leading_padding(const Value& x, int64_t row, int64_t seq_len,
+                                       int64_t cap) const {
+  int64_t p = 0;
+  for (; p < cap; ++p) {
+    const int64_t t = spec_.go_backwards ? seq_len - 1 - p : p;
+    const size_t at = static_cast<size_t>(row * seq_len + t);
+    if (x.mask ? (*x.mask)[at] != 0 : x.ids->ids[at] != 0) break;
+  }
+  return p;
+}
+
+// Input row `row` joins a run after `start` padding steps: its scratch state (h, c: rows of
+// u floats) and, under return_sequences, its outputs for those steps (masked: zeros, as
+// Keras, which the output already holds). The bits are those of running the steps.
+void RecurrentCore::start_row(const Value& x, int64_t start, int64_t row, float* h, float* c,
+                              RecurrentResult* out) const {
+  const int64_t u = spec_.units;
+  const bool lstm = spec_.kind == CellKind::kLstm;
+  if (start == 0 || x.mask) {  // the zero state
+    std::fill(h, h + u, 0.0f);
+    if (lstm) std::fill(c, c + u, 0.0f);
     return;
   }
-  for (int64_t r = 0; r < n; ++r) {
-    copy_floats(h + r * u, pad_h_.data() + skip * u, u);
-    if (spec_.kind == CellKind::kLstm) copy_floats(c + r * u, pad_c_.data() + skip * u, u);
-  }
+  copy_floats(h, pad_h_.data() + start * u, u);
+  if (lstm) copy_floats(c, pad_c_.data() + start * u, u);
   if (!spec_.return_sequences) return;
   const int64_t seq_len = x.ids->seq_len;
-  for (int64_t r = b0; r < b1; ++r) {
-    for (int64_t i = 0; i < skip; ++i) {
-      copy_floats(out->output.data.data() + (r * seq_len + i) * u, pad_h_.data() + (i + 1) * u,
-                  u);
-    }
+  for (int64_t i = 0; i < start; ++i) {
+    copy_floats(out->output.data.data() + (row * seq_len + i) * u, pad_h_.data() + (i + 1) * u,
+                u);
   }
 }
 
-// Gate columns [c0, c1) of the input projection of rows b0.. at time t (the dense path
-// always computes all columns: only table inputs are unit-split).
-void RecurrentCore::input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len,
+// Gate columns [c0, c1) of the input projection of the step's rows at time t (the dense
+// path always computes all columns: only table inputs are unit-split or reordered).
+void RecurrentCore::input_projection(const Value& x, const StepWork& w, int64_t seq_len,
                                      int64_t t, int64_t c0, int64_t c1, float* xproj) const {
-  const int64_t gu = spec_.gates() * spec_.units;
+  const int64_t gu = spec_.gates() * spec_.units, n = w.b1 - w.b0, b0 = w.b0;
   if (x.ids && has_table_for(x.embedding)) {
     for (int64_t r = 0; r < n; ++r) {
-      int32_t id = x.ids->ids[static_cast<size_t>((b0 + r) * seq_len + t)];
+      int32_t id = x.ids->ids[static_cast<size_t>(w.row(r) * seq_len + t)];
       copy_floats(xproj + r * gu + c0, table_.data() + int64_t{id} * gu + c0, c1 - c0);
     }
     return;
@@ -330,15 +339,17 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   // go_backwards processes time in reverse and returns outputs in processing order.
   const int64_t t = spec_.go_backwards ? seq_len - 1 - step_index : step_index;
   const std::vector<uint8_t>* mask = x.mask.get();
-  for (int64_t r = 0; r < n; ++r) w.live[r] = mask ? (*mask)[(w.b0 + r) * seq_len + t] : 1;
+  for (int64_t r = 0; r < n; ++r) w.live[r] = mask ? (*mask)[w.row(r) * seq_len + t] : 1;
   if (fused_) {
     // The kernel reads x·W + b from the table row (no copy) or the dense projection.
     const int64_t gu = spec_.gates() * u;
     if (x.ids && has_table_for(x.embedding)) {
-      const int32_t* ids = x.ids->ids.data() + w.b0 * seq_len + t;
-      for (int64_t r = 0; r < n; ++r) w.init[r] = table_.data() + int64_t{ids[r * seq_len]} * gu;
+      const int32_t* ids = x.ids->ids.data() + t;
+      for (int64_t r = 0; r < n; ++r) {
+        w.init[r] = table_.data() + int64_t{ids[w.row(r) * seq_len]} * gu;
+      }
     } else {
-      input_projection(x, w.b0, n, seq_len, t, 0, gu, s.gates);
+      input_projection(x, w, seq_len, t, 0, gu, s.gates);
       for (int64_t r = 0; r < n; ++r) w.init[r] = s.gates + r * gu;
     }
     for (size_t i = w.s0; i < w.s1; ++i) {
@@ -350,7 +361,7 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
     }
   } else {
     // LSTM and SimpleRNN accumulate h·U onto the projection in place; GRU keeps it apart.
-    input_projection(x, w.b0, n, seq_len, t, first.col0, last.col0 + spec_.gates() * last.units,
+    input_projection(x, w, seq_len, t, first.col0, last.col0 + spec_.gates() * last.units,
                      spec_.kind == CellKind::kGru ? s.xproj : s.gates);
     // All products read h_cur before any cell writes h_next (which may be the same array).
     for (size_t i = w.s0; i < w.s1; ++i) {
@@ -361,7 +372,7 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   if (!spec_.return_sequences) return;
   float* seq_out = out->output.data.data();
   for (int64_t r = 0; r < n; ++r) {
-    float* dst = seq_out + ((w.b0 + r) * seq_len + step_index) * u + u0;
+    float* dst = seq_out + (w.row(r) * seq_len + step_index) * u + u0;
     // Masked steps repeat the carried state (= the previous output; zeros before the first
     // real step), or output zeros under zero_output_for_mask.
     if (w.live[r] || !zero_masked) {
@@ -372,13 +383,17 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   }
 }
 
-// Final output (without return_sequences) and states of rows [b0, b1) from the scratch.
-void RecurrentCore::finish_rows(int64_t b0, int64_t b1, const float* h, const float* c,
+// Final output (without return_sequences) and states of the n scratch rows, which are input
+// rows rows[0], rows[1], ...
+void RecurrentCore::finish_rows(const int64_t* rows, int64_t n, const float* h, const float* c,
                                 RecurrentResult* out) const {
-  const int64_t u = spec_.units, n = b1 - b0;
-  if (!spec_.return_sequences) copy_floats(out->output.data.data() + b0 * u, h, n * u);
-  copy_floats(out->states[0].data.data() + b0 * u, h, n * u);
-  if (spec_.kind == CellKind::kLstm) copy_floats(out->states[1].data.data() + b0 * u, c, n * u);
+  const int64_t u = spec_.units;
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t at = rows[r] * u;
+    if (!spec_.return_sequences) copy_floats(out->output.data.data() + at, h + r * u, u);
+    copy_floats(out->states[0].data.data() + at, h + r * u, u);
+    if (spec_.kind == CellKind::kLstm) copy_floats(out->states[1].data.data() + at, c + r * u, u);
+  }
 }
 
 // Fewer rows than threads: two tasks share the steps' slices. Task k owns slice k (its half
@@ -392,7 +407,11 @@ void RecurrentCore::finish_rows(int64_t b0, int64_t b1, const float* h, const fl
 void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip,
                               bool zero_masked, RecurrentResult* out) const {
   Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x));
-  start_rows(x, skip, 0, batch, s.state(skip), s.c, out);
+  const int64_t u = spec_.units;
+  for (int64_t r = 0; r < batch; ++r) {
+    s.rows[r] = r;
+    start_row(x, skip, r, s.state(skip) + r * u, s.c + r * u, out);
+  }
   struct alignas(64) Counter {
     std::atomic<int64_t> value;
   };
@@ -426,7 +445,7 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, in
     }
   };
   WorkerPool::for_this_thread().run(2, task);
-  finish_rows(0, batch, s.state(seq_len), s.c, out);
+  finish_rows(s.rows, batch, s.state(seq_len), s.c, out);
 }
 
 // How many [rows, G*u] buffers a run needs: gates, xproj (GRU), rec (GRU); the fused step
@@ -444,22 +463,50 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   out->output = spec_.return_sequences ? zeros({batch, seq_len, u}) : zeros({batch, u});
   out->states.assign(static_cast<size_t>(spec_.state_count()), zeros({batch, u}));
   if (batch == 0) return;
-  const int64_t skip = leading_skip(x, batch, seq_len);
+  const int64_t cap = skip_cap(x, seq_len);
   if (threads >= 2 && batch < threads && slices_.size() == 2 && x.ids &&
       has_table_for(x.embedding)) {
+    int64_t skip = cap;
+    for (int64_t r = 0; r < batch; ++r) skip = std::min(skip, leading_padding(x, r, seq_len, cap));
     run_split(x, batch, seq_len, skip, zero_masked_outputs, out);
     return;
   }
+  // Each row joins the run when its leading padding ends (start_row). Table inputs order
+  // their rows by that step, so the rows running at a step are a prefix of the scratch and
+  // the step only computes them; dense inputs keep their row order and start together.
+  const bool reorder = x.ids && has_table_for(x.embedding);
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
-    Scratch s(b1 - b0, u, gu, gate_buffers(x));
+    const int64_t n = b1 - b0;
+    Scratch s(n, u, gu, gate_buffers(x));
     // The state is updated in place, except by the fused step: it alternates s.h and s.h2.
     auto state = [&](int64_t steps) { return fused_ ? s.state(steps) : s.h; };
-    start_rows(x, skip, b0, b1, state(skip), s.c, out);
-    for (int64_t i = skip; i < seq_len; ++i) {
-      step(x, StepWork{b0, b1, 0, slices_.size(), state(i), state(i + 1), s.live, s.init}, i,
-           seq_len, zero_masked_outputs, i == 0 || (i == skip && x.mask), s, out);
+    int64_t first = cap;
+    for (int64_t r = 0; r < n; ++r) {
+      s.rows[r] = b0 + r;
+      s.starts[r] = leading_padding(x, b0 + r, seq_len, cap);
+      first = std::min(first, s.starts[r]);
     }
-    finish_rows(b0, b1, state(seq_len), s.c, out);
+    if (reorder) {
+      std::stable_sort(s.rows, s.rows + n,
+                       [&](int64_t a, int64_t b) { return s.starts[a - b0] < s.starts[b - b0]; });
+    }
+    auto start_of = [&](int64_t r) { return reorder ? s.starts[s.rows[r] - b0] : first; };
+    int64_t running = 0;
+    auto join = [&](int64_t i) {  // the rows whose padding is over by step i start running
+      for (; running < n && start_of(running) <= i; ++running) {
+        start_row(x, start_of(running), s.rows[running], state(i) + running * u,
+                  s.c + running * u, out);
+      }
+    };
+    for (int64_t i = first; i < seq_len; ++i) {
+      join(i);
+      step(x,
+           StepWork{b0, b0 + running, 0, slices_.size(), state(i), state(i + 1), s.live, s.init,
+                    reorder ? s.rows : nullptr},
+           i, seq_len, zero_masked_outputs, i == 0 || (i == first && x.mask), s, out);
+    }
+    join(seq_len);
+    finish_rows(s.rows, n, state(seq_len), s.c, out);
   });
 }
 

@@ -97,15 +97,16 @@ class RecurrentCore {
   struct StepWork;
   void step(const Value& x, const StepWork& w, int64_t step_index, int64_t seq_len,
             bool zero_masked, bool zero_state, Scratch& s, RecurrentResult* out) const;
-  int64_t leading_skip(const Value& x, int64_t batch, int64_t seq_len) const;
-  void start_rows(const Value& x, int64_t skip, int64_t b0, int64_t b1, float* h, float* c,
-                  RecurrentResult* out) const;
-  void finish_rows(int64_t b0, int64_t b1, const float* h, const float* c,
+  int64_t skip_cap(const Value& x, int64_t seq_len) const;
+  int64_t leading_padding(const Value& x, int64_t row, int64_t seq_len, int64_t cap) const;
+  void start_row(const Value& x, int64_t start, int64_t row, float* h, float* c,
+                 RecurrentResult* out) const;
+  void finish_rows(const int64_t* rows, int64_t n, const float* h, const float* c,
                    RecurrentResult* out) const;
   int64_t gate_buffers(const Value& x) const;
   void run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip, bool zero_masked,
                  RecurrentResult* out) const;
-  void input_projection(const Value& x, int64_t b0, int64_t n, int64_t seq_len, int64_t t,
+  void input_projection(const Value& x, const StepWork& w, int64_t seq_len, int64_t t,
                         int64_t c0, int64_t c1, float* xproj) const;
   void recurrent_product(const Slice& sl, const float* h, int64_t n, bool h_zero,
                          Scratch& s) const;
@@ -121,8 +122,8 @@ class RecurrentCore {
   TableBuffer table_;          // [vocab, G*u], permuted gate layout
   const EmbeddingLayer* table_source_ = nullptr;
   // The padding trajectory (use_token_projection): row t of pad_h_ (and pad_c_, LSTM) is the
-  // state after t steps of token 0 from zeros, t in [0, pad_steps_]. A run whose rows all
-  // start with p such steps (in processing order) starts at step min(p, pad_steps_) from it.
+  // state after t steps of token 0 from zeros, t in [0, pad_steps_]. A row that starts with p
+  // such steps (in processing order) joins the run at step min(p, pad_steps_) from it.
   std::vector<float> pad_h_, pad_c_;
   int64_t pad_steps_ = 0;
   // LSTM / GRU (reset_after) with the Keras default activations on AVX-512: gate columns in

@@ -215,12 +215,12 @@ keras_io::ModelSpec padded_spec(const std::string& cls, bool sequences, nlohmann
   return b.spec();
 }
 
-// Rows that all start (forward) or all end (backward) with token 0 let a run start after those
-// steps from the precomputed padding trajectory. Each row must keep the bits it has in a batch
-// that also holds an unpadded row (where every step is run): pre- and post-padding, rows of
-// padding only, every step's output, the final state, 1 and 2 threads (batch 1 with 2 threads
-// is the unit split), a declared length and an unknown one with more padding than the
-// trajectory holds (kDefaultPadSteps).
+// A row that starts (forward) or ends (backward) with token 0 joins the run after those steps,
+// from the precomputed padding trajectory. Each row must keep the bits it has in a batch that
+// also holds an unpadded row (where every step is run): pre- and post-padding, rows of padding
+// only, batches of rows that join at different steps, every step's output, the final state,
+// 1 and 2 threads (batch 1 with 2 threads is the unit split), a declared length and an
+// unknown one with more padding than the trajectory holds (kDefaultPadSteps).
 TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
   struct Case {
     nlohmann::json declared;
@@ -264,6 +264,13 @@ TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
             for (int64_t r = side, i = 0; r < n; r += 2, ++i) {
               EXPECT_TRUE(same(got[0], i, r)) << "row " << r << " threads " << threads;
             }
+          }
+          // All padded rows in one batch: each joins the run when its own padding ends.
+          std::vector<int32_t> mixed;
+          for (int64_t r = n - 1; r >= 0; --r) mixed.insert(mixed.end(), rows[r].begin(), rows[r].end());
+          const auto got = testing::run(**m, mixed, n, threads);
+          for (int64_t r = 0; r < n; ++r) {
+            EXPECT_TRUE(same(got[0], n - 1 - r, r)) << "row " << r << " mixed, threads " << threads;
           }
           for (int64_t r = 0; r < n; ++r) {
             EXPECT_TRUE(same(testing::run(**m, rows[r], 1, threads)[0], 0, r))

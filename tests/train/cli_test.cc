@@ -72,7 +72,7 @@ TEST(TrainCliTest, TrainThenEvaluateAsJson) {
 }
 
 // `quiver bench` (issue 5's external form) prints one JSON line with every field, for
-// unpadded rows and with --tokens (pre-padded rows); a --tokens beyond --seq-len is refused.
+// unpadded rows and with --tokens / --min-tokens (pre-padded rows); bad counts are refused.
 TEST(TrainCliTest, BenchPrintsOneJsonLine) {
   TempDir dir;
   write_data(dir);
@@ -80,7 +80,7 @@ TEST(TrainCliTest, BenchPrintsOneJsonLine) {
             0);  // sequences of 4 words
   const std::string bench = "bench --model " + dir.file("m.h5") +
                             " --batch 3 --seq-len 4 --threads 2 --seconds 0.05";
-  for (const std::string extra : {"", " --tokens 2"}) {
+  for (const std::string extra : {"", " --tokens 2", " --tokens 3 --min-tokens 1"}) {
     CmdResult b = run(bench + extra);
     ASSERT_EQ(b.code, 0) << b.out;
     ASSERT_EQ(std::count(b.out.begin(), b.out.end(), '\n'), 1) << b.out;
@@ -96,6 +96,9 @@ TEST(TrainCliTest, BenchPrintsOneJsonLine) {
   CmdResult bad = run(bench + " --tokens 5 2>&1");
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("--tokens must be between 1 and --seq-len"), std::string::npos) << bad.out;
+  bad = run(bench + " --min-tokens 2 2>&1");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--min-tokens needs --tokens"), std::string::npos) << bad.out;
 }
 
 TEST(TrainCliTest, BadOptionsExitBelow128WithOneLine) {
