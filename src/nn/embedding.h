@@ -18,6 +18,7 @@ class EmbeddingLayer : public Layer {
 
   int64_t input_dim() const { return input_dim_; }
   int64_t output_dim() const { return output_dim_; }
+  bool mask_zero() const { return mask_zero_; }
   const float* row(int32_t id) const { return matrix_.data() + int64_t{id} * output_dim_; }
 
   void forward(std::span<const Value* const> in, const RunContext& run,

@@ -54,8 +54,10 @@ void permute_columns(const std::vector<int64_t>& order, std::vector<float>* m) {
 // to the largest batch seen; never holds results across calls). A unit-split call shares
 // one Scratch between its two tasks, which touch disjoint columns and units.
 struct RecurrentCore::Scratch {
-  // gate_buffers: how many of gates, xproj, rec ([n, gu] each) the caller uses.
-  Scratch(int64_t n, int64_t u, int64_t gu, int64_t gate_buffers) {
+  // gate_buffers: how many of gates, xproj, rec ([n, gu] each) the caller uses; alternate:
+  // the state alternates between h and h2 (see state()) instead of being updated in place.
+  Scratch(int64_t n, int64_t u, int64_t gu, int64_t gate_buffers, bool alternate)
+      : alternate(alternate) {
     thread_local std::vector<float> floats;
     thread_local std::vector<uint8_t> flags;
     thread_local std::vector<const float*> pointers;
@@ -74,9 +76,11 @@ struct RecurrentCore::Scratch {
     rows = indices.data();
     starts = rows + n;
   }
-  // The state after `steps` steps when it alternates between h and h2 (the fused step and
-  // the unit split read one and write the other).
-  float* state(int64_t steps) const { return steps % 2 == 0 ? h : h2; }
+  // The state after `steps` steps: h, or, when it alternates (the fused step and the unit
+  // split read one array and write the other), h or h2.
+  float* state(int64_t steps) const { return alternate && steps % 2 == 1 ? h2 : h; }
+
+  bool alternate;
 
   float *h, *c, *h2, *tmp, *gates, *xproj, *rec;
   uint8_t* live;       // [2n]: per task, 1 = the row's current step is not masked
@@ -170,7 +174,9 @@ void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_
   table_source_ = &embedding;
   // The padding trajectory: one row of token 0 run through step() like any input, so each
   // state has the bits a row of a batch reaches after as many padding steps (rows do not
-  // depend on their batch).
+  // depend on their batch). Not needed when the Embedding masks token 0: masked padding
+  // leaves the zero state (skip_cap).
+  if (embedding.mask_zero()) return;
   const int64_t steps = time > 0 ? std::min(time, kMaxPadSteps) : kDefaultPadSteps;
   const std::vector<int32_t> pad_ids(static_cast<size_t>(steps), 0);
   const TokenIds ids{pad_ids, 1, steps};
@@ -181,12 +187,11 @@ void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_
   discard.output = spec_.return_sequences ? zeros({1, steps, u}) : zeros({1, u});
   std::vector<float> pad_h(static_cast<size_t>((steps + 1) * u), 0.0f), pad_c;
   if (spec_.kind == CellKind::kLstm) pad_c.assign(pad_h.size(), 0.0f);
-  Scratch s(1, u, gu, gate_buffers(x));
-  auto state = [&](int64_t i) { return fused_ ? s.state(i) : s.h; };
+  Scratch s(1, u, gu, gate_buffers(x), fused_);
   for (int64_t i = 0; i < steps; ++i) {
-    step(x, StepWork{0, 1, 0, slices_.size(), state(i), state(i + 1), s.live, s.init}, i, steps,
-         false, i == 0, s, &discard);
-    copy_floats(pad_h.data() + (i + 1) * u, state(i + 1), u);
+    step(x, StepWork{0, 1, 0, slices_.size(), s.state(i), s.state(i + 1), s.live, s.init}, i,
+         steps, false, i == 0, s, &discard);
+    copy_floats(pad_h.data() + (i + 1) * u, s.state(i + 1), u);
     if (!pad_c.empty()) copy_floats(pad_c.data() + (i + 1) * u, s.c, u);
   }
   pad_h_ = std::move(pad_h);
@@ -199,7 +204,7 @@ void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_
 // follows the padding trajectory, at most pad_steps_ of them); 0 for other inputs.
 int64_t RecurrentCore::skip_cap(const Value& x, int64_t seq_len) const {
   if (x.mask) return seq_len;
-  return x.ids && has_table_for(x.embedding) ? std::min(seq_len, pad_steps_) : 0;
+  return from_table(x) ? std::min(seq_len, pad_steps_) : 0;
 }
 
 // Row `row`'s leading padding steps, at most cap (skip_cap).
@@ -241,7 +246,7 @@ void RecurrentCore::start_row(const Value& x, int64_t start, int64_t row, float*
 void RecurrentCore::input_projection(const Value& x, const StepWork& w, int64_t seq_len,
                                      int64_t t, int64_t c0, int64_t c1, float* xproj) const {
   const int64_t gu = spec_.gates() * spec_.units, n = w.b1 - w.b0, b0 = w.b0;
-  if (x.ids && has_table_for(x.embedding)) {
+  if (from_table(x)) {
     for (int64_t r = 0; r < n; ++r) {
       int32_t id = x.ids->ids[static_cast<size_t>(w.row(r) * seq_len + t)];
       copy_floats(xproj + r * gu + c0, table_.data() + int64_t{id} * gu + c0, c1 - c0);
@@ -343,7 +348,7 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   if (fused_) {
     // The kernel reads x·W + b from the table row (no copy) or the dense projection.
     const int64_t gu = spec_.gates() * u;
-    if (x.ids && has_table_for(x.embedding)) {
+    if (from_table(x)) {
       const int32_t* ids = x.ids->ids.data() + t;
       for (int64_t r = 0; r < n; ++r) {
         w.init[r] = table_.data() + int64_t{ids[w.row(r) * seq_len]} * gu;
@@ -406,7 +411,7 @@ void RecurrentCore::finish_rows(const int64_t* rows, int64_t n, const float* h, 
 // between s.h and s.h2.
 void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip,
                               bool zero_masked, RecurrentResult* out) const {
-  Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x));
+  Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x), true);
   const int64_t u = spec_.units;
   for (int64_t r = 0; r < batch; ++r) {
     s.rows[r] = r;
@@ -452,7 +457,7 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, in
 // needs none on the table path and one for the dense projection.
 int64_t RecurrentCore::gate_buffers(const Value& x) const {
   if (!fused_) return 3;
-  return x.ids && has_table_for(x.embedding) ? 0 : 1;
+  return from_table(x) ? 0 : 1;
 }
 
 void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
@@ -464,8 +469,7 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   out->states.assign(static_cast<size_t>(spec_.state_count()), zeros({batch, u}));
   if (batch == 0) return;
   const int64_t cap = skip_cap(x, seq_len);
-  if (threads >= 2 && batch < threads && slices_.size() == 2 && x.ids &&
-      has_table_for(x.embedding)) {
+  if (threads >= 2 && batch < threads && slices_.size() == 2 && from_table(x)) {
     int64_t skip = cap;
     for (int64_t r = 0; r < batch; ++r) skip = std::min(skip, leading_padding(x, r, seq_len, cap));
     run_split(x, batch, seq_len, skip, zero_masked_outputs, out);
@@ -474,12 +478,10 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   // Each row joins the run when its leading padding ends (start_row). Table inputs order
   // their rows by that step, so the rows running at a step are a prefix of the scratch and
   // the step only computes them; dense inputs keep their row order and start together.
-  const bool reorder = x.ids && has_table_for(x.embedding);
+  const bool reorder = from_table(x);
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
     const int64_t n = b1 - b0;
-    Scratch s(n, u, gu, gate_buffers(x));
-    // The state is updated in place, except by the fused step: it alternates s.h and s.h2.
-    auto state = [&](int64_t steps) { return fused_ ? s.state(steps) : s.h; };
+    Scratch s(n, u, gu, gate_buffers(x), fused_);
     int64_t first = cap;
     for (int64_t r = 0; r < n; ++r) {
       s.rows[r] = b0 + r;
@@ -494,19 +496,19 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
     int64_t running = 0;
     auto join = [&](int64_t i) {  // the rows whose padding is over by step i start running
       for (; running < n && start_of(running) <= i; ++running) {
-        start_row(x, start_of(running), s.rows[running], state(i) + running * u,
+        start_row(x, start_of(running), s.rows[running], s.state(i) + running * u,
                   s.c + running * u, out);
       }
     };
     for (int64_t i = first; i < seq_len; ++i) {
       join(i);
       step(x,
-           StepWork{b0, b0 + running, 0, slices_.size(), state(i), state(i + 1), s.live, s.init,
-                    reorder ? s.rows : nullptr},
+           StepWork{b0, b0 + running, 0, slices_.size(), s.state(i), s.state(i + 1), s.live,
+                    s.init, reorder ? s.rows : nullptr},
            i, seq_len, zero_masked_outputs, i == 0 || (i == first && x.mask), s, out);
     }
     join(seq_len);
-    finish_rows(s.rows, n, state(seq_len), s.c, out);
+    finish_rows(s.rows, n, s.state(seq_len), s.c, out);
   });
 }
 

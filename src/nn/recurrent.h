@@ -75,6 +75,8 @@ class RecurrentCore {
   bool has_table_for(const EmbeddingLayer* embedding) const {
     return embedding != nullptr && embedding == table_source_;
   }
+  // x's ids come through this table (so it may be reordered, unit-split, padding-skipped).
+  bool from_table(const Value& x) const { return x.ids && has_table_for(x.embedding); }
 
   // Runs over the whole input value ([B, T, d] dense, or lazy from the table's Embedding).
   // zero_masked_outputs: masked steps output 0 instead of the carried state.

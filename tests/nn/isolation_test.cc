@@ -259,7 +259,9 @@ TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
         for (int threads : {1, 2}) {
           for (int64_t side = 0; side < 2; ++side) {  // the pre-padded rows, the post-padded
             std::vector<int32_t> ids;
-            for (int64_t r = side; r < n; r += 2) ids.insert(ids.end(), rows[r].begin(), rows[r].end());
+            for (int64_t r = side; r < n; r += 2) {
+              ids.insert(ids.end(), rows[r].begin(), rows[r].end());
+            }
             const auto got = testing::run(**m, ids, n / 2, threads);
             for (int64_t r = side, i = 0; r < n; r += 2, ++i) {
               EXPECT_TRUE(same(got[0], i, r)) << "row " << r << " threads " << threads;
@@ -267,7 +269,9 @@ TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
           }
           // All padded rows in one batch: each joins the run when its own padding ends.
           std::vector<int32_t> mixed;
-          for (int64_t r = n - 1; r >= 0; --r) mixed.insert(mixed.end(), rows[r].begin(), rows[r].end());
+          for (int64_t r = n - 1; r >= 0; --r) {
+            mixed.insert(mixed.end(), rows[r].begin(), rows[r].end());
+          }
           const auto got = testing::run(**m, mixed, n, threads);
           for (int64_t r = 0; r < n; ++r) {
             EXPECT_TRUE(same(got[0], n - 1 - r, r)) << "row " << r << " mixed, threads " << threads;
