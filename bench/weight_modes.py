@@ -6,7 +6,7 @@
    quiver fp32, and decisions changed against fp32 (argmax over the last axis; one-unit
    outputs: > 0.5).
 2. Sentiment models trained here with `quiver train` on the UCI Sentiment Labelled Sentences
-   (examples/data/{amazon,imdb,yelp}.csv from scripts/sentiment-data.py): LSTM, BiLSTM and
+   (examples/data/{amazon,imdb,yelp}.csv from scripts/sentiment-data.mjs): LSTM, BiLSTM and
    BiGRU, 196 units; every sentence of the CSV through `quiver predict --tokenizer`; the same
    diffs, and the accuracy on the CSV's labels per mode.
 3. Speed: `quiver bench` on the inference benchmark's bilstm_t40 (bench/run.sh's models) at
@@ -100,7 +100,7 @@ def real_models(a):
 def trained_models(a):
   data = os.path.join(ROOT, "examples", "data")
   if not os.path.isfile(os.path.join(data, "yelp.csv")):
-    run([sys.executable, os.path.join(ROOT, "scripts", "sentiment-data.py"),
+    run(["node", os.path.join(ROOT, "scripts", "sentiment-data.mjs"),
          os.path.join(ROOT, "third_party", "npm", "node_modules", "sentiment", "test", "fixtures"),
          data])
   os.makedirs(a.work, exist_ok=True)

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is needed, builds, and serves three sentiment
-# classifiers (examples/sentiment.yaml: amazon, imdb, yelp). On the first start their model
-# files are missing, so they are trained from the npm `sentiment` package's fixtures
-# (converted to examples/data/*.csv, git-ignored); later starts just load them.
+# The README's main command: installs what building and running quiver needs (only that:
+# scripts/install-deps.sh build), builds the `quiver` binary alone in Release (no tests, no
+# benchmarks) in build-release/, and serves examples/sentiment.yaml: three sentiment
+# classifiers (amazon, imdb, yelp). On the first start their model files are missing, so they
+# are trained from the npm `sentiment` package's fixtures (converted to examples/data/*.csv,
+# git-ignored); later starts just load them. QUIVER_PORT picks the port (default 8500).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build.sh
-python3 scripts/sentiment-data.py third_party/npm/node_modules/sentiment/test/fixtures examples/data
+scripts/install-deps.sh build
+BUILD_DIR=${QUIVER_BUILD_DIR:-build-release}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DQUIVER_BUILD_TESTS=OFF -DQUIVER_BUILD_BENCH=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target quiver
+node scripts/sentiment-data.mjs third_party/cache/sentiment-5.0.2/test/fixtures examples/data
 PORT=${QUIVER_PORT:-8500}
 cat >&2 <<MSG
 Once it says "listening", try:
   curl -s -X POST http://127.0.0.1:$PORT/v1/classify -H 'Content-Type: application/json' \\
     -d '{"category": "yelp", "sentences": ["The food was great", "Terrible service, never again"]}'
 MSG
-exec build/quiver serve --config examples/sentiment.yaml --port "$PORT"
+exec "$BUILD_DIR/quiver" serve --config examples/sentiment.yaml --port "$PORT"

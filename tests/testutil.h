@@ -75,6 +75,14 @@ inline std::string npm_dir() {
 #endif
 }
 
+// Why a test of the third-party Keras models in ../shared skipped (README, "Tests and
+// ../shared"): `GTEST_SKIP() << testutil::shared_absent(path)`. scripts/ctest-skips.py
+// allows these skips only when ../shared does not exist.
+inline std::string shared_absent(const std::string& path) {
+  return "needs ../shared (third-party Keras models, not in the repository): " + path +
+         " is absent";
+}
+
 // A fresh temporary folder for one test, removed when the object dies.
 class TempDir {
  public:

@@ -49,7 +49,7 @@ TEST_F(DamageTest, TruncatedRealFilesFail) {
   std::string models = testutil::shared_dir() + "/keras-models";
   std::string h5 = models + "/k2.4.0_moaz_stacked_bilstm/model.h5";
   std::string zip = models + "/k2.15.0_saik_spam_simplernn_keras/model.keras";
-  if (!fs::exists(h5) || !fs::exists(zip)) GTEST_SKIP() << "shared models absent";
+  if (!fs::exists(h5) || !fs::exists(zip)) GTEST_SKIP() << testutil::shared_absent(models);
   expect_truncations_fail(h5, 30);
   expect_truncations_fail(zip, 30);
 }

@@ -13,6 +13,7 @@ namespace quiver::keras_io {
 namespace {
 
 namespace fs = std::filesystem;
+using testutil::shared_absent;
 using testutil::shared_dir;
 
 std::string models_dir() { return shared_dir() + "/keras-models"; }
@@ -93,7 +94,7 @@ class RealModelTest : public ::testing::TestWithParam<RealModel> {};
 TEST_P(RealModelTest, LoadsWithExpectedLayersAndShapes) {
   const RealModel& m = GetParam();
   std::string folder = models_dir() + "/" + m.folder;
-  if (!fs::exists(folder)) GTEST_SKIP() << folder << " absent";
+  if (!fs::exists(folder)) GTEST_SKIP() << shared_absent(folder);
   nlohmann::json meta = read_json(folder + "/meta.json");
   ReadOptions options;
   if (fs::exists(folder + "/architecture.yml"))
@@ -154,7 +155,7 @@ INSTANTIATE_TEST_SUITE_P(SharedModels, RealModelTest, ::testing::ValuesIn(kModel
 
 TEST(RealModelTest, RecurrentShapesMatchTheirInputs) {
   std::string folder = models_dir() + "/k2.4.0_moaz_stacked_bilstm";
-  if (!fs::exists(folder)) GTEST_SKIP();
+  if (!fs::exists(folder)) GTEST_SKIP() << shared_absent(folder);
   Result<ModelSpec> spec = read_model(folder + "/model.h5");
   ASSERT_OK(spec);
   // Embedding [1000, 16] -> Bidirectional(LSTM(16)) kernels [16, 64] x2 -> second
@@ -172,7 +173,7 @@ TEST(RealModelTest, RecurrentShapesMatchTheirInputs) {
 
 TEST(RealModelTest, GruResetAfterBiasHasTwoRows) {
   std::string folder = models_dir() + "/k2.11.0_whisnu_gru_resetafter";
-  if (!fs::exists(folder)) GTEST_SKIP();
+  if (!fs::exists(folder)) GTEST_SKIP() << shared_absent(folder);
   Result<ModelSpec> spec = read_model(folder + "/model.h5");
   ASSERT_OK(spec);
   const LayerSpec& gru = spec->layers[3];
@@ -184,7 +185,7 @@ TEST(RealModelTest, GruResetAfterBiasHasTwoRows) {
 
 TEST(RealModelTest, Keras3ConfigIsNormalised) {
   std::string folder = models_dir() + "/k3.4.1_primadya_conv1d_gmp";
-  if (!fs::exists(folder)) GTEST_SKIP();
+  if (!fs::exists(folder)) GTEST_SKIP() << shared_absent(folder);
   Result<ModelSpec> spec = read_model(folder + "/model.h5");
   ASSERT_OK(spec);
   EXPECT_EQ(spec->layers[1].config["dtype"], "float32");  // was a DTypePolicy dict
@@ -197,7 +198,7 @@ TEST(RealModelTest, WindowsWrittenKerasArchiveLoads) {
   // This tf.keras 2.15 archive was written on Windows: its groups are named
   // "layers\\simple_rnn\\cell".
   std::string folder = models_dir() + "/k2.15.0_saik_spam_simplernn_keras";
-  if (!fs::exists(folder)) GTEST_SKIP();
+  if (!fs::exists(folder)) GTEST_SKIP() << shared_absent(folder);
   Result<ModelSpec> spec = read_model(folder + "/model.keras");
   ASSERT_OK(spec);
   const LayerSpec& rnn = spec->layers[2];
@@ -209,7 +210,7 @@ TEST(RealModelTest, WindowsWrittenKerasArchiveLoads) {
 
 TEST(RealModelTest, TruncatedTheanoFileFailsCleanly) {
   std::string folder = models_dir() + "/x_k2.0.8_dshvadskiy_theano_truncated";
-  if (!fs::exists(folder)) GTEST_SKIP();
+  if (!fs::exists(folder)) GTEST_SKIP() << shared_absent(folder);
   EXPECT_STATUS(read_model(folder + "/model.h5"), kInvalidArgument, "model.h5: no model_config");
   // With an architecture, the missing groups are reported by layer.
   testutil::TempDir dir;

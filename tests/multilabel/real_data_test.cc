@@ -80,13 +80,17 @@ void expect_consistent(const nlohmann::json& cat, int64_t rows) {
 // Headless Chromium renders the report: the script ran to the end (data-report="ok"), one
 // scatter per category with points, agreement bars, and no console error.
 void expect_renders(const std::string& html, size_t categories) {
-  if (shell("command -v chromium >/dev/null 2>&1").code != 0) {
+  // Debian's chromium-headless-shell (what scripts/install-deps.sh installs: no desktop
+  // browser, no x-www-browser alternative), else a full chromium.
+  std::string chromium = "chromium-headless-shell";
+  if (shell("command -v chromium-headless-shell >/dev/null 2>&1").code != 0) chromium = "chromium";
+  if (shell("command -v " + chromium + " >/dev/null 2>&1").code != 0) {
     std::cout << "chromium not installed: HTML rendering not checked\n";
     return;
   }
-  Run r = shell("timeout 60 chromium --headless --disable-gpu --no-sandbox --user-data-dir=" +
-                std::filesystem::path(html).parent_path().string() + "/chromium-profile " +
-                "--enable-logging=stderr --v=0 --dump-dom file://" + html + " 2>" + html + ".log");
+  Run r = shell("timeout 60 " + chromium + " --headless --disable-gpu --no-sandbox " +
+                "--user-data-dir=" + std::filesystem::path(html).parent_path().string() +
+                "/chromium-profile --enable-logging=stderr --v=0 --dump-dom file://" + html + " 2>" + html + ".log");
   const std::string log = read_text_file(html + ".log");
   ASSERT_EQ(r.code, 0) << log;
   EXPECT_NE(r.out.find("data-report=\"ok\""), std::string::npos) << r.out.substr(0, 2000);

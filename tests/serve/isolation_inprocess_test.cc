@@ -40,7 +40,7 @@ class IsolationInProcessTest : public ::testing::Test {
     std::string yaml = "server: {threads: 4, max_queue: 10000}\nmodels:\n";
     for (size_t i = 0; i < kModels.size(); ++i) {
       if (!std::filesystem::exists(model_path(kModels[i])))
-        GTEST_SKIP() << "absent: " << kModels[i];
+        GTEST_SKIP() << testutil::shared_absent(model_path(kModels[i]));
       ModelCase c;
       c.name = "m" + std::to_string(i);
       std::ifstream in(testutil::shared_dir() + "/keras-models/" + kModels[i] + "/inputs.jsonl");

@@ -36,7 +36,8 @@ inline bool have_model(const std::string& name) {
 
 #define QUIVER_REQUIRE_MODELS(...)                                                         \
   for (const char* m_ : {__VA_ARGS__}) {                                                   \
-    if (!::quiver::testing::have_model(m_)) GTEST_SKIP() << "shared model absent: " << m_; \
+    if (!::quiver::testing::have_model(m_))                                                \
+      GTEST_SKIP() << ::quiver::testutil::shared_absent(::quiver::testing::model_dir(m_)); \
   }
 
 // Lines of a .jsonl file, parsed.

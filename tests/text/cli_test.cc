@@ -109,7 +109,7 @@ TEST_F(TokenizerCliTest, FitAndTokenizeMatchKeras) {
 TEST_F(TokenizerCliTest, FitsPublishedCsvLikeKeras) {
   std::string csv = testutil::shared_dir() +
                     "/keras-models/k2.8.0_biascoder_bilstm_binary/sample_dataset_bersih.csv";
-  if (!std::filesystem::exists(csv)) GTEST_SKIP() << csv << " absent";
+  if (!std::filesystem::exists(csv)) GTEST_SKIP() << testutil::shared_absent(csv);
   expect_cli_matches_keras(csv, "text", "--num-words 100 --oov-token '<OOV>'",
                            {{"num_words", 100}, {"oov_token", "<OOV>"}},
                            {"['vaksin', 'covid']", "vaksin sinovac halal", "tidak ada"});

@@ -56,7 +56,7 @@ TEST(TokenizerRoundTripTest, QuiverJsonLoadsInKerasWithSameSequences) {
 
 TEST(TokenizerRoundTripTest, RealTripleEncodedFileLoadsLikeKeras) {
   std::string folder = testutil::shared_dir() + "/keras-models/k2.8.0_biascoder_bilstm_binary";
-  if (!std::filesystem::exists(folder + "/tokenizer.json")) GTEST_SKIP() << folder << " absent";
+  if (!std::filesystem::exists(folder + "/tokenizer.json")) GTEST_SKIP() << testutil::shared_absent(folder);
   std::string file = testutil::read_text_file(folder + "/tokenizer.json");
   auto tok = Tokenizer::from_json(file);
   ASSERT_OK(tok);
