@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "quiver/version.h"
 
 namespace quiver::cli {
 
@@ -25,7 +26,7 @@ int exit_code_for(const Status& status) {
 int main(int argc, char** argv) {
   using namespace quiver::cli;
   CLI::App app{"quiver: load, train and serve Keras text classifiers"};
-  app.set_version_flag("--version", "quiver 0.1.0");
+  app.set_version_flag("--version", "quiver " QUIVER_VERSION);
   app.require_subcommand(1);
   CommandContext ctx;
   // One line per subcommand (src/cli/<command>.cc).

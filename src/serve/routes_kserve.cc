@@ -9,13 +9,14 @@
 // Outputs are FP32, named output_0, output_1, ... with data flattened row-major.
 #include <charconv>
 
+#include "quiver/version.h"
 #include "serve/json_codec.h"
 #include "serve/service.h"
 
 namespace quiver::serve {
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = QUIVER_VERSION;
 
 std::string dims_json(const std::vector<int64_t>& dims) {
   std::string out = "[";

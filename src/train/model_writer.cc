@@ -6,6 +6,7 @@
 
 #include "base/file.h"
 #include "keras_io/hdf5.h"
+#include "quiver/version.h"
 #include "train/h5_writer.h"
 #include "train/keras_config.h"
 
@@ -104,7 +105,7 @@ Status write_model_files(const ModelFiles& f) {
                     {"quiver_segmenter", f.options.segmenter
                                              ? std::string(segmenter_mode_name(f.options.segmenter->mode()))
                                              : "none"},
-                    {"quiver_version", "0.1.0"}};
+                    {"quiver_version", QUIVER_VERSION}};
   // The user dictionary itself, so that predict, evaluate and serve segment as training did
   // without being given the file again.
   if (f.options.segmenter && !f.options.segmenter->user_dictionary().empty()) {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The Debian package: `cpack -G DEB` builds quiver_VERSION_ARCH.deb with its shared-library
+# dependencies, a conffile /etc/quiver/serve.yaml, a systemd unit running
+# `quiver serve --config /etc/quiver/serve.yaml` as user quiver (created by postinst), and a
+# man page. Debian 12's apt resolves its dependencies (apt-get install --simulate), and the
+# files unpacked into a scratch root (dpkg -x) work: --version, inspect on a model the
+# unpacked quiver trains, serve with the packaged default config and with that model.
+# Usage: deb_test.sh BUILD_DIR SOURCE_DIR WORK_DIR
+set -euo pipefail
+BUILD=$1 SRC=$2 WORK=$3
+HERE=$SRC/tests/package
+rm -rf "$WORK" && mkdir -p "$WORK"
+cpack --config "$BUILD/CPackConfig.cmake" -B "$WORK/out" > "$WORK/cpack.log" 2>&1 ||
+  { cat "$WORK/cpack.log"; exit 1; }
+version=$(sed -n 's/^project(quiver VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+deb=$(ls "$WORK"/out/quiver_"$version"_*.deb)
+fail() { echo "FAIL: $*"; exit 1; }
+
+control=$(dpkg-deb -f "$deb")
+echo "$control"
+echo "$control" | grep -qx "Package: quiver" || fail "package name"
+echo "$control" | grep -qx "Version: $version" || fail "version"
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libc6 libstdc++6 libhdf5 libzip4 libyaml-cpp libicu libcsv3 passwd; do
+  echo "$depends" | grep -q "$lib" || fail "Depends lacks $lib: $depends"
+done
+contents=$(dpkg-deb -c "$deb")
+for f in ./usr/bin/quiver ./usr/share/man/man1/quiver.1.gz ./etc/quiver/serve.yaml \
+         ./usr/lib/systemd/system/quiver.service; do
+  echo "$contents" | grep -q " $f\$" || fail "$f not in the package"
+done
+echo "$contents" | grep -q "include/quiver" && fail "headers belong to quiver-dev"
+dpkg-deb -e "$deb" "$WORK/control"
+grep -qx /etc/quiver/serve.yaml "$WORK/control/conffiles" || fail "serve.yaml is no conffile"
+grep -q "useradd --system" "$WORK/control/postinst" || fail "postinst creates no user"
+sh -n "$WORK/control/postinst" && sh -n "$WORK/control/postrm"
+
+# apt on this Debian 12 resolves every dependency.
+apt-get install --simulate -q "$deb" > "$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log"; exit 1; }
+grep -q "^Inst quiver " "$WORK/apt.log" || { cat "$WORK/apt.log"; fail "apt would not install it"; }
+
+# The unpacked files.
+ROOT=$WORK/root
+dpkg -x "$deb" "$ROOT"
+Q=$ROOT/usr/bin/quiver
+[ "$("$Q" --version)" = "quiver $version" ] || fail "--version: $("$Q" --version)"
+unit=$ROOT/usr/lib/systemd/system/quiver.service
+grep -qx "ExecStart=/usr/bin/quiver serve --config /etc/quiver/serve.yaml" "$unit" ||
+  fail "the unit's ExecStart"
+grep -qx "User=quiver" "$unit" || fail "the unit's user"
+zcat "$ROOT/usr/share/man/man1/quiver.1.gz" | grep -q "^\.TH QUIVER" || fail "man page header"
+zcat "$ROOT/usr/share/man/man1/quiver.1.gz" | grep -q "serve" || fail "man page lacks serve"
+
+"$HERE/tiny_model.sh" "$Q" "$WORK/model"
+"$Q" inspect "$WORK/model/weather.h5" > "$WORK/inspect.out" || fail "inspect"
+grep -q "Conv1D" "$WORK/inspect.out" || { cat "$WORK/inspect.out"; fail "inspect output"; }
+# The packaged default config (no model yet) serves, and so does one with the model.
+"$HERE/serve_check.sh" "$Q" "$ROOT/etc/quiver/serve.yaml" "$WORK"
+printf 'server:\n  host: 127.0.0.1\nmodels:\n  - name: weather\n    model: %s\n' \
+  "$WORK/model/weather.h5" > "$WORK/serve.yaml"
+"$HERE/serve_check.sh" "$Q" "$WORK/serve.yaml" "$WORK" weather
+echo "PASS: $(basename "$deb")"
