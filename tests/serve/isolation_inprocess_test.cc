@@ -1,7 +1,7 @@
 // The isolation suite in one process (CTest label `tsan`: CI also runs it under
-// ThreadSanitizer). Real models served by an in-process Server over HTTP; every row's
-// output must equal, bit for bit, the output of a separately loaded instance of that model
-// run alone — in order, reversed, interleaved, from 32 threads in batches of 1 to 256,
+// ThreadSanitizer). The suite's Keras models (tests/suite_models.h) served by an in-process
+// Server over HTTP; every row's output must equal, bit for bit, the output of a separately
+// loaded instance of that model run alone — in order, reversed, interleaved, from 32 threads in batches of 1 to 256,
 // while other models are reloaded, unloaded and added through the registry.
 #include <gtest/gtest.h>
 
@@ -14,6 +14,7 @@
 #include "http_client.h"
 #include "quiver/model.h"
 #include "serve/server.h"
+#include "suite_models.h"
 #include "testutil.h"
 
 namespace quiver::serve {
@@ -21,12 +22,10 @@ namespace {
 
 using quiver::testing::HttpClient;
 
-const std::vector<std::string> kModels = {
-    "k2.2.4tf_anushree_bilstm", "k2.3.1_canmeng_chinese_textcnn", "k3.8.0_naufal_multilabel_lstm"};
+const std::vector<std::string> kModels = {testutil::kIdsModel, testutil::kZhCnnModel,
+                                          testutil::kMultiLabelModel};
 
-std::string model_path(const std::string& m) {
-  return testutil::shared_dir() + "/keras-models/" + m + "/model.h5";
-}
+std::string model_path(const std::string& m) { return testutil::suite_model_file(m); }
 
 struct ModelCase {
   std::string name;
@@ -39,11 +38,11 @@ class IsolationInProcessTest : public ::testing::Test {
   void SetUp() override {
     std::string yaml = "server: {threads: 4, max_queue: 10000}\nmodels:\n";
     for (size_t i = 0; i < kModels.size(); ++i) {
-      if (!std::filesystem::exists(model_path(kModels[i])))
-        GTEST_SKIP() << testutil::shared_absent(model_path(kModels[i]));
+      ASSERT_TRUE(std::filesystem::exists(model_path(kModels[i])))
+          << "suite model missing: see make.log in " << testutil::suite_models_dir();
       ModelCase c;
       c.name = "m" + std::to_string(i);
-      std::ifstream in(testutil::shared_dir() + "/keras-models/" + kModels[i] + "/inputs.jsonl");
+      std::ifstream in(testutil::suite_models_dir() + "/" + kModels[i] + "/inputs.jsonl");
       for (std::string line; std::getline(in, line);) {
         if (!line.empty())
           c.rows.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 class AdminTest : public ServerTest {
  protected:
-  // A private copy of a shared model, so the test may overwrite it.
+  // A private copy of a suite model, so the test may overwrite it.
   std::string copy_model(const std::string& shared, const std::string& as) {
     fs::copy_file(model_file(shared), dir_.file(as), fs::copy_options::overwrite_existing);
     return dir_.file(as);
@@ -28,8 +28,8 @@ class AdminTest : public ServerTest {
 };
 
 TEST_F(AdminTest, DisabledWithoutAToken) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
-  ASSERT_TRUE(start(model_entry("a", kAnushree)));
+  QUIVER_REQUIRE_MODELS(kIdsModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel)));
   auto r = client().post("/admin/models/a/reload", "", auth_);
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(json_of(r)["error"],
@@ -37,8 +37,8 @@ TEST_F(AdminTest, DisabledWithoutAToken) {
 }
 
 TEST_F(AdminTest, TokenFromTheEnvironmentAndWrongTokens) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
-  ASSERT_TRUE(start(model_entry("a", kAnushree), "", {{"QUIVER_ADMIN_TOKEN", "tok"}}));
+  QUIVER_REQUIRE_MODELS(kIdsModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel), "", {{"QUIVER_ADMIN_TOKEN", "tok"}}));
   EXPECT_EQ(client().post("/admin/models/a/reload", "").status, 401);
   EXPECT_EQ(client().post("/admin/models/a/reload", "", {{"Authorization", "Bearer to"}}).status,
             401);
@@ -49,8 +49,8 @@ TEST_F(AdminTest, TokenFromTheEnvironmentAndWrongTokens) {
 }
 
 TEST_F(AdminTest, UnloadLoadAndFailedReloadKeepsTheOldVersion) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
-  const std::string path = copy_model(kAnushree, "a.h5");
+  QUIVER_REQUIRE_MODELS(kIdsModel);
+  const std::string path = copy_model(kIdsModel, "a.h5");
   ASSERT_TRUE(start(entry("a", path), "  admin_token: tok\n"));
   auto before = client().post("/v1/models/a:predict", predict_body_);
   ASSERT_EQ(before.status, 200);
@@ -76,11 +76,11 @@ TEST_F(AdminTest, UnloadLoadAndFailedReloadKeepsTheOldVersion) {
 }
 
 TEST_F(AdminTest, SighupAndAdminReloadApplyAChangedConfig) {
-  QUIVER_REQUIRE_MODELS(kAnushree, kCanmeng);
-  ASSERT_TRUE(start(model_entry("a", kAnushree), "  admin_token: tok\n"));
+  QUIVER_REQUIRE_MODELS(kIdsModel, kZhCnnModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel), "  admin_token: tok\n"));
   EXPECT_EQ(client().get("/v1/models/c").status, 404);
-  write_text(config_path_, "server: {admin_token: tok}\nmodels:\n" + model_entry("a", kAnushree) +
-                               model_entry("c", kCanmeng));
+  write_text(config_path_, "server: {admin_token: tok}\nmodels:\n" + model_entry("a", kIdsModel) +
+                               model_entry("c", kZhCnnModel));
   server_.signal(SIGHUP);
   bool added = false;
   for (int i = 0; i < 200 && !added; ++i) {
@@ -88,7 +88,7 @@ TEST_F(AdminTest, SighupAndAdminReloadApplyAChangedConfig) {
     added = client().get("/v2/models/c/ready").status == 200;
   }
   EXPECT_TRUE(added) << server_.error();
-  write_text(config_path_, "server: {admin_token: tok}\nmodels:\n" + model_entry("c", kCanmeng));
+  write_text(config_path_, "server: {admin_token: tok}\nmodels:\n" + model_entry("c", kZhCnnModel));
   auto r = client().post("/admin/reload", "", auth_);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(client().post("/v1/models/a:predict", predict_body_).status, 503);
@@ -100,12 +100,12 @@ TEST_F(AdminTest, SighupAndAdminReloadApplyAChangedConfig) {
 }
 
 TEST_F(AdminTest, PollingReloadsAModelOnceItsFileIsCompletelyWritten) {
-  QUIVER_REQUIRE_MODELS(kAnushree, kCanmeng);
-  const std::string path = copy_model(kAnushree, "a.h5");
+  QUIVER_REQUIRE_MODELS(kIdsModel, kZhCnnModel);
+  const std::string path = copy_model(kIdsModel, "a.h5");
   ASSERT_TRUE(start(entry("a", path), "  poll_interval_ms: 100\n"));
   // Replace the file atomically with another model of the same input length? Use canmeng:
   // a different model, so the new version answers differently.
-  fs::copy_file(model_file(kCanmeng), dir_.file("next.h5"));
+  fs::copy_file(model_file(kZhCnnModel), dir_.file("next.h5"));
   fs::rename(dir_.file("next.h5"), path);
   bool swapped = false;
   for (int i = 0; i < 100 && !swapped; ++i) {
@@ -116,15 +116,15 @@ TEST_F(AdminTest, PollingReloadsAModelOnceItsFileIsCompletelyWritten) {
 }
 
 TEST_F(AdminTest, ASingleModelReloadUsesTheLastReadConfig) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
+  QUIVER_REQUIRE_MODELS(kIdsModel);
   auto config = [&](const std::string& labels) {
     write_text(config_path_, "server: {admin_token: tok}\nmodels:\n" +
-                                 model_entry("a", kAnushree, "    labels: [" + labels + "]\n"));
+                                 model_entry("a", kIdsModel, "    labels: [" + labels + "]\n"));
   };
   auto labels_now = [&] {
     return json_of(client().get("/v1/models/a/metadata"))["metadata"]["labels"].dump();
   };
-  ASSERT_TRUE(start(model_entry("a", kAnushree, "    labels: [n, p]\n"), "  admin_token: tok\n"));
+  ASSERT_TRUE(start(model_entry("a", kIdsModel, "    labels: [n, p]\n"), "  admin_token: tok\n"));
   config("neg, pos");
   ASSERT_EQ(client().post("/admin/reload", "", auth_).status, 200);  // reads the file
   config("x, y");                                                    // not read: no reload
@@ -135,8 +135,8 @@ TEST_F(AdminTest, ASingleModelReloadUsesTheLastReadConfig) {
 }
 
 TEST_F(AdminTest, SigtermFinishesInFlightRequestsAndExitsZero) {
-  QUIVER_REQUIRE_MODELS(kBiasCoder);
-  ASSERT_TRUE(start(model_entry("B", kBiasCoder, "    max_batch_size: 1\n")));
+  QUIVER_REQUIRE_MODELS(kTextModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel, "    max_batch_size: 1\n")));
   std::vector<std::string> sentences(8, "vaksin covid aman untuk semua orang");
   const std::string body = nlohmann::json{{"category", "B"}, {"sentences", sentences}}.dump();
   std::atomic<int> ok{0}, failed{0};

@@ -10,8 +10,8 @@ namespace {
 class BadInputTest : public ServerTest {
  protected:
   void SetUp() override {
-    if (!have_model(kBiasCoder) || !have_model(kAnushree)) GTEST_SKIP() << "shared models absent";
-    ASSERT_TRUE(start(model_entry("B", kBiasCoder) + model_entry("a", kAnushree),
+    QUIVER_REQUIRE_MODELS(kTextModel, kIdsModel);
+    ASSERT_TRUE(start(model_entry("B", kTextModel) + model_entry("a", kIdsModel),
                       "  limits: {max_body_bytes: 4096, max_instances: 8, max_text_bytes: 200}\n"));
   }
   void expect_error(const HttpResult& r, int status, const std::string& message) {
@@ -116,12 +116,12 @@ TEST_F(BadInputTest, IdsOutOfRangeWrongLengthOrNotIntegers) {
 }
 
 TEST(BadInputOverloadTest, FullQueueAnswers429AtOnce) {
-  if (!have_model(kBiasCoder)) GTEST_SKIP() << "shared model absent";
+  QUIVER_REQUIRE_MODELS(kTextModel);
   testutil::TempDir dir;
   write_text(dir.file("serve.yaml"),
              "server: {threads: 4, max_batch_size: 8, max_queue_delay_us: 0}\n"
              "models:\n" +
-                 model_entry("B", kBiasCoder, "    max_queue: 1\n"));
+                 model_entry("B", kTextModel, "    max_queue: 1\n"));
   ServerProcess server;
   ASSERT_TRUE(server.start(dir.file("serve.yaml"))) << server.error();
   std::vector<std::string> sentences(8, "vaksin covid aman untuk semua orang di indonesia");

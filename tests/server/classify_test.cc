@@ -1,6 +1,7 @@
-// Black-box tests of POST /v1/classify against the real binary and a real Keras model
-// (BiasCoder's BiLSTM with its own tokenizer.json). Token ids come from Keras' own
-// keras_preprocessing (python3) as an independent reference for the text path.
+// Black-box tests of POST /v1/classify against the real binary and a Keras model (the
+// suite's BiLSTM with the tokenizer.json keras_preprocessing fitted, tests/suite_models.h).
+// Token ids come from Keras' own keras_preprocessing (python3) as an independent reference
+// for the text path.
 #include <cstdio>
 
 #include "server_fixture.h"
@@ -40,8 +41,8 @@ std::vector<std::vector<int>> keras_ids(const std::string& tokenizer,
 class ClassifyTest : public ServerTest {};
 
 TEST_F(ClassifyTest, AnswersOneLabelAndScoresPerSentence) {
-  QUIVER_REQUIRE_MODELS(kBiasCoder);
-  ASSERT_TRUE(start(model_entry("B", kBiasCoder, "    labels: [negatif, positif]\n")));
+  QUIVER_REQUIRE_MODELS(kTextModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel, "    labels: [negatif, positif]\n")));
   nlohmann::json req = {{"category", "B"}, {"sentences", kSentences}};
   auto r = client().post("/v1/classify", req.dump());
   ASSERT_EQ(r.status, 200) << r.body;
@@ -59,9 +60,9 @@ TEST_F(ClassifyTest, AnswersOneLabelAndScoresPerSentence) {
 }
 
 TEST_F(ClassifyTest, TextPathMatchesKerasTokenizationThroughTheModel) {
-  QUIVER_REQUIRE_MODELS(kBiasCoder);
-  ASSERT_TRUE(start(model_entry("B", kBiasCoder)));
-  auto ids = keras_ids(model_dir(kBiasCoder) + "/tokenizer.json", kSentences);
+  QUIVER_REQUIRE_MODELS(kTextModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel)));
+  auto ids = keras_ids(model_dir(kTextModel) + "/tokenizer.json", kSentences);
   ASSERT_EQ(ids.size(), kSentences.size()) << "python3 keras_preprocessing failed";
   auto by_text = json_of(client().post(
       "/v1/classify", nlohmann::json{{"category", "B"}, {"sentences", kSentences}}.dump()));
@@ -77,8 +78,8 @@ TEST_F(ClassifyTest, TextPathMatchesKerasTokenizationThroughTheModel) {
 }
 
 TEST_F(ClassifyTest, ASentenceGetsTheSameBytesAloneOrInABatch) {
-  QUIVER_REQUIRE_MODELS(kBiasCoder);
-  ASSERT_TRUE(start(model_entry("B", kBiasCoder)));
+  QUIVER_REQUIRE_MODELS(kTextModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel)));
   auto all = json_of(client().post(
       "/v1/classify", nlohmann::json{{"category", "B"}, {"sentences", kSentences}}.dump()));
   for (size_t i = 0; i < kSentences.size(); ++i) {
@@ -89,10 +90,10 @@ TEST_F(ClassifyTest, ASentenceGetsTheSameBytesAloneOrInABatch) {
 }
 
 TEST_F(ClassifyTest, MultiLabelModelsListEveryLabelAboveItsThreshold) {
-  QUIVER_REQUIRE_MODELS(kNaufal);
+  QUIVER_REQUIRE_MODELS(kMultiLabelModel);
   ASSERT_TRUE(
-      start(model_entry("tags", kNaufal, "    labels: [a, b, c, d, e]\n    threshold: 0.5\n")));
-  auto rows = read_jsonl(model_dir(kNaufal) + "/inputs.jsonl");
+      start(model_entry("tags", kMultiLabelModel, "    labels: [a, b, c, d, e]\n    threshold: 0.5\n")));
+  auto rows = read_jsonl(model_dir(kMultiLabelModel) + "/inputs.jsonl");
   auto r = client().post("/v1/models/tags:predict", nlohmann::json{{"instances", rows}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   // Texts need a tokenizer; this model has none, so /v1/classify refuses clearly.
@@ -107,10 +108,10 @@ TEST_F(ClassifyTest, MultiLabelModelsListEveryLabelAboveItsThreshold) {
 }
 
 TEST_F(ClassifyTest, ReducedWeightModesServeCloseToFp32AndPassTheGoldenCheck) {
-  QUIVER_REQUIRE_MODELS(kAnushree);  // its folder has inputs.jsonl + expected.jsonl (golden)
-  ASSERT_TRUE(start(model_entry("f32", kAnushree) + model_entry("b16", kAnushree) +
-                    "    weights: bf16\n" + model_entry("i8", kAnushree) + "    weights: int8\n"));
-  auto rows = read_jsonl(model_dir(kAnushree) + "/inputs.jsonl");
+  QUIVER_REQUIRE_MODELS(kIdsModel);  // its folder has inputs.jsonl + expected.jsonl (golden)
+  ASSERT_TRUE(start(model_entry("f32", kIdsModel) + model_entry("b16", kIdsModel) +
+                    "    weights: bf16\n" + model_entry("i8", kIdsModel) + "    weights: int8\n"));
+  auto rows = read_jsonl(model_dir(kIdsModel) + "/inputs.jsonl");
   const std::string body = nlohmann::json{{"instances", rows}}.dump();
   auto exact = json_of(client().post("/v1/models/f32:predict", body))["predictions"];
   ASSERT_EQ(exact.size(), rows.size());

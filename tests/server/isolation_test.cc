@@ -1,4 +1,4 @@
-// The isolation suite, black-box: with several real models loaded in one `quiver serve`,
+// The isolation suite, black-box: with several Keras models loaded in one `quiver serve`,
 // every sentence's output equals, exactly, what a process that loaded only that model
 // answers — in order, in reverse, interleaved across models, from 32 concurrent threads
 // in batches of 1 to 256, while other models are reloaded, unloaded and added.
@@ -13,12 +13,12 @@ namespace {
 
 struct Spec {
   std::string name;    // serving name
-  std::string shared;  // folder in keras-models
+  std::string shared;  // the suite model (tests/suite_models.h)
   bool text = false;   // /v1/classify with sentences, else :predict with id rows
 };
 
 const std::vector<Spec> kSpecs = {
-    {"B", kBiasCoder, true}, {"a", kAnushree}, {"c", kCanmeng}, {"n", kNaufal}};
+    {"B", kTextModel, true}, {"a", kIdsModel}, {"c", kZhCnnModel}, {"n", kMultiLabelModel}};
 
 // Deterministic inputs per model: texts from a word list, or the Keras reference rows plus
 // random rows within the vocabulary.
@@ -76,7 +76,7 @@ class IsolationTest : public ServerTest {
  protected:
   void SetUp() override {
     for (const auto& s : kSpecs) {
-      if (!have_model(s.shared)) GTEST_SKIP() << "shared model absent: " << s.shared;
+      ASSERT_TRUE(have_model(s.shared)) << "suite model missing: " << s.shared;
     }
     // Reference: one process per model, each input alone.
     for (const auto& s : kSpecs) {
@@ -146,7 +146,7 @@ TEST_F(IsolationTest, ConcurrentBatchesWhileOtherModelsReloadUnloadAndAppear) {
     for (const auto& s : kSpecs) base += model_entry(s.name, s.shared);
     for (int round = 0; !stop; ++round) {
       EXPECT_EQ(admin.post("/admin/models/a/reload", "", auth).status, 200);
-      const std::string extra = model_entry("x", kCanmeng);
+      const std::string extra = model_entry("x", kZhCnnModel);
       write_text(config_path_,
                  "server: {admin_token: tok}\nmodels:\n" + base + (round % 2 ? "" : extra));
       EXPECT_EQ(admin.post("/admin/reload", "", auth).status, 200);

@@ -9,8 +9,8 @@ namespace {
 class KServeTest : public ServerTest {
  protected:
   void SetUp() override {
-    if (!have_model(kBiasCoder) || !have_model(kAnushree)) GTEST_SKIP() << "shared models absent";
-    ASSERT_TRUE(start(model_entry("B", kBiasCoder) + model_entry("a", kAnushree),
+    QUIVER_REQUIRE_MODELS(kTextModel, kIdsModel);
+    ASSERT_TRUE(start(model_entry("B", kTextModel) + model_entry("a", kIdsModel),
                       "  admin_token: s3cret\n"));
   }
   nlohmann::json ids_input(const std::string& datatype, const nlohmann::json& rows) {
@@ -51,8 +51,8 @@ TEST_F(KServeTest, ModelMetadataAndReadiness) {
 }
 
 TEST_F(KServeTest, InferWithIdsMatchesKerasAndTfServing) {
-  auto rows = read_jsonl(model_dir(kAnushree) + "/inputs.jsonl");
-  auto expected = read_jsonl(model_dir(kAnushree) + "/expected.jsonl");
+  auto rows = read_jsonl(model_dir(kIdsModel) + "/inputs.jsonl");
+  auto expected = read_jsonl(model_dir(kIdsModel) + "/expected.jsonl");
   for (const char* dt : {"INT32", "INT64"}) {
     nlohmann::json req = ids_input(dt, rows);
     req["id"] = "req-1";

@@ -20,8 +20,8 @@ double sample(const std::string& text, const std::string& prefix) {
 }
 
 TEST_F(MetricsTest, CountsRequestsFailuresHistogramsAndLoads) {
-  QUIVER_REQUIRE_MODELS(kBiasCoder, kAnushree);
-  ASSERT_TRUE(start(model_entry("B", kBiasCoder) + model_entry("a", kAnushree)));
+  QUIVER_REQUIRE_MODELS(kTextModel, kIdsModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel) + model_entry("a", kIdsModel)));
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(
         client().post("/v1/classify", R"({"category":"B","sentences":["vaksin aman","x"]})").status,

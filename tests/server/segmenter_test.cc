@@ -1,5 +1,5 @@
-// Black-box tests of Chinese text through `quiver serve`: a real Keras model whose tokenizer
-// keras_preprocessing fitted on jieba output (Canmeng's TextCNN, shop reviews), served with
+// Black-box tests of Chinese text through `quiver serve`: a Keras model whose tokenizer
+// keras_preprocessing fitted on jieba output (the suite's TextCNN, shop reviews), served with
 // `segmenter: jieba`. The ids quiver feeds the model ("return_ids": true) must equal what
 // Python does — jieba.cut (Debian's python3-jieba, the reference) joined by spaces, then
 // keras_preprocessing's texts_to_sequences + pad_sequences — with and without a user
@@ -11,7 +11,7 @@
 namespace quiver::testing {
 namespace {
 
-const char* kZhModel = kCanmeng;  // tokenizer.pkl, T=50, one sigmoid unit
+const char* kZhModel = kZhCnnModel;  // tokenizer.pkl, T=50, one sigmoid unit
 
 const std::vector<std::string> kZhSentences = {
     "这个手机的质量非常好，运行速度很快", "包装很差，物流太慢了，不推荐购买",
@@ -86,7 +86,7 @@ TEST_F(SegmenterServeTest, ChineseIdsMatchJiebaAndKerasPreprocessing) {
 
 TEST_F(SegmenterServeTest, ReturnIdsMustBeABoolean) {
   QUIVER_REQUIRE_MODELS(kZhModel);
-  ASSERT_TRUE(start(model_entry("zh", kCanmeng, "    maxlen: 50\n")));
+  ASSERT_TRUE(start(model_entry("zh", kZhCnnModel, "    maxlen: 50\n")));
   auto r = client().post("/v1/classify", R"({"category":"zh","sentences":["很好"],)"
                                          R"("return_ids":"yes"})");
   EXPECT_EQ(r.status, 400);

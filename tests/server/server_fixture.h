@@ -1,5 +1,6 @@
-// Shared set-up for black-box server tests: the real models in ../shared/keras-models
-// (tests skip when they are absent) and configs written into a temporary folder.
+// Shared set-up for black-box server tests: the suite's own models (tests/suite_models.h:
+// Keras files with random weights and TensorFlow.js reference outputs, made once per build
+// tree, so these tests never need ../shared) and configs written into a temporary folder.
 #ifndef QUIVER_TESTS_SERVER_SERVER_FIXTURE_H_
 #define QUIVER_TESTS_SERVER_SERVER_FIXTURE_H_
 
@@ -13,31 +14,31 @@
 #include <vector>
 
 #include "http_client.h"
+#include "suite_models.h"
 #include "testutil.h"
 
 namespace quiver::testing {
 
-inline const char* kBiasCoder = "k2.8.0_biascoder_bilstm_binary";  // tokenizer.json, T=80
-inline const char* kAnushree = "k2.2.4tf_anushree_bilstm";         // T=40, 1 unit
-inline const char* kCanmeng = "k2.3.1_canmeng_chinese_textcnn";    // T=50, 1 unit
-inline const char* kNaufal = "k3.8.0_naufal_multilabel_lstm";      // T=50, 5 units
-inline const char* kSaik = "k2.15.0_saik_spam_simplernn_keras";    // .keras, T=50
+using testutil::kIdsModel;
+using testutil::kKerasZipModel;
+using testutil::kMultiLabelModel;
+using testutil::kTextModel;
+using testutil::kZhCnnModel;
 
 inline std::string model_dir(const std::string& name) {
-  return testutil::shared_dir() + "/keras-models/" + name;
+  return testutil::suite_models_dir() + "/" + name;
 }
-inline std::string model_file(const std::string& name) {
-  std::string h5 = model_dir(name) + "/model.h5";
-  return std::filesystem::exists(h5) ? h5 : model_dir(name) + "/model.keras";
-}
+inline std::string model_file(const std::string& name) { return testutil::suite_model_file(name); }
 inline bool have_model(const std::string& name) {
   return std::filesystem::exists(model_file(name));
 }
 
-#define QUIVER_REQUIRE_MODELS(...)                                                         \
-  for (const char* m_ : {__VA_ARGS__}) {                                                   \
-    if (!::quiver::testing::have_model(m_))                                                \
-      GTEST_SKIP() << ::quiver::testutil::shared_absent(::quiver::testing::model_dir(m_)); \
+// The suite's models are made, not found: a test fails (never skips) when they are missing.
+#define QUIVER_REQUIRE_MODELS(...)                                                        \
+  for (const char* m_ : {__VA_ARGS__}) {                                                  \
+    ASSERT_TRUE(::quiver::testing::have_model(m_))                                        \
+        << "the suite's model " << m_ << " could not be made: see make.log in "           \
+        << ::quiver::testutil::suite_models_dir() << " (tests/server/make_suite_models.py)"; \
   }
 
 // Lines of a .jsonl file, parsed.
@@ -50,12 +51,12 @@ inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   return out;
 }
 
-// A YAML model entry for a shared model (absolute paths).
-inline std::string model_entry(const std::string& name, const std::string& shared,
+// A YAML model entry for one of the suite's models (absolute paths).
+inline std::string model_entry(const std::string& name, const std::string& suite,
                                const std::string& extra = "") {
-  std::string e = "  - name: " + name + "\n    model: " + model_file(shared) + "\n";
-  if (std::filesystem::exists(model_dir(shared) + "/tokenizer.json")) {
-    e += "    tokenizer: " + model_dir(shared) + "/tokenizer.json\n";
+  std::string e = "  - name: " + name + "\n    model: " + model_file(suite) + "\n";
+  if (std::filesystem::exists(model_dir(suite) + "/tokenizer.json")) {
+    e += "    tokenizer: " + model_dir(suite) + "/tokenizer.json\n";
   }
   return e + extra;
 }

@@ -1,6 +1,6 @@
 // Black-box tests of TensorFlow Serving's REST API: predict (row and columnar), classify,
 // model status and metadata, versions. Numbers are checked against the Keras reference
-// outputs shipped with each shared model (expected.jsonl, within 1e-5).
+// outputs made with each suite model (expected.jsonl, within 1e-5).
 #include <cmath>
 
 #include "server_fixture.h"
@@ -24,9 +24,9 @@ class TfServingTest : public ServerTest {
 };
 
 TEST_F(TfServingTest, PredictInstancesMatchesKeras) {
-  QUIVER_REQUIRE_MODELS(kAnushree, kNaufal);
-  ASSERT_TRUE(start(model_entry("a", kAnushree) + model_entry("n", kNaufal)));
-  for (auto [name, shared] : {std::pair{"a", kAnushree}, std::pair{"n", kNaufal}}) {
+  QUIVER_REQUIRE_MODELS(kIdsModel, kMultiLabelModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel) + model_entry("n", kMultiLabelModel)));
+  for (auto [name, shared] : {std::pair{"a", kIdsModel}, std::pair{"n", kMultiLabelModel}}) {
     auto rows = read_jsonl(model_dir(shared) + "/inputs.jsonl");
     auto r = client().post(std::string("/v1/models/") + name + ":predict",
                            nlohmann::json{{"instances", rows}}.dump());
@@ -36,13 +36,13 @@ TEST_F(TfServingTest, PredictInstancesMatchesKeras) {
 }
 
 TEST_F(TfServingTest, ColumnarInputsAndVersionedPaths) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
-  ASSERT_TRUE(start(model_entry("a", kAnushree)));
-  auto rows = read_jsonl(model_dir(kAnushree) + "/inputs.jsonl");
+  QUIVER_REQUIRE_MODELS(kIdsModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel)));
+  auto rows = read_jsonl(model_dir(kIdsModel) + "/inputs.jsonl");
   auto r =
       client().post("/v1/models/a/versions/1:predict", nlohmann::json{{"inputs", rows}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
-  expect_matches_keras(json_of(r)["outputs"], kAnushree);
+  expect_matches_keras(json_of(r)["outputs"], kIdsModel);
   auto named = client().post("/v1/models/a:predict",
                              nlohmann::json{{"inputs", {{"input_ids", rows}}}}.dump());
   ASSERT_EQ(named.status, 200) << named.body;
@@ -54,8 +54,8 @@ TEST_F(TfServingTest, ColumnarInputsAndVersionedPaths) {
 }
 
 TEST_F(TfServingTest, TextInstancesUseTheModelsTokenizer) {
-  QUIVER_REQUIRE_MODELS(kBiasCoder);
-  ASSERT_TRUE(start(model_entry("B", kBiasCoder, "    labels: [neg, pos]\n")));
+  QUIVER_REQUIRE_MODELS(kTextModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel, "    labels: [neg, pos]\n")));
   auto p = client().post("/v1/models/B:predict",
                          R"({"instances": ["vaksin aman", {"text": "vaksin aman"}]})");
   ASSERT_EQ(p.status, 200) << p.body;
@@ -73,8 +73,8 @@ TEST_F(TfServingTest, TextInstancesUseTheModelsTokenizer) {
 }
 
 TEST_F(TfServingTest, ModelStatusAndMetadata) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
-  ASSERT_TRUE(start(model_entry("a", kAnushree)));
+  QUIVER_REQUIRE_MODELS(kIdsModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel)));
   auto s = client().get("/v1/models/a");
   ASSERT_EQ(s.status, 200) << s.body;
   EXPECT_EQ(json_of(s), nlohmann::json::parse(R"({"model_version_status":[{"version":"1",
@@ -92,8 +92,8 @@ TEST_F(TfServingTest, ModelStatusAndMetadata) {
 }
 
 TEST_F(TfServingTest, UnsupportedVerbsAndMethods) {
-  QUIVER_REQUIRE_MODELS(kAnushree);
-  ASSERT_TRUE(start(model_entry("a", kAnushree)));
+  QUIVER_REQUIRE_MODELS(kIdsModel);
+  ASSERT_TRUE(start(model_entry("a", kIdsModel)));
   EXPECT_EQ(client().post("/v1/models/a:regress", "{}").status, 501);
   EXPECT_EQ(client().get("/v1/models/a:predict").status, 405);
   auto r = client().post("/v1/models/a:predict", R"({"signature_name": "x"})");
