@@ -18,7 +18,11 @@
 //   quiver_tokenizer   the tokenizer JSON (same as the side file)
 //   quiver_segmenter   the segmenter name ("none" unless one was configured)
 //   quiver_version     the quiver version that trained it
-// Both files are written atomically (temp file + rename).
+// Both files are written atomically (temp file + rename), the model first. They are one
+// unit: the model records its tokenizer, and every reader refuses a tokenizer file that
+// differs from it (check_tokenizer_belongs), so files of two runs are never paired.
+// Output paths are checked (folder exists and is writable, disk space for the model)
+// before training starts.
 //
 // Determinism: with the same data, options and seed, the weights are bit-identical
 // whatever `threads` is: each batch is split into fixed chunks of kTrainChunk examples
@@ -150,6 +154,16 @@ struct TrainedModelInfo {
 // NotFound if the file has no quiver_labels attribute (not trained by quiver); Corruption
 // for malformed quiver_* attributes, naming the file.
 Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path);
+
+// Checks that a tokenizer JSON read from `tokenizer_path` is the one the model was trained
+// with. A model trained by quiver records its tokenizer (quiver_tokenizer, passed here as
+// `recorded_json`; "" for other models); a different
+// tokenizer beside it comes from another training run (e.g. a run killed between writing
+// the model and its tokenizer) and would give wrong numbers silently: Corruption naming
+// both files. OK when they match (same bytes or the same JSON) or the model records none.
+Status check_tokenizer_belongs(const std::string& recorded_json, const std::string& model_path,
+                               const std::string& tokenizer_json,
+                               const std::string& tokenizer_path);
 
 // quiver_thresholds' value: a JSON array of `labels` numbers in [0, 1]; Corruption otherwise.
 Result<std::vector<double>> parse_thresholds(const std::string& json, size_t labels);

@@ -1,14 +1,77 @@
 #include "base/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <random>
 
+#include "base/fault.h"
+
 namespace quiver::base {
+namespace {
+
+std::string basename_of(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+std::string temp_name_for(const std::string& path) {
+  std::random_device rd;
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+}
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now; the errno of a failed close is what a deferred write error looks like.
+  int close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+// Writes the first half, then the rest: two system calls, and a fault point between them
+// where a crash leaves a half-written temp file.
+Status write_all(int fd, const std::string& path, const std::string& data) {
+  const size_t half = data.size() / 2;
+  size_t put = 0;
+  while (put < data.size()) {
+    const size_t limit = put < half ? half : data.size();
+    ssize_t n = ::write(fd, data.data() + put, limit - put);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(path + ": write failed: " + std::strerror(errno));
+    put += static_cast<size_t>(n);
+    if (put == half) fault_point("write " + basename_of(path) + ": half written", dirname(path));
+  }
+  return Status();
+}
+
+// fsync of the folder, so the rename itself survives a power cut.
+void sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -51,34 +114,82 @@ std::string dirname(const std::string& path) {
   return path.substr(0, pos);
 }
 
+void remove_stale_temp_files(const std::string& path) {
+  const std::string dir = dirname(path);
+  const std::string prefix = basename_of(path) + ".tmp.";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    // "<pid>.<random>": only a pid that no longer exists marks a stale file.
+    const std::string rest = name.substr(prefix.size());
+    const auto dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos) continue;
+    if (rest.find_first_not_of("0123456789") != dot) continue;
+    const long pid = std::strtol(rest.substr(0, dot).c_str(), nullptr, 10);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    (void)::unlink((dir + "/" + name).c_str());
+  }
+  ::closedir(d);
+}
+
 Status write_file_atomic(const std::string& path, const std::string& data) {
-  std::random_device rd;
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(tmp + ": " + std::strerror(errno));
-  size_t put = 0;
-  while (put < data.size()) {
-    ssize_t n = ::write(fd, data.data() + put, data.size() - put);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return io_error(tmp + ": write failed: " + std::strerror(e));
-    }
-    put += static_cast<size_t>(n);
+  remove_stale_temp_files(path);
+  const std::string tmp = temp_name_for(path);
+  const std::string point = "write " + basename_of(path) + ": ";
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) {
+    return io_error("cannot write " + path + ": " + std::strerror(errno));
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int e = errno;
+  fault_point(point + "temp file created", dirname(path));
+  Status st = write_all(fd.get(), path, data);
+  if (st.ok()) fault_point(point + "written");
+  if (st.ok() && ::fsync(fd.get()) != 0) st = io_error(path + ": fsync failed: " + std::strerror(errno));
+  if (fd.close() != 0 && st.ok()) st = io_error(path + ": close failed: " + std::strerror(errno));
+  if (st.ok()) fault_point(point + "synced, before rename");
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = io_error(path + ": rename failed: " + std::strerror(errno));
+  }
+  if (!st.ok()) {
     ::unlink(tmp.c_str());
-    return io_error(tmp + ": " + std::strerror(e));
+    return st;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return io_error(path + ": rename failed: " + std::strerror(e));
-  }
+  fault_point(point + "renamed");
+  sync_dir(dirname(path));
   return Status();
+}
+
+Status check_output_path(const std::string& path) {
+  auto fail = [&](const std::string& why) { return io_error("cannot write " + path + ": " + why); };
+  if (path.empty()) return io_error("cannot write an empty path");
+  const std::string dir = dirname(path);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return fail(errno == ENOENT ? "folder " + dir + " does not exist"
+                                : "folder " + dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) return fail(dir + " is not a folder");
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return fail("it is a folder");
+  // access() says yes to root on a read-only mount's 0555 folders and no for ACLs it does
+  // not know: creating a file is the only honest answer.
+  remove_stale_temp_files(path);
+  const std::string probe = temp_name_for(path);
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return fail("folder " + dir + " is not writable: " + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return Status();
+}
+
+Status check_free_space(const std::string& path, uint64_t bytes) {
+  struct statvfs vfs {};
+  if (::statvfs(dirname(path).c_str(), &vfs) != 0) return Status();  // unknown: let the write tell
+  const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (free_bytes >= bytes) return Status();
+  return io_error("cannot write " + path + ": it needs about " + std::to_string(bytes) +
+                  " bytes, " + std::to_string(free_bytes) + " are free on its file system");
 }
 
 }  // namespace quiver::base

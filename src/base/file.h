@@ -2,6 +2,7 @@
 #ifndef QUIVER_BASE_FILE_H_
 #define QUIVER_BASE_FILE_H_
 
+#include <cstdint>
 #include <string>
 
 #include "quiver/status.h"
@@ -11,9 +12,24 @@ namespace quiver::base {
 // Reads a whole file. Refuses files larger than max_bytes (ResourceExhausted).
 Result<std::string> read_file(const std::string& path, size_t max_bytes = size_t{1} << 32);
 
-// Writes `data` to `path` atomically: a temp file in the same folder, fsync, rename.
-// A crash mid-write leaves either the old file or the new one, never half a file.
+// Writes `data` to `path` atomically: a temp file "<path>.tmp.<pid>.<random>" in the same
+// folder, fsync, rename, fsync of the folder. A crash mid-write leaves either the old file
+// or the new one, never half a file; a failure (full disk, read-only folder) removes the
+// temp file and returns IOError naming `path`. Temp files of `path` left by killed
+// processes (their pid no longer runs) are removed first.
 Status write_file_atomic(const std::string& path, const std::string& data);
+
+// Checks, before any long work, that `path` can be written atomically: its folder exists,
+// is a folder and accepts a new file (a probe file is created and removed), and `path` is
+// not a folder. IOError "cannot write <path>: <reason>" otherwise.
+Status check_output_path(const std::string& path);
+
+// IOError when the file system holding `path`'s folder has fewer than `bytes` free.
+Status check_free_space(const std::string& path, uint64_t bytes);
+
+// Removes "<path>.tmp.<pid>.<anything>" files whose pid no longer runs (left by killed
+// writers). Files of live processes are never touched.
+void remove_stale_temp_files(const std::string& path);
 
 // The folder part of a path ("" -> ".").
 std::string dirname(const std::string& path);

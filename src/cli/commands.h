@@ -38,6 +38,7 @@ void add_evaluate_command(CLI::App& app, CommandContext& ctx);
 void add_serve_command(CLI::App& app, CommandContext& ctx);
 void add_train_multilabel_command(CLI::App& app, CommandContext& ctx);
 void add_compare_command(CLI::App& app, CommandContext& ctx);
+void add_validate_model_command(CLI::App& app, CommandContext& ctx);  // hidden (serve's sandbox)
 
 }  // namespace quiver::cli
 

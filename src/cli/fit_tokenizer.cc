@@ -30,6 +30,7 @@ Status run_fit_tokenizer(const FitTokenizerArgs& args) {
   if (args.num_words && *args.num_words < 0) {
     return invalid_argument("--num-words: must be >= 0, got " + std::to_string(*args.num_words));
   }
+  QUIVER_RETURN_IF_ERROR(base::check_output_path(args.out));  // before reading the data
   TokenizerConfig config;
   config.num_words = args.num_words;
   config.oov_token = args.oov_token;

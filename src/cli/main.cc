@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, ctx);
   add_train_multilabel_command(app, ctx);
   add_compare_command(app, ctx);
+  add_validate_model_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

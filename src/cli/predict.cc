@@ -229,6 +229,8 @@ Status run_text(const Model& model, const PredictArgs& args) {
                             std::to_string(n_scores) + " scores");
   }
   QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
+  QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(recorded ? recorded->tokenizer_json : "",
+                                                 args.model.model, json, args.tokenizer));
   auto tokenizer = Tokenizer::from_json(json);
   if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter,

@@ -24,6 +24,7 @@ void add_serve_command(CLI::App& app, CommandContext& ctx) {
     run_command(ctx, "serve", [&] {
       serve::ServerDeps deps;
       deps.hooks = serve::training_hooks();
+      deps.validator = "/proc/self/exe";  // `quiver validate-model` (serve/model_sandbox.h)
       return serve::run_serve(options->config, options->port, std::move(deps));
     });
   });

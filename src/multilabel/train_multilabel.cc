@@ -154,11 +154,40 @@ Status write_thresholds(const std::string& model_path, const std::string& method
       model_path, {{"quiver_thresholds", list.dump()}, {"quiver_threshold_method", method}});
 }
 
+// Files trained under a staging name beside the model ("<model>.tmp.<pid>.stage" and its
+// tokenizer "<model>.tmp.<pid>.tokenizer.json"): removed when this goes out of scope, and
+// by base::remove_stale_temp_files after a killed run.
+struct StagedModel {
+  std::string model, tokenizer;
+  explicit StagedModel(const std::string& model_path)
+      : model(model_path + ".tmp." + std::to_string(::getpid()) + ".stage"),
+        tokenizer(tokenizer_path_for(model)) {}
+  ~StagedModel() {
+    std::remove(model.c_str());
+    std::remove(tokenizer.c_str());
+  }
+  // Publishes the finished pair: the model first (it records its tokenizer), then the
+  // tokenizer side file, each atomically.
+  Status publish(const std::string& model_path) const {
+    QUIVER_ASSIGN_OR_RETURN(std::string m, base::read_file(model));
+    QUIVER_ASSIGN_OR_RETURN(std::string t, base::read_file(tokenizer));
+    QUIVER_RETURN_IF_ERROR(base::write_file_atomic(model_path, m));
+    return base::write_file_atomic(tokenizer_path_for(model_path), t);
+  }
+};
+
+Status check_outputs(const std::string& model_path, const TrainMultilabelOptions& o) {
+  QUIVER_RETURN_IF_ERROR(base::check_output_path(model_path));
+  QUIVER_RETURN_IF_ERROR(base::check_output_path(tokenizer_path_for(model_path)));
+  return o.merged_csv.empty() ? Status() : base::check_output_path(o.merged_csv);
+}
+
 }  // namespace
 
 Result<TrainMultilabelReport> train_multilabel(const std::string& model_path,
                                                const TrainMultilabelOptions& o) {
   QUIVER_RETURN_IF_ERROR(check_options(o));
+  QUIVER_RETURN_IF_ERROR(check_outputs(model_path, o));
   QUIVER_ASSIGN_OR_RETURN(MergedSet set, merge_category_csvs(o.categories, o.merge));
   QUIVER_ASSIGN_OR_RETURN(BinaryModels binaries, load_binaries(o));
   if (o.thresholds == "precision" && binaries.size() != set.categories.size()) {
@@ -177,16 +206,21 @@ Result<TrainMultilabelReport> train_multilabel(const std::string& model_path,
   if (t.validation_split <= 0) t.validation_split = 0.1;
   const bool keep = !o.merged_csv.empty();
   const std::string csv =
-      keep ? o.merged_csv : model_path + ".merged." + std::to_string(::getpid()) + ".csv";
+      keep ? o.merged_csv : model_path + ".tmp." + std::to_string(::getpid()) + ".merged.csv";
   QUIVER_RETURN_IF_ERROR(base::write_file_atomic(csv, to_csv(set, kMergedTextColumn)));
-  auto trained = train_model(csv, model_path, t);
+  // Trained under a staging name and published with its thresholds, so a kill never
+  // leaves a multi-label model without them beside a tokenizer of another run.
+  const StagedModel staged(model_path);
+  auto trained = train_model(csv, staged.model, t);
   if (!keep) std::remove(csv.c_str());
   if (!trained.ok()) return trained.status();
   report.train = std::move(trained).value();
+  report.train.tokenizer_path = tokenizer_path_for(model_path);
   report.method = o.thresholds;
   QUIVER_ASSIGN_OR_RETURN(report.thresholds,
-                          pick_thresholds(model_path, o, set, t.validation_split, binaries));
-  QUIVER_RETURN_IF_ERROR(write_thresholds(model_path, o.thresholds, report.thresholds));
+                          pick_thresholds(staged.model, o, set, t.validation_split, binaries));
+  QUIVER_RETURN_IF_ERROR(write_thresholds(staged.model, o.thresholds, report.thresholds));
+  QUIVER_RETURN_IF_ERROR(staged.publish(model_path));
   return report;
 }
 

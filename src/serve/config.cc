@@ -163,6 +163,23 @@ Status parse_limits(MapReader& parent, const std::string& origin, ServerLimits& 
   return r.check_no_unknown_keys();
 }
 
+Status parse_validation(MapReader& parent, const std::string& origin, ValidationConfig& out) {
+  std::string mode = out.sandbox ? "sandbox" : "off";
+  QUIVER_RETURN_IF_ERROR(parent.read("validate_models", mode));
+  if (mode != "sandbox" && mode != "off") {
+    return parent.error(parent.key_path("validate_models"),
+                        "expected sandbox or off, got '" + mode + "'");
+  }
+  out.sandbox = mode == "sandbox";
+  if (!parent.has("validate_limits")) return Status();
+  MapReader r(parent.get("validate_limits"), origin, parent.key_path("validate_limits"));
+  QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.read("address_space_mb", out.address_space_mb, 64));
+  QUIVER_RETURN_IF_ERROR(r.read("cpu_seconds", out.cpu_seconds, 1));
+  QUIVER_RETURN_IF_ERROR(r.read("timeout_ms", out.timeout_ms, 100));
+  return r.check_no_unknown_keys();
+}
+
 Status parse_server(const YAML::Node& node, const std::string& origin, ServerConfig& out) {
   MapReader r(node, origin, "server");
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
@@ -176,6 +193,7 @@ Status parse_server(const YAML::Node& node, const std::string& origin, ServerCon
   QUIVER_RETURN_IF_ERROR(r.read("poll_interval_ms", out.poll_interval_ms, 0));
   QUIVER_RETURN_IF_ERROR(r.read("admin_token", out.admin_token));
   QUIVER_RETURN_IF_ERROR(parse_limits(r, origin, out.limits));
+  QUIVER_RETURN_IF_ERROR(parse_validation(r, origin, out.validation));
   return r.check_no_unknown_keys();
 }
 

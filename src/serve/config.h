@@ -27,6 +27,15 @@ struct ServerLimits {
   int64_t max_text_bytes = 64 << 10;  // one sentence
 };
 
+// server.validate_models and server.validate_limits (serve/model_sandbox.h): how model
+// files are checked before the server parses them.
+struct ValidationConfig {
+  bool sandbox = true;               // validate_models: sandbox (default) | off
+  int64_t address_space_mb = 4096;   // RLIMIT_AS of the validating process
+  int64_t cpu_seconds = 60;          // RLIMIT_CPU of the validating process
+  int64_t timeout_ms = 60000;        // wall clock, then SIGKILL
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8500;
@@ -38,6 +47,7 @@ struct ServerConfig {
   int64_t poll_interval_ms = 0;        // polling of config and model files; 0 = off
   std::string admin_token;             // bearer token for admin endpoints; "" = off
   ServerLimits limits;
+  ValidationConfig validation;
 };
 
 // Options handed to the trainer when train_if_missing builds a missing model.

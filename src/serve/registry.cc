@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <thread>
 
@@ -9,6 +10,17 @@ namespace quiver::serve {
 namespace {
 
 constexpr size_t kMaxVersionHistory = 5;
+
+// Every failed load is visible in the log, whatever asked for it (start, reload, admin
+// load, polling): model, file, version and reason, and what serves instead.
+void log_load_failure(const ModelConfig& m, int64_t version, const Status& error,
+                      int64_t serving) {
+  const std::string instead =
+      serving > 0 ? "version " + std::to_string(serving) + " keeps serving" : "no version serves";
+  std::fprintf(stderr, "quiver serve: model '%s' version %lld (file %s) failed to load: %s; %s\n",
+               m.name.c_str(), static_cast<long long>(version), m.model_path.c_str(),
+               error.to_string().c_str(), instead.c_str());
+}
 
 }  // namespace
 
@@ -109,6 +121,7 @@ Status Registry::load_one(const ModelConfig& m) {
     if (vs != nullptr) vs->state = VersionState::kUnavailable, vs->error = loaded.status();
     e.load_failures++;
     e.last_error = loaded.status();
+    log_load_failure(m, version, loaded.status(), e.serving ? e.serving->version : 0);
     return loaded.status();
   }
   for (auto& s : e.versions) {

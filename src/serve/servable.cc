@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "quiver/train.h"
 
 namespace quiver::serve {
 namespace {
@@ -34,7 +35,8 @@ bool file_exists(const std::string& p) {
 }
 
 Status ensure_files(const ModelConfig& c, const TrainingHooks& hooks) {
-  if (file_exists(c.model_path)) return Status();
+  std::error_code ec;  // something at the path (a FIFO, a symlink loop): validation names it
+  if (file_exists(c.model_path) || fs::exists(fs::symlink_status(c.model_path, ec))) return Status();
   if (!c.train_if_missing) return not_found(c.model_path + ": no such file");
   if (!hooks.train) {
     return unimplemented(c.model_path + ": missing, and training is not available in this build");
@@ -53,6 +55,8 @@ Result<std::shared_ptr<const Tokenizer>> load_tokenizer(const ModelConfig& c,
                                                         const TrainingHooks& hooks) {
   if (file_exists(c.tokenizer_path)) {
     QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(c.tokenizer_path, 1u << 30));
+    QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(trained ? trained->tokenizer_json : "",
+                                                   c.model_path, text, c.tokenizer_path));
     Result<Tokenizer> t = Tokenizer::from_json(text);
     if (!t.ok()) return t.status().with_context(c.tokenizer_path);
     return std::make_shared<const Tokenizer>(std::move(t).value());
@@ -286,6 +290,7 @@ Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config,
   s->version = version;
   s->config = config;
   Status st = ensure_files(config, hooks);
+  if (st.ok() && hooks.validate) st = hooks.validate(config);  // before any in-process parse
   if (!st.ok()) return st.with_context(context);
   std::optional<TrainedModelFacts> trained;
   if (hooks.describe) {

@@ -63,8 +63,11 @@ struct TrainedModelFacts {
 // "not available": the load then fails with a clear message.
 // `describe` reads a model file's TrainedModelFacts; NotFound for files not trained by
 // quiver.
+// `validate` checks a model's files before anything parses them in this process (the
+// sandbox of serve/model_sandbox.h); empty = no check.
 struct TrainingHooks {
   std::function<Status(const ModelConfig& config)> train;
+  std::function<Status(const ModelConfig& config)> validate;
   std::function<Result<Tokenizer>(const ModelConfig& config)> fit_tokenizer;
   std::function<Result<TrainedModelFacts>(const std::string& model_path)> describe;
 };

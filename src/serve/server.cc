@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <ctime>
 
+#include "serve/model_sandbox.h"
+
 namespace quiver::serve {
 namespace {
 
@@ -15,7 +17,8 @@ void log_line(const std::string& line) { std::fprintf(stderr, "quiver serve: %s\
 void log_statuses(Registry& registry) {
   for (const ModelStatus& s : registry.statuses()) {
     if (s.serving_version > 0) {
-      log_line("model '" + s.name + "' serving version " + std::to_string(s.serving_version));
+      log_line("model '" + s.name + "' serving version " + std::to_string(s.serving_version) +
+               (s.last_error.ok() ? "" : " (its last load failed: " + s.last_error.message() + ")"));
     } else if (!s.last_error.ok()) {
       log_line("model '" + s.name + "' unavailable: " + s.last_error.message());
     }
@@ -65,6 +68,9 @@ Result<std::unique_ptr<Server>> Server::start(ServeConfig config, ServerDeps dep
   http.max_body_bytes = config.server.limits.max_body_bytes;
   http.request_timeout_ms = config.server.request_timeout_ms;
   ServerConfig server_config = config.server;
+  if (!deps.hooks.validate) {
+    deps.hooks.validate = model_validator(config.server.validation, deps.validator);
+  }
   server->registry_ = std::make_unique<Registry>(std::move(config), std::move(deps.loader),
                                                  std::move(deps.hooks), &server->metrics_);
   Server* self = server.get();

@@ -54,6 +54,10 @@ class FilePoller {
 struct ServerDeps {
   PredictorLoader loader = model_file_loader();
   TrainingHooks hooks;
+  // A quiver binary with the validate-model subcommand: new model files are opened there
+  // first, under limits (server.validate_models, serve/model_sandbox.h). "" = no sandbox
+  // (in-process tests with fake loaders); non-regular files are refused either way.
+  std::string validator;
 };
 
 class Server {

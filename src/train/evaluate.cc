@@ -16,6 +16,7 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
   if (!o.tokenizer_path.empty() || json.empty()) {
     source = o.tokenizer_path.empty() ? tokenizer_path_for(model_path) : o.tokenizer_path;
     QUIVER_ASSIGN_OR_RETURN(json, base::read_file(source));
+    QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(info.tokenizer_json, model_path, json, source));
   }
   auto t = Tokenizer::from_json(json);
   if (!t.ok()) return t.status().with_context(source);

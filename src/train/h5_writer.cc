@@ -1,16 +1,11 @@
 #include "train/h5_writer.h"
 
-#include <fcntl.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <random>
 
+#include "base/file.h"
 #include "keras_io/hdf5.h"
 
 namespace quiver::train {
@@ -25,6 +20,7 @@ class Handle {
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
   hid_t get() const { return id_; }
   bool ok() const { return id_ >= 0; }
 
@@ -115,68 +111,73 @@ Status write_groups(hid_t file, const std::string& path, const H5Model& m) {
   return Status();
 }
 
-Status sync_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status() : io_error(path + ": fsync failed");
-}
-
-std::string temp_path_for(const std::string& path) {
-  std::random_device rd;
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-}
-
-// Syncs tmp and renames it over path; removes tmp when st (or either step) failed.
-Status commit_temp(const std::string& tmp, const std::string& path, Status st) {
-  if (st.ok()) st = sync_file(tmp);
-  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = io_error(path + ": rename failed: " + std::strerror(errno));
+// A file access list for an HDF5 file that lives in memory only (the core driver without
+// a backing store): HDF5 never touches the disk, so a full disk or a read-only folder
+// cannot leave an HDF5 handle half-closed (libhdf5's exit handler then crashes while
+// flushing it). The finished image is written by base::write_file_atomic.
+Handle memory_fapl(const std::string* image) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0) < 0 ||
+      H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) {
+    return Handle(-1, H5Pclose);
   }
-  if (!st.ok()) std::remove(tmp.c_str());
-  return st;
+  if (image != nullptr &&
+      H5Pset_file_image(fapl.get(), const_cast<char*>(image->data()), image->size()) < 0) {
+    return Handle(-1, H5Pclose);
+  }
+  return fapl;
+}
+
+// The bytes of an open in-memory file.
+Result<std::string> file_image(hid_t file, const std::string& path) {
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) return fail(path, "the file (flush failed)");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size <= 0) return fail(path, "the file image");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (H5Fget_file_image(file, bytes.data(), bytes.size()) != size) return fail(path, "the file image");
+  return bytes;
+}
+
+// Runs `edit` on an in-memory HDF5 file (a new one, or a copy of `image`) and returns the
+// finished bytes. Every handle is closed on every path (H5F_CLOSE_STRONG closes the rest).
+template <typename Edit>
+Result<std::string> build_image(const std::string& path, const std::string* image, Edit edit) {
+  keras_io::Hdf5Lock lock;
+  Handle fapl = memory_fapl(image);
+  if (!fapl.ok()) return fail(path, "(cannot set up an in-memory HDF5 file)");
+  Handle file(image != nullptr ? H5Fopen("quiver-image.h5", H5F_ACC_RDWR, fapl.get())
+                               : H5Fcreate("quiver-image.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+              H5Fclose);
+  if (!file.ok()) {
+    return image != nullptr ? corruption(path + ": not a readable HDF5 file")
+                            : fail(path, "(cannot create an in-memory HDF5 file)");
+  }
+  QUIVER_RETURN_IF_ERROR(edit(file.get()));
+  return file_image(file.get(), path);
 }
 
 }  // namespace
 
 Status write_keras_h5(const std::string& path, const H5Model& model) {
-  const std::string tmp = temp_path_for(path);
-  Status st;
-  {
-    keras_io::Hdf5Lock lock;
-    hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) return io_error(tmp + ": cannot create the HDF5 file");
-    st = write_groups(file, path, model);
-    if (H5Fclose(file) < 0 && st.ok()) st = fail(path, "the file (close failed)");
-  }
-  return commit_temp(tmp, path, std::move(st));
+  QUIVER_ASSIGN_OR_RETURN(std::string bytes, build_image(path, nullptr, [&](hid_t file) {
+                            return write_groups(file, path, model);
+                          }));
+  return base::write_file_atomic(path, bytes);
 }
 
 Status set_root_string_attributes(const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& attrs) {
-  const std::string tmp = temp_path_for(path);
-  std::error_code ec;
-  std::filesystem::copy_file(path, tmp, ec);
-  if (ec) return io_error(path + ": cannot copy to a temp file: " + ec.message());
-  Status st;
-  {
-    keras_io::Hdf5Lock lock;
-    hid_t file = H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    if (file < 0) {
-      std::remove(tmp.c_str());
-      return io_error(path + ": cannot open the HDF5 file for writing");
-    }
-    for (const auto& [k, v] : attrs) {
-      if (H5Aexists(file, k.c_str()) > 0 && H5Adelete(file, k.c_str()) < 0) {
-        st = fail(path, "attribute " + k + " (delete failed)");
-      }
-      if (st.ok() && !put_vlen(file, k.c_str(), v)) st = fail(path, "attribute " + k);
-      if (!st.ok()) break;
-    }
-    if (H5Fclose(file) < 0 && st.ok()) st = fail(path, "the file (close failed)");
-  }
-  return commit_temp(tmp, path, std::move(st));
+  QUIVER_ASSIGN_OR_RETURN(std::string old, base::read_file(path));
+  QUIVER_ASSIGN_OR_RETURN(std::string bytes, build_image(path, &old, [&](hid_t file) -> Status {
+                            for (const auto& [k, v] : attrs) {
+                              if (H5Aexists(file, k.c_str()) > 0 && H5Adelete(file, k.c_str()) < 0) {
+                                return fail(path, "attribute " + k + " (delete failed)");
+                              }
+                              if (!put_vlen(file, k.c_str(), v)) return fail(path, "attribute " + k);
+                            }
+                            return Status();
+                          }));
+  return base::write_file_atomic(path, bytes);
 }
 
 }  // namespace quiver::train

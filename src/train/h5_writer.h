@@ -6,8 +6,10 @@
 //                           ("lstm/lstm_cell/kernel:0" makes intermediate groups, as h5py)
 //   /model_weights/top_level_model_weights   empty weight_names (tf.keras >= 2.7)
 // Layer groups are created in sorted name order (tf.keras >= 2.7); layer_names keeps the
-// model's order. The file is written to a temp path beside `path`, synced, then renamed.
-// All HDF5 calls hold keras_io's process-wide Hdf5Lock.
+// model's order. The file is built in memory (HDF5's core driver, no backing store) and
+// then written by base::write_file_atomic (temp file beside `path`, fsync, rename), so a
+// full disk or a read-only folder is an IOError naming `path` with no temp file left and
+// no HDF5 handle open. All HDF5 calls hold keras_io's process-wide Hdf5Lock.
 #ifndef QUIVER_TRAIN_H5_WRITER_H_
 #define QUIVER_TRAIN_H5_WRITER_H_
 
@@ -41,8 +43,8 @@ struct H5Model {
 Status write_keras_h5(const std::string& path, const H5Model& model);
 
 // Sets variable-length UTF-8 string attributes on the root of an existing .h5 (replacing
-// attributes of the same name), atomically: the file is copied beside itself, changed,
-// synced and renamed over `path`. Used by quiver train-multilabel for quiver_thresholds.
+// attributes of the same name), atomically: the file is read, changed in memory and
+// written back with base::write_file_atomic. Used by quiver train-multilabel for quiver_thresholds.
 Status set_root_string_attributes(const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& attrs);
 

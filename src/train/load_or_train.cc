@@ -1,6 +1,9 @@
-// Train-when-missing. The lock is an flock on "<model>.lock" (created if needed and left
-// in place: removing it would let a late process lock a different inode). The model
-// file appears atomically (rename), so a process that sees it can load it at once.
+// Train-when-missing. The lock is an flock on "<model>.lock". Its holder removes the file
+// before releasing it; a waiter that then gets the flock finds its inode no longer at the
+// path and tries again, so two processes never hold locks on two different inodes. A
+// lock file left by a killed process holds no flock (the kernel drops it) and is taken
+// over and removed by the next run. The model file appears atomically (rename), so a
+// process that sees it can load it at once.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -19,25 +22,40 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// Holds an exclusive flock for its lifetime.
+// True when fd is the file now at path (same device and inode).
+bool still_at_path(int fd, const std::string& path) {
+  struct stat held {}, now {};
+  return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
+         held.st_ino == now.st_ino;
+}
+
+// Holds an exclusive flock on the file at `path` for its lifetime, then removes it.
 class FileLock {
  public:
   static Result<std::unique_ptr<FileLock>> acquire(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return io_error(path + ": cannot open lock file: " + std::strerror(errno));
-    while (::flock(fd, LOCK_EX) != 0) {
-      if (errno != EINTR) {
+    for (;;) {
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) return io_error(path + ": cannot open lock file: " + std::strerror(errno));
+      int rc;
+      while ((rc = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+      }
+      if (rc != 0) {
         int e = errno;
         ::close(fd);
         return io_error(path + ": flock failed: " + std::strerror(e));
       }
+      if (still_at_path(fd, path)) return std::unique_ptr<FileLock>(new FileLock(path, fd));
+      ::close(fd);  // the previous holder removed it: lock the new file
     }
-    return std::unique_ptr<FileLock>(new FileLock(fd));
   }
-  ~FileLock() { ::close(fd_); }  // closing releases the flock
+  ~FileLock() {
+    ::unlink(path_.c_str());  // while still holding the flock (see the file comment)
+    ::close(fd_);             // closing releases the flock
+  }
 
  private:
-  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
   int fd_;
 };
 

@@ -58,6 +58,18 @@ Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path) 
   return info;
 }
 
+Status check_tokenizer_belongs(const std::string& recorded_json, const std::string& model_path,
+                               const std::string& tokenizer_json,
+                               const std::string& tokenizer_path) {
+  if (recorded_json.empty() || recorded_json == tokenizer_json) return Status();
+  const auto recorded = nlohmann::json::parse(recorded_json, nullptr, false);
+  const auto given = nlohmann::json::parse(tokenizer_json, nullptr, false);
+  if (!recorded.is_discarded() && recorded == given) return Status();
+  return corruption(tokenizer_path + " does not belong to " + model_path +
+                    ": it differs from the tokenizer recorded in the model (quiver_tokenizer), so "
+                    "the two files come from different training runs");
+}
+
 Result<std::vector<double>> parse_thresholds(const std::string& json, size_t labels) {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (!j.is_array() || j.size() != labels) {
@@ -78,7 +90,6 @@ namespace train {
 
 Status write_model_files(const ModelFiles& f) {
   const std::string tok_json = f.tokenizer.to_json();
-  QUIVER_RETURN_IF_ERROR(base::write_file_atomic(tokenizer_path_for(f.model_path), tok_json));
   H5Model m;
   m.model_config = keras_model_config(f.net);
   for (const auto& slot : f.net.slots()) {
@@ -111,7 +122,11 @@ Status write_model_files(const ModelFiles& f) {
   if (f.options.segmenter && !f.options.segmenter->user_dictionary().empty()) {
     m.string_attrs.push_back({"quiver_user_dict", f.options.segmenter->user_dictionary()});
   }
-  return write_keras_h5(f.model_path, m);
+  // The model first: it records the tokenizer, so a crash between the two renames leaves
+  // a new model whose own tokenizer is right and a stale side file that every reader
+  // refuses (check_tokenizer_belongs).
+  QUIVER_RETURN_IF_ERROR(write_keras_h5(f.model_path, m));
+  return base::write_file_atomic(tokenizer_path_for(f.model_path), tok_json);
 }
 
 }  // namespace train

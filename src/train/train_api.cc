@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/fault.h"
+#include "base/file.h"
 #include "quiver/train.h"
 #include "text/csv.h"
 #include "train/dataset.h"
@@ -112,6 +114,9 @@ Result<Tokenizer> fit_tokenizer_on_csv(const std::string& csv_path, const std::s
 Result<TrainReport> train_model(const std::string& csv_path, const std::string& model_path,
                                 const TrainOptions& o) {
   QUIVER_RETURN_IF_ERROR(check_options(o));
+  // Output problems (missing or read-only folder) are found before hours of training.
+  QUIVER_RETURN_IF_ERROR(base::check_output_path(model_path));
+  QUIVER_RETURN_IF_ERROR(base::check_output_path(tokenizer_path_for(model_path)));
   QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, train::read_labeled_csv(csv_path, o, false, nullptr));
   QUIVER_ASSIGN_OR_RETURN(Task task, make_task(data, o));
   QUIVER_RETURN_IF_ERROR(segment_texts(o.segmenter.get(), o.tokenizer.split, csv_path, &data));
@@ -154,10 +159,17 @@ Result<TrainReport> train_model(const std::string& csv_path, const std::string& 
   Examples training = to_examples(data, 0, train_end, seqs, task, maxlen, o, o.class_weight_balanced);
   QUIVER_ASSIGN_OR_RETURN(auto net, train::Network<float>::build(
                                         arch_for(o, task, static_cast<int>(vocab), static_cast<int>(maxlen))));
+  // The model holds every weight as float32 and the tokenizer twice (attribute and side
+  // file); 64 KiB covers the HDF5 structure and the config.
+  const uint64_t tokenizer_bytes = tokenizer.to_json().size();
+  QUIVER_RETURN_IF_ERROR(base::check_free_space(
+      model_path, uint64_t(net->num_params()) * 4 + 2 * tokenizer_bytes + (64u << 10)));
   std::vector<float> weights(net->num_params());
   net->init_params(o.seed, weights.data());
   train::Trainer trainer(*net, o);
+  base::fault_point("train: started");
   train::FitResult fit = trainer.fit(training, has_validation ? &validation : nullptr, &weights);
+  base::fault_point("train: fitted, nothing written");
 
   TrainReport report;
   report.epochs = fit.epochs;

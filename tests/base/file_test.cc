@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "testutil.h"
@@ -31,6 +34,63 @@ TEST(FileTest, ReadRefusesFilesOverTheLimit) {
   testutil::TempDir dir;
   ASSERT_OK(write_file_atomic(dir.file("big"), std::string(100, 'x')));
   EXPECT_STATUS(read_file(dir.file("big"), 10), kResourceExhausted, "exceeds the limit of 10");
+}
+
+TEST(FileTest, OutputPathInMissingFolderIsRefusedNamingTheFolder) {
+  EXPECT_STATUS(check_output_path("/nonexistent/quiver/x.h5"), kIOError,
+                "cannot write /nonexistent/quiver/x.h5: folder /nonexistent/quiver does not exist");
+}
+
+TEST(FileTest, OutputPathThatIsAFolderIsRefused) {
+  testutil::TempDir dir;
+  std::filesystem::create_directory(dir.file("m.h5"));
+  EXPECT_STATUS(check_output_path(dir.file("m.h5")), kIOError, "it is a folder");
+  EXPECT_STATUS(check_output_path(dir.file("m.h5") + "/../m.h5/x/y.h5"), kIOError, "does not exist");
+}
+
+TEST(FileTest, WritableOutputPathPassesAndLeavesNothingBehind) {
+  testutil::TempDir dir;
+  ASSERT_OK(check_output_path(dir.file("m.h5")));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+TEST(FileTest, FreeSpaceCheckNamesTheNeededBytes) {
+  testutil::TempDir dir;
+  ASSERT_OK(check_free_space(dir.file("m.h5"), 1));
+  EXPECT_STATUS(check_free_space(dir.file("m.h5"), uint64_t{1} << 62), kIOError,
+                "it needs about 4611686018427387904 bytes");
+}
+
+// A temp file whose writer is dead is removed by the next write of that path; one of a
+// live process (this one's parent, say) and other files' temps are left alone.
+TEST(FileTest, AtomicWriteRemovesTempFilesOfDeadWritersOnly) {
+  testutil::TempDir dir;
+  const pid_t dead = [] {
+    pid_t p = ::fork();
+    if (p == 0) ::_exit(0);
+    ::waitpid(p, nullptr, 0);
+    return p;
+  }();
+  const std::string stale = dir.file("m.h5.tmp." + std::to_string(dead) + ".123");
+  const std::string live = dir.file("m.h5.tmp." + std::to_string(::getppid()) + ".456");
+  const std::string other = dir.file("n.h5.tmp." + std::to_string(dead) + ".789");
+  for (const auto& p : {stale, live, other}) ASSERT_OK(write_file_atomic(p, "x"));
+  ASSERT_OK(write_file_atomic(dir.file("m.h5"), "model"));
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(live));
+  EXPECT_TRUE(std::filesystem::exists(other));
+}
+
+TEST(FileTest, FailedAtomicWriteNamesTheTargetAndLeavesNoTempFile) {
+  testutil::TempDir dir;
+  std::filesystem::create_directory(dir.file("m.h5"));  // rename over a folder fails
+  Status st = write_file_atomic(dir.file("m.h5"), "data");
+  EXPECT_EQ(st.code(), StatusCode::kIOError);
+  EXPECT_NE(st.message().find(dir.file("m.h5") + ": rename failed"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find(".tmp."), std::string::npos) << st.message();
+  int n = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) { (void)e; ++n; }
+  EXPECT_EQ(n, 1);
 }
 
 TEST(FileTest, DirnameOfBareNameIsDot) {
