@@ -150,7 +150,9 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
   LayerFactory factory = find_layer_factory(ls.class_name);
   if (!factory) {
     return unimplemented(where(si) + ": layer class '" + ls.class_name +
-                         "' is not supported (supported: " + supported_layer_classes() + ")");
+                         "' is not supported (supported: " + supported_layer_classes() +
+                         "; a custom layer needs a C++ implementation registered with "
+                         "quiver::register_layer, see docs/nn.md)");
   }
   LayerContext ctx{ls, meta_, shapes, masked};
   QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<Layer> layer, factory(ctx));
@@ -194,6 +196,7 @@ Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {
 
 Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
                                                const LoadOptions& options) {
+  freeze_custom_layers();  // the set of layer classes is fixed from the first model on
   ModelMeta meta = model_meta(spec, options.hard_sigmoid);
   meta.weights = options.weights;
   Builder b(spec, std::move(meta));

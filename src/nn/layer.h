@@ -124,8 +124,15 @@ class Layer {
 
 using LayerFactory = Result<std::unique_ptr<Layer>> (*)(const LayerContext& ctx);
 
-// The class_name -> factory registry (src/nn/registry.cc). nullptr for unknown classes.
+// The class_name -> factory registry (src/nn/registry.cc): quiver's own layers, then the
+// custom layers registered through include/quiver/layer_registry.h. nullptr for unknown
+// classes.
 LayerFactory find_layer_factory(std::string_view class_name);
+bool is_builtin_layer_class(std::string_view class_name);
+// Custom layers (src/nn/custom_layer.cc). build_model freezes the registry before it
+// looks anything up, so register_layer() fails from the first model build on.
+void freeze_custom_layers();
+bool is_custom_layer_class(std::string_view class_name);
 // "Activation, AveragePooling1D, ..." for error messages.
 std::string supported_layer_classes();
 

@@ -26,6 +26,7 @@ Result<std::unique_ptr<Layer>> make_batch_normalization(const LayerContext& ctx)
 Result<std::unique_ptr<Layer>> make_layer_normalization(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_merge(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_time_distributed(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_custom_layer(const LayerContext& ctx);  // custom_layer.cc
 
 namespace {
 
@@ -85,7 +86,12 @@ const std::map<std::string, LayerFactory, std::less<>>& registry() {
 
 LayerFactory find_layer_factory(std::string_view class_name) {
   auto it = registry().find(class_name);
-  return it == registry().end() ? nullptr : it->second;
+  if (it != registry().end()) return it->second;
+  return is_custom_layer_class(class_name) ? make_custom_layer : nullptr;
+}
+
+bool is_builtin_layer_class(std::string_view class_name) {
+  return registry().find(class_name) != registry().end();
 }
 
 std::string supported_layer_classes() {
