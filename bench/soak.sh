@@ -47,7 +47,7 @@ open(sys.argv[2], 'wb').write(bytes(b))" "$WORK/good/B.h5" "$WORK/bitflip.h5"
 
 cat > "$WORK/serve.yaml" <<YAML
 server: {host: 127.0.0.1, threads: 2, max_batch_size: 64, max_queue_delay_us: 500,
-         max_queue: 24, poll_interval_ms: 500, admin_token: soak}
+         max_queue: 40, poll_interval_ms: 500, admin_token: soak}
 models:
   - {name: A, model: $WORK/live/A.h5}
   - {name: B, model: $WORK/live/B.h5}

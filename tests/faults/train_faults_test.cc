@@ -205,6 +205,26 @@ TEST_F(TrainFaultsTest, FullDiskDuringEachWriteFailsCleanly) {
   EXPECT_FALSE(fs::exists(mnt + "/m.h5"));
 }
 
+// Train-if-missing (predict --train-data) holds an flock on m.h5.lock: a run killed while
+// training leaves the file (no flock: the kernel dropped it); the next run takes it over,
+// trains, and removes it, as every successful run does.
+TEST_F(TrainFaultsTest, LockFileOfAKilledTrainIfMissingIsTakenOverAndRemoved) {
+  const std::string d = dir_.file("lock");
+  fs::create_directory(d);
+  const std::string cmd =
+      "predict --model " + d + "/m.h5 --train-data " + dir_.file("new.csv") + kTiny + " --seed 6";
+  ShellRun killed_run = shell("echo 'great w1' | QUIVER_FAULT_KILL_AT='train: started' " +
+                              testutil::quiver_binary() + " " + cmd + " 2>&1");
+  ASSERT_TRUE(killed(killed_run)) << killed_run.out;
+  EXPECT_TRUE(fs::exists(d + "/m.h5.lock"));
+  EXPECT_FALSE(fs::exists(d + "/m.h5"));
+  ShellRun r = shell("echo 'great w1' | " + testutil::quiver_binary() + " " + cmd + " 2>&1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"scores\""), std::string::npos) << r.out;
+  EXPECT_EQ(temp_files(d), std::vector<std::string>());
+  EXPECT_EQ(answers(d + "/m.h5"), new_answers_);
+}
+
 // Output problems are found before any training: one line, exit 6, nothing written.
 TEST(TrainOutputPathTest, MissingFolderIsRefusedBeforeTraining) {
   TempDir dir;
