@@ -205,6 +205,40 @@ TEST_F(TrainFaultsTest, FullDiskDuringEachWriteFailsCleanly) {
   EXPECT_FALSE(fs::exists(mnt + "/m.h5"));
 }
 
+// train-multilabel trains under a staging name and publishes the model with its thresholds:
+// a kill at any point leaves no model or a model that has them, and the next run leaves no
+// staging, merged-CSV or temp file behind.
+TEST_F(TrainFaultsTest, MultilabelKillAtEveryPointNeverLeavesAModelWithoutThresholds) {
+  const std::string d = dir_.file("ml");
+  fs::create_directory(d);
+  // Category b labels the same sentences as old.csv (a) differently.
+  std::vector<testutil::TextRow> rows;
+  for (int i = 0; i < 40; ++i) {
+    rows.push_back({std::string(i % 2 ? "good nice" : "bad poor") + " w" + std::to_string(i % 5),
+                    i % 5 < 2 ? "p" : "n"});
+  }
+  testutil::write_csv(dir_.file("b.csv"), rows);
+  const std::string cmd = "train-multilabel --category a=" + dir_.file("old.csv") + " --category b=" +
+                          dir_.file("b.csv") + " --model " + d + "/m.h5" + kTiny + " --seed 5";
+  const std::vector<std::string> points = fault_points(cmd);
+  ASSERT_GE(points.size(), 12u);
+  auto has_thresholds = [](const std::string& model) {
+    return shell("/usr/bin/python3 -c \"import h5py, sys; sys.exit(0 if 'quiver_thresholds' in "
+                 "h5py.File(sys.argv[1], 'r').attrs else 1)\" " + model).code == 0;
+  };
+  for (size_t i = 0; i < points.size(); ++i) {
+    SCOPED_TRACE(points[i]);
+    for (auto& e : fs::directory_iterator(d)) fs::remove_all(e.path());
+    ShellRun r = quiver(cmd, "QUIVER_FAULT_KILL_AT=" + std::to_string(i + 1));
+    EXPECT_TRUE(killed(r)) << r.out;
+    if (fs::exists(d + "/m.h5")) EXPECT_TRUE(has_thresholds(d + "/m.h5"));
+    ShellRun again = quiver(cmd);
+    ASSERT_EQ(again.code, 0) << again.out;
+    if (i + 1 == points.size()) EXPECT_TRUE(has_thresholds(d + "/m.h5"));
+    EXPECT_EQ(temp_files(d), std::vector<std::string>());
+  }
+}
+
 // Train-if-missing (predict --train-data) holds an flock on m.h5.lock: a run killed while
 // training leaves the file (no flock: the kernel dropped it); the next run takes it over,
 // trains, and removes it, as every successful run does.
