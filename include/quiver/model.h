@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "quiver/status.h"
@@ -52,6 +53,15 @@ struct LayerInfo {
   int64_t params = 0;
 };
 
+// One input of the model, in the order Keras lists them (input_layers).
+struct InputInfo {
+  std::string name;            // the InputLayer's name ("input_1", "features", ...)
+  std::vector<int64_t> shape;  // without the batch dim; -1 where any size goes
+  bool token_ids = false;      // integer ids for an Embedding (a single-input model's input)
+  int64_t vocab_size = 0;      // token_ids: valid ids are 0..vocab_size-1 (0 = unchecked)
+  bool text = false;           // raw strings (a TextVectorization takes it)
+};
+
 struct ModelInfo {
   std::string path;
   std::string format;         // "keras2-h5", "tf.keras-h5", "keras3-h5", "keras-zip", "weights-h5"
@@ -59,6 +69,12 @@ struct ModelInfo {
   std::string backend;
   int64_t input_length = -1;  // the fixed sequence length, or -1 when the model accepts any
   int64_t vocab_size = 0;     // the Embedding's input_dim (valid ids are 0..vocab_size-1)
+  // The model takes raw strings: its first layer is a Keras TextVectorization (vocabulary
+  // and settings from the file). predict_texts() runs it; with output_mode "int" predict()
+  // also takes its ids. text_vocab_size: its vocabulary, the mask and OOV tokens included.
+  bool text_input = false;
+  int64_t text_vocab_size = 0;
+  std::vector<InputInfo> inputs;  // one per model input
   std::vector<LayerInfo> layers;
   std::vector<std::vector<int64_t>> output_shapes;  // per model output, batch dim -1
   int64_t total_params = 0;
@@ -82,13 +98,32 @@ class Model {
 
   const ModelInfo& info() const;
 
-  // Runs the model on `batch` rows of `seq_len` padded token ids (row-major, ids.size()
-  // == batch * seq_len). Returns one Tensor per model output with a leading batch dim.
+  // Runs a single-input model on `batch` rows of `seq_len` padded token ids (row-major,
+  // ids.size() == batch * seq_len). Models with several inputs: predict_inputs().
+  // Returns one Tensor per model output with a leading batch dim.
   // Errors (InvalidArgument): wrong sizes, a seq_len the model does not accept, ids
   // outside [0, vocab_size).
   Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
                                       int64_t seq_len,
                                       const PredictOptions& options = {}) const;
+
+  // Runs a model on one array per input (info().inputs order), each [batch, ...] row-major
+  // with the input's shape (-1 dims: any size >= 1, the same for every row). A token-id
+  // input's values must be integers in [0, vocab_size). Works for single-input models too.
+  // InvalidArgument names the input and the problem. Row isolation as predict().
+  Result<std::vector<Tensor>> predict_inputs(std::span<const Tensor> inputs,
+                                             const PredictOptions& options = {}) const;
+
+  // For a model with info().text_input: runs TextVectorization on each text, then the
+  // model. One output Tensor per model output, `texts.size()` rows. A row's bits depend on
+  // its text only (without output_sequence_length, Keras pads a batch to its longest text;
+  // here each text is run at its own length, as Keras does for a batch of one).
+  // InvalidArgument for a model without text input.
+  Result<std::vector<Tensor>> predict_texts(std::span<const std::string> texts,
+                                            const PredictOptions& options = {}) const;
+  // The ids TextVectorization gives `text` (output_mode "int" only; padded/cut to
+  // output_sequence_length when set): what predict() receives for it.
+  Result<std::vector<int32_t>> text_ids(std::string_view text) const;
 
   ~Model();
   Model(const Model&) = delete;

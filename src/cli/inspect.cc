@@ -32,6 +32,16 @@ std::string info_json(const ModelInfo& info) {
   j["input_length"] =
       info.input_length < 0 ? nlohmann::json(nullptr) : nlohmann::json(info.input_length);
   j["vocab_size"] = info.vocab_size;
+  j["input"] = info.text_input ? "text" : "token_ids";  // text: TextVectorization first
+  if (info.text_input) j["text_vocab_size"] = info.text_vocab_size;
+  j["inputs"] = nlohmann::json::array();
+  for (const InputInfo& in : info.inputs) {
+    nlohmann::json shape = shape_json(in.shape);  // without the batch dim
+    j["inputs"].push_back({{"name", in.name},
+                           {"shape", shape},
+                           {"kind", in.text ? "text" : in.token_ids ? "token_ids" : "float32"},
+                           {"vocab_size", in.vocab_size}});
+  }
   j["layers"] = nlohmann::json::array();
   for (const LayerInfo& l : info.layers) {
     nlohmann::json shapes = nlohmann::json::array();
@@ -53,7 +63,18 @@ std::string info_text(const ModelInfo& info) {
                   "\nkeras_version: " + (info.keras_version.empty() ? "-" : info.keras_version) +
                   "\nbackend: " + (info.backend.empty() ? "-" : info.backend) + "\ninput_length: " +
                   (info.input_length < 0 ? "None" : std::to_string(info.input_length)) +
-                  "\nvocab_size: " + std::to_string(info.vocab_size) + "\nlayers:\n";
+                  "\nvocab_size: " + std::to_string(info.vocab_size) +
+                  (info.text_input ? "\ninput: text (TextVectorization, vocabulary " +
+                                         std::to_string(info.text_vocab_size) + ")"
+                                   : "\ninput: token ids") +
+                  "\ninputs:";
+  for (const InputInfo& in : info.inputs) {
+    std::vector<int64_t> shape{-1};
+    shape.insert(shape.end(), in.shape.begin(), in.shape.end());
+    s += " " + in.name + " " + shape_text(shape) + " " +
+         (in.text ? "text" : in.token_ids ? "token_ids" : "float32");
+  }
+  s += "\nlayers:\n";
   char line[512];
   std::snprintf(line, sizeof(line), "  %-28s %-24s %-22s %s\n", "name", "class", "output shape",
                 "params");

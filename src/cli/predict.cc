@@ -12,8 +12,13 @@
 //   [--segmenter MODE] [--user-dict FILE] [--jieba-dir DIR]: the segmenter in front of the
 //   tokenizer (docs/chinese.md); default: the one recorded in a quiver-trained model
 //   (quiver_segmenter), else none. An explicit --segmenter overrides the recorded one.
+// quiver predict --model MULTI_INPUT_MODEL [--input-ids]: one JSON object per line with one
+//   field per input ({"input_1": [ids...], "features": [floats...]}); output as --input-ids.
+// quiver predict --model TEXT_MODEL: a model whose first layer is TextVectorization reads text
+//   lines itself (no tokenizer); stdout as with --tokenizer.
 // Rows are run in batches of --batch (default 64) consecutive lines of equal length; results
 // do not depend on the batching (Model's isolation promise). Empty input: no output.
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -143,6 +148,94 @@ Status run_ids(const Model& model, const PredictArgs& args) {
   return batcher.flush();
 }
 
+// A nested JSON array of numbers -> its values (row-major) and shape; false if ragged.
+bool flatten_json(const nlohmann::json& j, std::vector<float>* values, std::vector<int64_t>* shape,
+                  size_t depth = 0) {
+  if (!j.is_array() || j.empty() || depth > 8) return false;
+  if (depth == shape->size()) {
+    shape->push_back(static_cast<int64_t>(j.size()));
+  } else if ((*shape)[depth] != static_cast<int64_t>(j.size())) {
+    return false;
+  }
+  for (const auto& x : j) {
+    if (x.is_number()) {
+      if (depth + 1 != shape->size()) return false;
+      values->push_back(x.get<float>());
+    } else if (!flatten_json(x, values, shape, depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Models with several inputs: one JSON object per line, one field per input
+// ({"input_1": [ids...], "features": [floats...]}); consecutive lines whose arrays have the
+// same shapes run as one predict_inputs call.
+Status run_named_inputs(const Model& model, const PredictArgs& args) {
+  const std::vector<InputInfo>& inputs = model.info().inputs;
+  std::vector<Tensor> batch(inputs.size());
+  int64_t rows = 0;
+  PredictOptions options;
+  options.threads = args.threads;
+  auto flush = [&]() -> Status {
+    if (rows == 0) return Status();
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model.predict_inputs(batch, options));
+    std::string text;
+    for (int64_t r = 0; r < rows; ++r) {
+      append_outputs_row(out, r, &text);
+      text.push_back('\n');
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    for (Tensor& t : batch) t = Tensor();
+    rows = 0;
+    return std::fflush(stdout) == 0 ? Status() : io_error("stdout: write failed");
+  };
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(std::cin, line)) {
+    ++line_no;
+    if (blank(line)) continue;
+    const std::string where = "stdin line " + std::to_string(line_no) + ": ";
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) {
+      return invalid_argument(where + "expected a JSON object with one field per input (" +
+                              std::to_string(inputs.size()) + " inputs: see quiver inspect)");
+    }
+    for (const auto& [key, value] : j.items()) {
+      bool known = std::any_of(inputs.begin(), inputs.end(),
+                               [&](const InputInfo& in) { return in.name == key; });
+      if (!known) return invalid_argument(where + "the model has no input '" + key + "'");
+    }
+    std::vector<std::vector<float>> values(inputs.size());
+    std::vector<std::vector<int64_t>> shapes(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!j.contains(inputs[i].name)) {
+        return invalid_argument(where + "input '" + inputs[i].name + "' is missing");
+      }
+      if (!flatten_json(j[inputs[i].name], &values[i], &shapes[i])) {
+        return invalid_argument(where + "input '" + inputs[i].name +
+                                "' is not a (nested) array of numbers of one shape");
+      }
+    }
+    bool same = rows > 0 && rows < args.batch;
+    for (size_t i = 0; same && i < inputs.size(); ++i) {
+      same = std::equal(shapes[i].begin(), shapes[i].end(), batch[i].shape.begin() + 1,
+                        batch[i].shape.end());
+    }
+    if (!same) QUIVER_RETURN_IF_ERROR(flush());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (rows == 0) {
+        batch[i].shape = {0};
+        batch[i].shape.insert(batch[i].shape.end(), shapes[i].begin(), shapes[i].end());
+      }
+      batch[i].shape[0] = rows + 1;
+      batch[i].data.insert(batch[i].data.end(), values[i].begin(), values[i].end());
+    }
+    ++rows;
+  }
+  return flush();
+}
+
 std::vector<std::string> split_labels(const std::string& s) {
   std::vector<std::string> out;
   if (s.empty()) return out;
@@ -260,6 +353,43 @@ Status run_text(const Model& model, const PredictArgs& args) {
   return batcher.flush();
 }
 
+// A model that starts with TextVectorization: text lines straight into the model.
+Status run_model_text(const Model& model, const PredictArgs& args) {
+  if (args.maxlen || !args.padding.empty() || !args.truncating.empty()) {
+    return invalid_argument("--maxlen / --padding / --truncating: the model's TextVectorization "
+                            "sets the length");
+  }
+  std::vector<std::string> labels = split_labels(args.labels);
+  const ModelInfo& info = model.info();
+  const int64_t n_scores = info.output_shapes.empty() ? 0 : info.output_shapes[0].back();
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != std::max<int64_t>(n_scores, 2)) {
+    return invalid_argument("--labels: " + std::to_string(labels.size()) + " labels for " +
+                            std::to_string(n_scores) + " scores");
+  }
+  PredictOptions options;
+  options.threads = args.threads;
+  std::vector<std::string> texts;
+  auto flush = [&]() -> Status {
+    if (texts.empty()) return Status();
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model.predict_texts(texts, options));
+    std::string text;
+    for (size_t r = 0; r < texts.size(); ++r) {
+      append_scores(labels, out, static_cast<int64_t>(r), &text);
+      text.push_back('\n');
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    texts.clear();
+    return std::fflush(stdout) == 0 ? Status() : io_error("stdout: write failed");
+  };
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    texts.push_back(std::move(line));
+    if (static_cast<int64_t>(texts.size()) >= args.batch) QUIVER_RETURN_IF_ERROR(flush());
+  }
+  return flush();
+}
+
 Status run_predict(PredictArgs args) {
   if (!args.train_data.empty()) {
     // --maxlen / --padding / --truncating are training options here: the cap on the
@@ -274,12 +404,32 @@ Status run_predict(PredictArgs args) {
                                             args.input_ids ? &unused : &args.tokenizer,
                                             &args.labels));
   }
-  if (args.input_ids == !args.tokenizer.empty()) {
-    return invalid_argument("give exactly one of --input-ids and --tokenizer FILE");
+  if (args.input_ids && !args.tokenizer.empty()) {
+    return invalid_argument("give one of --input-ids and --tokenizer FILE");
   }
   if (args.batch < 1 || args.threads < 1) return invalid_argument("--batch and --threads must be >= 1");
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, load_model(args.model));
-  return args.input_ids ? run_ids(*model, args) : run_text(*model, args);
+  if (model->info().inputs.size() > 1) {
+    if (!args.tokenizer.empty()) {
+      return invalid_argument("--tokenizer: the model has " +
+                              std::to_string(model->info().inputs.size()) +
+                              " inputs; give one JSON object per line with a field per input");
+    }
+    return run_named_inputs(*model, args);
+  }
+  if (args.input_ids) return run_ids(*model, args);
+  if (model->info().text_input) {
+    if (!args.tokenizer.empty()) {
+      return invalid_argument("--tokenizer: the model takes text itself (its first layer is "
+                              "TextVectorization)");
+    }
+    return run_model_text(*model, args);
+  }
+  if (args.tokenizer.empty()) {
+    return invalid_argument("give --input-ids or --tokenizer FILE (the model takes token ids; "
+                            "only a model that starts with TextVectorization reads text lines)");
+  }
+  return run_text(*model, args);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Keras model config -> layer graph. See config_parser.h and shared/KERAS.md §1.5.
 #include "keras_io/config_parser.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -87,18 +88,35 @@ Status collect_keras_tensors(const json& j, std::vector<InboundRef>& out, int de
   return Status();
 }
 
-Result<std::vector<InboundRef>> parse_node(const json& node) {
+// The attention layers take query / value / key by keyword too (`mha(query=x, value=y)`);
+// such tensors follow the positional ones in this order, which is the call's signature order.
+constexpr const char* kTensorKeywords[] = {"query", "value", "key"};
+
+// One call's inputs, and its non-tensor keyword arguments (`use_causal_mask`, ...) in
+// `kwargs` (an object).
+Result<std::vector<InboundRef>> parse_node(const json& node, json& kwargs) {
   std::vector<InboundRef> refs;
+  kwargs = json::object();
   if (node.is_object()) {  // Keras 3: {"args": [...], "kwargs": {...}}
     if (node.contains("args")) QUIVER_RETURN_IF_ERROR(collect_keras_tensors(node["args"], refs));
-    std::vector<InboundRef> kwarg_tensors;
-    if (node.contains("kwargs")) {
-      QUIVER_RETURN_IF_ERROR(collect_keras_tensors(node["kwargs"], kwarg_tensors));
+    if (!node.contains("kwargs") || !node["kwargs"].is_object()) return refs;
+    for (const char* key : kTensorKeywords) {
+      if (node["kwargs"].contains(key)) {
+        QUIVER_RETURN_IF_ERROR(collect_keras_tensors(node["kwargs"][key], refs));
+      }
     }
-    if (!kwarg_tensors.empty()) {
-      return unimplemented(
-          "tensors passed as keyword arguments (mask=, initial_state=, ...) "
-          "are not supported");
+    for (const auto& [key, value] : node["kwargs"].items()) {
+      if (std::find(std::begin(kTensorKeywords), std::end(kTensorKeywords), key) !=
+          std::end(kTensorKeywords)) {
+        continue;
+      }
+      std::vector<InboundRef> tensors;
+      QUIVER_RETURN_IF_ERROR(collect_keras_tensors(value, tensors));
+      if (!tensors.empty()) {
+        return unimplemented("tensors passed as keyword arguments (mask=, initial_state=, ...) "
+                             "are not supported");
+      }
+      kwargs[key] = value;
     }
     return refs;
   }
@@ -106,6 +124,23 @@ Result<std::vector<InboundRef>> parse_node(const json& node) {
   for (const json& entry : node) {  // Keras 1/2: [[name, node, tensor(, kwargs)], ...]
     QUIVER_ASSIGN_OR_RETURN(InboundRef ref, parse_ref(entry));
     refs.push_back(std::move(ref));
+  }
+  // tf.keras writes the call's other arguments in the first entry's kwargs, tensors as
+  // [layer, node, tensor] (keras@v2.11.0 keras/engine/node.py::Node.serialize).
+  if (!node.empty() && node[0].is_array() && node[0].size() >= 4 && node[0][3].is_object()) {
+    const json& extra = node[0][3];
+    for (const char* key : kTensorKeywords) {
+      if (extra.contains(key) && looks_like_ref(extra[key])) {
+        QUIVER_ASSIGN_OR_RETURN(InboundRef ref, parse_ref(extra[key]));
+        refs.push_back(std::move(ref));
+      }
+    }
+    for (const auto& [key, value] : extra.items()) {
+      if (std::find(std::begin(kTensorKeywords), std::end(kTensorKeywords), key) ==
+          std::end(kTensorKeywords)) {
+        kwargs[key] = value;
+      }
+    }
   }
   return refs;
 }
@@ -118,12 +153,7 @@ Result<LayerSpec> parse_layer_entry(const json& raw, size_t index) {
   json entry = normalise_config(raw);
   LayerSpec layer;
   layer.class_name = entry["class_name"].get<std::string>();
-  if (is_model_class(layer.class_name)) {
-    std::string fallback = "#" + std::to_string(index);
-    std::string name = string_or(entry, "name", string_or(entry["config"], "name", fallback));
-    return unimplemented("layer '" + name + "' (class " + layer.class_name +
-                         "): nested models are not supported; save the model flat");
-  }
+  // A nested model keeps its own model config here; flatten_nested_models expands it.
   layer.config = entry.contains("config") ? entry["config"] : json::object();
   if (!layer.config.is_object()) {
     return corruption("layer #" + std::to_string(index) + " (" + layer.class_name +
@@ -223,9 +253,11 @@ Result<ModelGraph> parse_functional(const json& config) {
       return corruption(layer_context(layer.name) + ": inbound_nodes is not a list");
     }
     for (const json& node : nodes.is_array() ? nodes : json::array()) {
-      Result<std::vector<InboundRef>> refs = parse_node(node);
+      json kwargs;
+      Result<std::vector<InboundRef>> refs = parse_node(node, kwargs);
       if (!refs.ok()) return refs.status().with_context(layer_context(layer.name));
       layer.inbound_nodes.push_back(std::move(refs).value());
+      layer.call_kwargs.push_back(std::move(kwargs));
     }
     graph.layers.push_back(std::move(layer));
   }
@@ -288,6 +320,7 @@ Result<ModelGraph> parse_model_config(const nlohmann::json& model_config) {
                          "' is not supported (supported: Sequential, Functional/Model)");
   }
   if (!graph.ok()) return graph;
+  QUIVER_RETURN_IF_ERROR(flatten_nested_models(*graph, 0));
   graph->keras_version = string_or(model_config, "keras_version", "");
   graph->backend = string_or(model_config, "backend", "");
   return graph;

@@ -10,6 +10,7 @@
 #ifndef QUIVER_KERAS_IO_CONFIG_PARSER_H_
 #define QUIVER_KERAS_IO_CONFIG_PARSER_H_
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -38,18 +39,34 @@ nlohmann::json normalise_config(const nlohmann::json& config);
 
 // The graph part of a ModelSpec (layers without weights, inputs, outputs), plus the
 // keras_version / backend an architecture JSON may carry at its top level.
+// Models nested in the model (a Sequential or Functional used as a layer) are flattened
+// into the graph; what the weight readers need to find their weights is kept here.
+struct NestedModels {
+  std::map<std::string, std::string> class_of;  // nested model name -> "Sequential", ...
+  // layer name -> the nested models around it, outermost first (absent: top level)
+  std::map<std::string, std::vector<std::string>> scope;
+};
+
 struct ModelGraph {
   std::vector<LayerSpec> layers;
   std::vector<InboundRef> inputs;
   std::vector<InboundRef> outputs;
   std::string keras_version;
   std::string backend;
+  NestedModels nested;
 };
 
 // `model_config` is {"class_name": "Sequential" | "Model" | "Functional", "config": ...}.
+// A nested model (called once) is replaced by its layers, wired to the outer tensors it was
+// called on; refs to its outputs become refs to its inner outputs (nested_models.cc).
 // Errors: Corruption (malformed config, unknown layer referenced), Unimplemented (other
-// model classes, nested models, tensors passed as keyword arguments).
+// model classes, a nested model called several times or sharing a layer name with the
+// outer model, tensors passed as keyword arguments).
 Result<ModelGraph> parse_model_config(const nlohmann::json& model_config);
+
+// Flattens the nested models of `graph` (called by parse_model_config; `depth` counts the
+// nesting levels above).
+Status flatten_nested_models(ModelGraph& graph, int depth);
 
 // Keras' to_snake_case for a class name ("SimpleRNN" -> "simple_rnn", "Conv1D" ->
 // "conv1d"), as used to key layers in .keras weight files.

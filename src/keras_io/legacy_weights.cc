@@ -76,7 +76,8 @@ bool weightless_class(const std::string& c) {
                                                     "ThresholdedReLU",
                                                     "Cropping1D",
                                                     "ZeroPadding1D",
-                                                    "UpSampling1D"};
+                                                    "UpSampling1D",
+                                                    "TextVectorization"};
   return kWeightless.count(c) > 0;
 }
 
@@ -99,9 +100,40 @@ Status assign_by_order(std::vector<FileLayer>& file_layers, std::vector<LayerSpe
   return Status();
 }
 
+// Splits a nested model's weights among its layers by the first name component that names
+// one of them (the variable's name scope; Keras 2's loader instead sets them in
+// model.weights order, which is the same order within each layer).
+Status assign_nested(FileLayer& f, const NestedModels& nested, std::vector<LayerSpec>& layers) {
+  std::map<std::string, LayerSpec*> inner;
+  for (LayerSpec& l : layers) {
+    auto it = nested.scope.find(l.name);
+    if (it != nested.scope.end() && !it->second.empty() && it->second[0] == f.name) {
+      inner[l.name] = &l;
+    }
+  }
+  for (WeightArray& w : f.weights) {
+    LayerSpec* target = nullptr;
+    size_t start = 0;
+    while (!target && start <= w.name.size()) {
+      size_t end = w.name.find('/', start);
+      if (end == std::string::npos) end = w.name.size();
+      auto it = inner.find(w.name.substr(start, end - start));
+      if (it != inner.end()) target = it->second;
+      start = end + 1;
+    }
+    if (!target) {
+      return corruption("nested model '" + f.name + "': weight '" + w.name +
+                        "' names none of its layers");
+    }
+    target->weights.push_back(std::move(w));
+  }
+  return Status();
+}
+
 }  // namespace
 
-Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers) {
+Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers,
+                                const NestedModels& nested) {
   Result<std::vector<std::string>> names = h5::read_string_list(group, "layer_names");
   if (!names.ok()) return corruption(names.status().message());
   std::vector<FileLayer> file_layers;
@@ -115,13 +147,22 @@ Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers) {
   for (const LayerSpec& layer : layers) spec_names.insert(layer.name);
   bool names_match = true;
   for (const FileLayer& f : file_layers) {
-    if (!f.weights.empty() && !spec_names.count(f.name)) names_match = false;
+    if (!f.weights.empty() && !spec_names.count(f.name) && !nested.class_of.count(f.name)) {
+      names_match = false;
+    }
   }
   if (!names_match) return assign_by_order(file_layers, layers);
+  for (FileLayer& f : file_layers) {
+    if (!spec_names.count(f.name) && nested.class_of.count(f.name)) {
+      QUIVER_RETURN_IF_ERROR(assign_nested(f, nested, layers));
+    }
+  }
   for (LayerSpec& layer : layers) {
     auto it = by_name.find(layer.name);
     if (it != by_name.end()) {
       layer.weights = std::move(file_layers[it->second].weights);
+    } else if (nested.scope.count(layer.name)) {
+      continue;  // weights from its nested model's group (assign_nested)
     } else if (!weightless_class(layer.class_name)) {
       return corruption(layer_context(layer.name) + " (" + layer.class_name +
                         "): not in the weight file's layer_names");

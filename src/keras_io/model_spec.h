@@ -10,6 +10,7 @@
 #define QUIVER_KERAS_IO_MODEL_SPEC_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,17 @@ struct LayerSpec {
   // One entry per call of the layer (node); each lists that call's inputs. Empty for an
   // InputLayer. Sequential models are converted to this form by the reader (a chain).
   std::vector<std::vector<InboundRef>> inbound_nodes;
+  // Per call (as inbound_nodes; may be shorter, e.g. for Sequential chains): the call's
+  // keyword arguments that are not tensors, e.g. {"use_causal_mask": true}; {} for none.
+  // Tensors given by keyword (query=, value=, key=) are in inbound_nodes after the
+  // positional ones.
+  std::vector<nlohmann::json> call_kwargs;
   std::vector<WeightArray> weights;  // get_weights() order
+  // .keras archives: the layer's object path in model.weights.h5 ("layers/text_vectorization")
+  // and the files Keras' save_assets wrote for it under assets/<that path>/, keyed by their
+  // path below that folder ("vocabulary.txt", "_lookup_layer/vocabulary.txt").
+  std::string object_path;
+  std::map<std::string, std::string> assets;
 };
 
 struct ModelSpec {

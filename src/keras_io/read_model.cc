@@ -1,6 +1,7 @@
 // read_model: format detection and the two container formats (HDF5, .keras zip).
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "base/file.h"
 #include "keras_io/config_parser.h"
@@ -79,17 +80,17 @@ Result<ModelGraph> h5_graph(hid_t file, const ReadOptions& options, bool& weight
   return parse_model_config(config);
 }
 
-Status h5_weights(hid_t file, std::vector<LayerSpec>& layers) {
+Status h5_weights(hid_t file, std::vector<LayerSpec>& layers, const NestedModels& nested) {
   if (h5::is_group(file, "model_weights")) {
     QUIVER_ASSIGN_OR_RETURN(h5::Handle group, h5::open_group(file, "model_weights"));
-    return read_layer_names_weights(group.get(), layers);
+    return read_layer_names_weights(group.get(), layers, nested);
   }
   if (h5::has_attribute(file, "layer_names") || h5::has_attribute(file, "layer_names0")) {
-    return read_layer_names_weights(file, layers);
+    return read_layer_names_weights(file, layers, nested);
   }
   if (h5::is_group(file, "layers") || h5::is_group(file, "_layer_checkpoint_dependencies")) {
     QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file));
-    return read_saveable_weights(file, tree, layers);
+    return read_saveable_weights(file, tree, layers, nested);
   }
   return corruption(
       "no weights: neither a model_weights group, a layer_names attribute nor "
@@ -102,7 +103,7 @@ Result<ModelSpec> read_h5(std::string bytes, const ReadOptions& options) {
   std::string().swap(bytes);  // HDF5 holds its own copy of the image now
   bool weights_only = false;
   QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, h5_graph(file.get(), options, weights_only));
-  QUIVER_RETURN_IF_ERROR(h5_weights(file.get(), graph.layers));
+  QUIVER_RETURN_IF_ERROR(h5_weights(file.get(), graph.layers, graph.nested));
   ModelSpec spec = spec_from_graph(std::move(graph));
   spec.keras_version = h5::string_attribute_or_empty(file.get(), "keras_version");
   spec.backend = h5::string_attribute_or_empty(file.get(), "backend");
@@ -122,7 +123,10 @@ struct ZipMembers {
   std::string config;
   std::string metadata;  // "" when absent
   std::string weights;
+  std::map<std::string, std::string> assets;  // members under assets/, by normalised name
 };
+
+constexpr uint64_t kMaxAssetBytes = uint64_t{1} << 28;  // all asset files together
 
 // Takes what read_zip needs out of the archive, so the archive's bytes can be dropped
 // before HDF5 copies the weights image.
@@ -139,6 +143,14 @@ Result<ZipMembers> read_zip_members(std::string bytes) {
     QUIVER_ASSIGN_OR_RETURN(members.metadata, archive.read("metadata.json", 1 << 20));
   }
   QUIVER_ASSIGN_OR_RETURN(members.weights, archive.read("model.weights.h5"));
+  uint64_t asset_bytes = 0;
+  for (const std::string& name : archive.names()) {
+    if (name.rfind("assets/", 0) != 0 || name.back() == '/') continue;
+    Result<std::string> data = archive.read(name, kMaxAssetBytes - asset_bytes);
+    if (!data.ok()) return data.status().with_context(name);
+    asset_bytes += data->size();
+    members.assets.emplace(name, std::move(*data));
+  }
   return members;
 }
 
@@ -150,6 +162,20 @@ Result<std::string> metadata_version(const std::string& text) {
     return meta["keras_version"].get<std::string>();
   }
   return std::string();
+}
+
+// saving_lib.py::_save_state calls save_assets(assets_store.make(inner_path)) with the
+// same inner path as the layer's weights, so a layer's files sit under
+// assets/<object_path>/ (keras@3422977 keras/src/saving/saving_lib.py lines 804-805).
+void attach_assets(std::map<std::string, std::string> assets, std::vector<LayerSpec>& layers) {
+  for (LayerSpec& layer : layers) {
+    if (layer.object_path.empty()) continue;
+    const std::string prefix = "assets/" + layer.object_path + "/";
+    for (auto it = assets.lower_bound(prefix);
+         it != assets.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      layer.assets.emplace(it->first.substr(prefix.size()), it->second);
+    }
+  }
 }
 
 Result<ModelSpec> read_zip(std::string bytes) {
@@ -164,9 +190,10 @@ Result<ModelSpec> read_zip(std::string bytes) {
     if (!file.ok()) return file.status().with_context("model.weights.h5");
     std::string().swap(members.weights);  // HDF5 holds its own copy of the image now
     QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file->get()));
-    Status s = read_saveable_weights(file->get(), tree, graph.layers);
+    Status s = read_saveable_weights(file->get(), tree, graph.layers, graph.nested);
     if (!s.ok()) return s.with_context("model.weights.h5");
   }
+  attach_assets(std::move(members.assets), graph.layers);
   ModelSpec spec = spec_from_graph(std::move(graph));
   spec.format = "keras-zip";
   spec.keras_version = version;

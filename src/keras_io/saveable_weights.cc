@@ -17,8 +17,14 @@ namespace quiver::keras_io {
 namespace {
 
 // Sub-objects that hold a layer's weights, in get_weights() order (own vars first;
-// Bidirectional: forward then backward). Others (seed_generator, ...) hold no weights.
-constexpr const char* kWeightChildren[] = {"cell", "forward_layer", "backward_layer", "layer"};
+// Bidirectional: forward then backward; MultiHeadAttention: its query, key, value and output
+// EinsumDense, under their public property names in Keras 3 (saving_lib walks dir(), which
+// visits them before the private attributes) and the private ones in tf.keras 2.13).
+// Others (seed_generator, _lookup_layer, ...) hold no weights.
+constexpr const char* kWeightChildren[] = {
+    "cell",         "forward_layer", "backward_layer", "layer",         "query_dense",
+    "key_dense",    "value_dense",   "output_dense",   "_query_dense",  "_key_dense",
+    "_value_dense", "_output_dense"};
 constexpr int kMaxNesting = 8;
 
 std::string layer_context(const LayerSpec& layer) {
@@ -41,14 +47,24 @@ Status read_vars(hid_t file, const h5::TreeNode& object, const std::string& path
                  std::vector<WeightArray>& out, int depth) {
   if (depth > kMaxNesting) return corruption("objects nested too deeply at '" + path + "'");
   if (const h5::TreeNode* vars = object.find("vars")) {
-    for (size_t i = 0; i < vars->children.size(); ++i) {
-      auto it = vars->children.find(std::to_string(i));
-      if (it == vars->children.end() || !it->second.is_dataset) {
-        return corruption("'" + path + "/vars' has no dataset '" + std::to_string(i) + "'");
+    // Layer variables are "0".."n-1"; named entries (index_lookup.py::save_own_variables
+    // writes "idf_weights") follow them in name order.
+    size_t numbered = 0;
+    while (vars->children.count(std::to_string(numbered))) ++numbered;
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < numbered; ++i) keys.push_back(std::to_string(i));
+    for (const auto& [key, child] : vars->children) {
+      if (key.empty() || !std::all_of(key.begin(), key.end(), ::isdigit)) {
+        keys.push_back(key);
+      } else if (std::stoul(key.substr(0, 9)) >= numbered) {
+        return corruption("'" + path + "/vars' has no dataset '" + std::to_string(numbered) + "'");
       }
+    }
+    for (const std::string& key : keys) {
+      const h5::TreeNode& node = vars->children.at(key);
+      if (!node.is_dataset) return corruption("'" + path + "/vars/" + key + "' is not a dataset");
       QUIVER_ASSIGN_OR_RETURN(WeightArray array,
-                              h5::read_float_dataset(file, it->second.actual_path,
-                                                     path + "/vars/" + std::to_string(i)));
+                              h5::read_float_dataset(file, node.actual_path, path + "/vars/" + key));
       out.push_back(std::move(array));
     }
   }
@@ -73,38 +89,89 @@ const h5::TreeNode* find_container(const h5::TreeNode& tree, std::string& name) 
 
 }  // namespace
 
-Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<LayerSpec>& layers) {
-  std::string container_name;
-  const h5::TreeNode* container = find_container(tree, container_name);
-  if (!container) return corruption("weights file has no 'layers' group");
+namespace {
+
+// One saveable of a container level: a layer, or a nested model (its layers one level down).
+struct Entry {
+  std::string snake;
+  LayerSpec* layer = nullptr;
+  std::string model;
+};
+
+Status assign_level(hid_t file, const h5::TreeNode& container, const std::string& path,
+                    const std::vector<LayerSpec*>& members, size_t level,
+                    const NestedModels& nested) {
+  std::vector<Entry> entries;
+  std::map<std::string, std::vector<LayerSpec*>> model_members;
+  for (LayerSpec* l : members) {
+    auto sc = nested.scope.find(l->name);
+    if (sc == nested.scope.end() || sc->second.size() <= level) {
+      entries.push_back(Entry{to_snake_case(l->class_name), l, ""});
+      continue;
+    }
+    const std::string& model = sc->second[level];
+    if (!model_members.count(model)) {
+      auto cls = nested.class_of.find(model);
+      std::string c = cls == nested.class_of.end() || cls->second == "Model" ? "Functional"
+                                                                             : cls->second;
+      entries.push_back(Entry{to_snake_case(c), nullptr, model});
+    }
+    model_members[model].push_back(l);
+  }
   // Group the container's keys by class, in counter order.
   std::map<std::string, std::vector<std::pair<long, std::string>>> keys_by_class;
   std::map<std::string, size_t> used;
-  for (const LayerSpec& layer : layers) {
-    std::string snake = to_snake_case(layer.class_name);
-    if (keys_by_class.count(snake)) continue;
-    auto& keys = keys_by_class[snake];
-    for (const auto& [key, node] : container->children) {
-      long counter = key_counter(key, snake);
+  for (const Entry& e : entries) {
+    if (keys_by_class.count(e.snake)) continue;
+    auto& keys = keys_by_class[e.snake];
+    for (const auto& [key, node] : container.children) {
+      long counter = key_counter(key, e.snake);
       if (counter >= 0) keys.emplace_back(counter, key);
     }
     std::sort(keys.begin(), keys.end());
   }
-  for (LayerSpec& layer : layers) {
-    std::string snake = to_snake_case(layer.class_name);
-    auto& keys = keys_by_class[snake];
-    size_t index = used[snake]++;
+  for (const Entry& e : entries) {
+    auto& keys = keys_by_class[e.snake];
+    size_t index = used[e.snake]++;
+    const std::string what = e.layer ? layer_context(*e.layer) : "nested model '" + e.model + "'";
     if (index >= keys.size()) {
-      if (layer.class_name == "InputLayer") continue;
-      return corruption(layer_context(layer) + ": weight group '" + container_name + "/" + snake +
+      // InputLayers (a Sequential's model.layers omits them) and preprocessing layers
+      // written by Keras versions that gave them no vars group hold no weights.
+      if (e.layer && (e.layer->class_name == "InputLayer" ||
+                      e.layer->class_name == "TextVectorization")) {
+        continue;
+      }
+      return corruption(what + ": weight group '" + path + "/" + e.snake +
                         (index ? "_" + std::to_string(index) : "") + "' missing");
     }
     const std::string& key = keys[index].second;
-    Status s =
-        read_vars(file, container->children.at(key), container_name + "/" + key, layer.weights, 0);
-    if (!s.ok()) return s.with_context(layer_context(layer));
+    const h5::TreeNode& node = container.children.at(key);
+    if (e.layer) {
+      e.layer->object_path = path + "/" + key;
+      Status s = read_vars(file, node, path + "/" + key, e.layer->weights, 0);
+      if (!s.ok()) return s.with_context(what);
+      continue;
+    }
+    const h5::TreeNode* inner = node.find("layers");
+    if (!inner || level >= static_cast<size_t>(kMaxNesting)) {
+      return corruption(what + ": '" + path + "/" + key + "/layers' missing");
+    }
+    QUIVER_RETURN_IF_ERROR(assign_level(file, *inner, path + "/" + key + "/layers",
+                                        model_members[e.model], level + 1, nested));
   }
   return Status();
+}
+
+}  // namespace
+
+Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<LayerSpec>& layers,
+                             const NestedModels& nested) {
+  std::string container_name;
+  const h5::TreeNode* container = find_container(tree, container_name);
+  if (!container) return corruption("weights file has no 'layers' group");
+  std::vector<LayerSpec*> members;
+  for (LayerSpec& l : layers) members.push_back(&l);
+  return assign_level(file, *container, container_name, members, 0, nested);
 }
 
 }  // namespace quiver::keras_io

@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "keras_io/config_parser.h"
 #include "keras_io/h5_objects.h"
 #include "keras_io/model_spec.h"
 #include "quiver/status.h"
@@ -23,14 +24,21 @@ namespace quiver::keras_io {
 // (names are never parsed for meaning). Layers are matched by name; when the names do not
 // match (an architecture saved in another session), by order of the layers that hold
 // weights, as Keras' load_weights does.
-Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers);
+// A nested model is one entry of layer_names; its weight_names ("dense_1/kernel:0" in
+// tf.keras, the variable paths in Keras 3) go to the inner layer named by the first path
+// component that names one of its layers, in file order.
+Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers,
+                                const NestedModels& nested = {});
 
 // .keras archives (Keras 3, tf.keras 2.12-2.15) and Keras 3 .weights.h5: layers live
 // under layers/ (or _layer_checkpoint_dependencies/ in tf.keras 2.13), keyed by
 // snake_case(class name) plus a per-class counter in model.layers order; each holds
 // vars/0..n-1, then cell/, forward_layer/, backward_layer/ or layer/ sub-objects.
 // `tree` is the file with '\' separators normalised (h5::build_tree).
-Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<LayerSpec>& layers);
+// A nested model is keyed like a layer (snake_case of "Sequential" / "Functional") and holds
+// its own layers/ container.
+Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<LayerSpec>& layers,
+                             const NestedModels& nested = {});
 
 }  // namespace quiver::keras_io
 

@@ -4,6 +4,7 @@
 
 #include "nn/embedding.h"
 #include "nn/model_impl.h"
+#include "nn/text_vectorization.h"
 
 namespace quiver::nn {
 namespace {
@@ -13,6 +14,7 @@ struct OutFacts {
   Shape shape;
   bool masked = false;
   bool raw_ids = false;                       // the model's token ids (through identity layers)
+  int input = -1;                             // raw_ids: which model input they come from
   const EmbeddingLayer* embedding = nullptr;  // an Embedding's output (through identity layers)
 };
 
@@ -46,6 +48,15 @@ class Builder {
   std::vector<long> layer_index_;                 // per spec layer: index in impl_->layers
   std::vector<std::vector<Shape>> first_inputs_;  // per spec layer: input shapes of call 0
   std::vector<std::vector<OutFacts>> facts_;      // per node
+  // A model taking strings: its TextVectorization (built as the input node) and the string
+  // InputLayer it replaces (never built); -1 otherwise.
+  long text_layer_ = -1;
+  long string_input_ = -1;
+  // Several inputs: the InputLayers an Embedding takes (token ids; the others are dense
+  // features). A single input is always token ids (or TextVectorization's output).
+  std::map<std::string, bool> embedding_inputs_;
+  std::map<std::string, int> input_index_;     // InputLayer name -> model input index
+  std::map<int, int64_t> input_vocab_;          // model input -> smallest Embedding input_dim
 };
 
 size_t call_count(const keras_io::LayerSpec& l) {
@@ -62,11 +73,32 @@ Status Builder::index_layers() {
   }
   layer_index_.assign(spec_.layers.size(), -1);
   first_inputs_.resize(spec_.layers.size());
-  if (spec_.inputs.size() != 1) {
-    return unimplemented(spec_.path + ": models with " + std::to_string(spec_.inputs.size()) +
-                         " inputs are not supported (one token-id input is)");
-  }
+  if (spec_.inputs.empty()) return corruption(spec_.path + ": the model has no inputs");
   if (spec_.outputs.empty()) return corruption(spec_.path + ": the model has no outputs");
+  for (size_t i = 0; i < spec_.inputs.size(); ++i) {
+    if (!input_index_.emplace(spec_.inputs[i].layer, static_cast<int>(i)).second) {
+      return corruption(spec_.path + ": input '" + spec_.inputs[i].layer + "' listed twice");
+    }
+  }
+  for (const auto& l : spec_.layers) {
+    if (l.class_name != "Embedding") continue;
+    for (const auto& node : l.inbound_nodes) {
+      for (const auto& ref : node) embedding_inputs_[ref.layer] = true;
+    }
+  }
+  if (spec_.inputs.size() > 1) return Status();
+  // InputLayer(dtype string) -> TextVectorization: the TextVectorization becomes the input.
+  auto input = by_name_.find(spec_.inputs[0].layer);
+  for (size_t i = 0; input != by_name_.end() && i < spec_.layers.size(); ++i) {
+    const auto& l = spec_.layers[i];
+    if (l.class_name == "TextVectorization" && l.inbound_nodes.size() == 1 &&
+        l.inbound_nodes[0].size() == 1 && l.inbound_nodes[0][0].layer == spec_.inputs[0].layer) {
+      text_layer_ = static_cast<long>(i);
+      string_input_ = static_cast<long>(input->second);
+      node_of_call_[input->second].clear();
+      break;
+    }
+  }
   return Status();
 }
 
@@ -74,6 +106,10 @@ Result<ModelImpl::Ref> Builder::resolve(const keras_io::InboundRef& ref, size_t 
   auto it = by_name_.find(ref.layer);
   if (it == by_name_.end()) {
     return corruption(where(si) + ": input from unknown layer '" + ref.layer + "'");
+  }
+  if (static_cast<long>(it->second) == string_input_) {
+    return unimplemented(where(si) + ": takes the model's string input '" + ref.layer +
+                         "' (only one TextVectorization may)");
   }
   const auto& calls = node_of_call_[it->second];
   size_t call = static_cast<size_t>(ref.node_index);
@@ -97,6 +133,7 @@ Result<ModelImpl::Ref> Builder::resolve(const keras_io::InboundRef& ref, size_t 
 Result<bool> Builder::resolve_inputs(size_t si, size_t call, std::vector<ModelImpl::Ref>* refs) {
   const auto& layer = spec_.layers[si];
   if (layer.inbound_nodes.empty()) return true;  // an InputLayer
+  if (static_cast<long>(si) == text_layer_) return true;  // the strings come from outside
   bool ready = true;
   for (const auto& ref : layer.inbound_nodes[call]) {
     QUIVER_ASSIGN_OR_RETURN(ModelImpl::Ref r, resolve(ref, si, &ready));
@@ -157,7 +194,7 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
   LayerContext ctx{ls, meta_, shapes, masked};
   QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<Layer> layer, factory(ctx));
   if (dynamic_cast<const EmbeddingLayer*>(layer.get()) && !in[0]->raw_ids) {
-    return unimplemented(where(si) + ": an Embedding must take the model's token ids");
+    return unimplemented(where(si) + ": an Embedding must take a model input's token ids");
   }
   if (in.size() == 1 && in[0]->embedding && !layer->is_identity()) {
     layer->use_token_projection(*in[0]->embedding);
@@ -171,17 +208,30 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
 Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {
   std::vector<OutFacts*> in;
   for (const auto& r : refs) in.push_back(&facts_[r.node][r.index]);
-  const bool is_input = spec_.layers[si].class_name == "InputLayer";
+  const bool is_input =
+      spec_.layers[si].class_name == "InputLayer" || static_cast<long>(si) == text_layer_;
   if (is_input != refs.empty()) {
     return corruption(where(si) + (is_input ? ": an InputLayer with inputs" : ": has no inputs"));
   }
   QUIVER_ASSIGN_OR_RETURN(const Layer* layer, layer_for(si, in));
+  if (auto* e = dynamic_cast<const EmbeddingLayer*>(layer)) {  // every call: its input's ids
+    auto [it, fresh] = input_vocab_.emplace(in[0]->input, e->input_dim());
+    if (!fresh) it->second = std::min(it->second, e->input_dim());
+  }
   std::vector<OutFacts> out;
   for (size_t i = 0; i < layer->output_shapes().size(); ++i) {
-    OutFacts f{layer->output_shapes()[i], layer->output_masked()[i], false, nullptr};
-    if (is_input) f.raw_ids = true;
+    OutFacts f{layer->output_shapes()[i], layer->output_masked()[i], false, -1, nullptr};
+    if (is_input) {
+      auto* text = dynamic_cast<const TextVectorizationLayer*>(layer);
+      f.raw_ids = !text || text->vectorizer().int_output();
+      if (text) impl_->text_input = text;
+      if (spec_.inputs.size() > 1) f.raw_ids = embedding_inputs_.count(spec_.layers[si].name) > 0;
+      auto idx = input_index_.find(spec_.layers[si].name);
+      f.input = idx == input_index_.end() ? 0 : idx->second;
+    }
     if (layer->is_identity() && !in.empty()) {
       f.raw_ids = in[0]->raw_ids;
+      f.input = in[0]->input;
       f.embedding = in[0]->embedding;
     }
     if (auto* e = dynamic_cast<const EmbeddingLayer*>(layer)) f.embedding = e;
@@ -212,13 +262,25 @@ Result<std::unique_ptr<ModelImpl>> Builder::build() {
 
 Status Builder::finish() {
   bool ready = true;
-  QUIVER_ASSIGN_OR_RETURN(ModelImpl::Ref input, resolve(spec_.inputs[0], 0, &ready));
+  for (size_t i = 0; i < spec_.inputs.size(); ++i) {
+    ModelImpl::Ref input;
+    if (text_layer_ >= 0) {
+      input = ModelImpl::Ref{static_cast<size_t>(node_of_call_[text_layer_][0]), 0};
+    } else {
+      QUIVER_ASSIGN_OR_RETURN(input, resolve(spec_.inputs[i], 0, &ready));
+    }
+    if (!ready || !impl_->nodes[input.node].inputs.empty()) {
+      return unimplemented(spec_.path + ": model input '" + spec_.inputs[i].layer +
+                           "' is not an InputLayer");
+    }
+    impl_->input_nodes.push_back(input.node);
+  }
   size_t input_layers = 0;
   for (const auto& n : impl_->nodes) input_layers += n.inputs.empty();
-  if (!ready || !impl_->nodes[input.node].inputs.empty() || input_layers != 1) {
-    return unimplemented(spec_.path + ": the model input must be its single InputLayer");
+  if (input_layers != impl_->input_nodes.size()) {
+    return unimplemented(spec_.path + ": every InputLayer must be a model input");
   }
-  impl_->input_node = input.node;
+  impl_->input_node = impl_->input_nodes[0];
   std::vector<size_t> last_use(impl_->nodes.size(), 0);
   for (size_t n = 0; n < impl_->nodes.size(); ++n) {
     for (const auto& r : impl_->nodes[n].inputs) last_use[r.node] = n;
@@ -244,6 +306,12 @@ void Builder::fill_info() {
   info.keras_version = spec_.keras_version;
   info.backend = spec_.backend;
   info.input_length = facts_[impl_->input_node][0].shape[0];
+  if (impl_->text_input) {
+    const text::TextVectorizer& v = impl_->text_input->vectorizer();
+    info.text_input = true;
+    info.text_vocab_size = v.vocabulary_size();
+    if (!v.int_output()) info.input_length = -1;
+  }
   auto with_batch = [](const Shape& s) {
     std::vector<int64_t> v{-1};
     v.insert(v.end(), s.begin(), s.end());
@@ -266,6 +334,19 @@ void Builder::fill_info() {
     info.layers.push_back(std::move(li));
   }
   for (const auto& s : impl_->output_shapes) info.output_shapes.push_back(with_batch(s));
+  for (size_t i = 0; i < impl_->input_nodes.size(); ++i) {
+    const OutFacts& f = facts_[impl_->input_nodes[i]][0];
+    InputInfo in;
+    in.name = impl_->text_input ? spec_.inputs[0].layer
+                                : impl_->nodes[impl_->input_nodes[i]].layer->name();
+    in.shape = f.shape;
+    in.text = impl_->text_input != nullptr;
+    in.token_ids = f.raw_ids && !in.text;
+    auto v = input_vocab_.find(static_cast<int>(i));
+    in.vocab_size = in.token_ids && v != input_vocab_.end() ? v->second : 0;
+    if (in.text) in.shape = {-1};
+    info.inputs.push_back(std::move(in));
+  }
 }
 
 }  // namespace quiver::nn

@@ -1,9 +1,12 @@
 // quiver::Model: load (keras_io::read_model + build_model) and the graph runner.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "nn/embedding.h"
 #include "nn/model_impl.h"
+#include "nn/text_vectorization.h"
 
 namespace quiver {
 namespace nn {
@@ -71,16 +74,33 @@ Status ModelImpl::check_input(std::span<const int32_t> ids, int64_t batch, int64
 Result<std::vector<Tensor>> ModelImpl::predict(std::span<const int32_t> ids, int64_t batch,
                                                int64_t seq_len,
                                                const PredictOptions& options) const {
+  if (text_input && !text_input->vectorizer().int_output()) {
+    return invalid_argument("the model takes text (TextVectorization with a vector output): "
+                            "give texts, not token ids");
+  }
+  if (input_nodes.size() != 1) {
+    return invalid_argument("the model has " + std::to_string(input_nodes.size()) +
+                            " inputs: give one array per input");
+  }
   QUIVER_RETURN_IF_ERROR(check_input(ids, batch, seq_len));
+  nn::TokenIds tokens{ids, batch, seq_len};
+  std::vector<nn::Value> inputs;
+  inputs.push_back(nn::Value{nullptr, nullptr, &tokens, nullptr});
+  return run(std::move(inputs), options);
+}
+
+std::vector<Tensor> ModelImpl::run(std::vector<nn::Value> inputs,
+                                   const PredictOptions& options) const {
   nn::RunContext run;
   run.threads = std::clamp(options.threads, 1, 256);
-  nn::TokenIds tokens{ids, batch, seq_len};
   std::vector<std::vector<nn::Value>> values(nodes.size());
-  values[input_node].push_back(nn::Value{nullptr, nullptr, &tokens, nullptr});
+  for (size_t i = 0; i < input_nodes.size(); ++i) {
+    values[input_nodes[i]].push_back(std::move(inputs[i]));
+  }
   std::vector<const nn::Value*> in;
   for (size_t n = 0; n < nodes.size(); ++n) {
     const Node& node = nodes[n];
-    if (n == input_node) continue;
+    if (node.inputs.empty()) continue;  // a model input
     in.clear();
     for (const Ref& r : node.inputs) {
       nn::Value& v = values[r.node][r.index];
@@ -97,6 +117,140 @@ Result<std::vector<Tensor>> ModelImpl::predict(std::span<const int32_t> ids, int
     result.push_back(v.tensor());
   }
   return result;
+}
+
+Result<std::vector<Tensor>> ModelImpl::predict_inputs(std::span<const Tensor> inputs,
+                                                      const PredictOptions& options) const {
+  if (inputs.size() != input_nodes.size()) {
+    return invalid_argument(std::to_string(inputs.size()) + " arrays given, the model has " +
+                            std::to_string(input_nodes.size()) + " inputs");
+  }
+  const int64_t batch = inputs.empty() || inputs[0].shape.empty() ? 0 : inputs[0].shape[0];
+  std::vector<std::vector<int32_t>> ids(inputs.size());
+  std::vector<nn::TokenIds> tokens(inputs.size());
+  std::vector<nn::Value> values;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const InputInfo& want = info.inputs[i];
+    const Tensor& t = inputs[i];
+    const std::string where = "input '" + want.name + "'";
+    if (want.text) return invalid_argument(where + " takes text: use predict_texts");
+    if (t.shape.size() != want.shape.size() + 1 || t.shape[0] != batch) {
+      return invalid_argument(where + ": shape " + nn::shape_to_string(t.shape) + ", expected [" +
+                              std::to_string(batch) + "] + " + nn::shape_to_string(want.shape));
+    }
+    int64_t size = 1;
+    for (size_t d = 0; d < want.shape.size(); ++d) {
+      const int64_t got = t.shape[d + 1];
+      if (got < 1 || (want.shape[d] >= 0 && got != want.shape[d])) {
+        return invalid_argument(where + ": shape " + nn::shape_to_string(t.shape) +
+                                " does not fit " + nn::shape_to_string(want.shape));
+      }
+      size *= got;
+    }
+    if (static_cast<int64_t>(t.data.size()) != batch * size) {
+      return invalid_argument(where + ": " + std::to_string(t.data.size()) + " values for shape " +
+                              nn::shape_to_string(t.shape));
+    }
+    if (!want.token_ids) {
+      values.push_back(nn::make_value(t));
+      continue;
+    }
+    if (t.shape.size() != 2) return invalid_argument(where + ": token ids must be [batch, time]");
+    ids[i].reserve(t.data.size());
+    for (size_t k = 0; k < t.data.size(); ++k) {
+      const float v = t.data[k];
+      if (!(v >= 0.0f) || v != std::floor(v) || (want.vocab_size > 0 && v >= want.vocab_size) ||
+          v > 2.0e9f) {
+        return invalid_argument(where + ": value " + std::to_string(v) + " (row " +
+                                std::to_string(k / static_cast<size_t>(size)) +
+                                ") is not a token id in [0, " + std::to_string(want.vocab_size) +
+                                ")");
+      }
+      ids[i].push_back(static_cast<int32_t>(v));
+    }
+    tokens[i] = nn::TokenIds{ids[i], batch, t.shape[1]};
+    values.push_back(nn::Value{nullptr, nullptr, &tokens[i], nullptr});
+  }
+  return run(std::move(values), options);
+}
+
+Result<std::vector<int32_t>> ModelImpl::text_ids(std::string_view text) const {
+  if (!text_input || !text_input->vectorizer().int_output()) {
+    return invalid_argument("the model has no TextVectorization with output_mode 'int'");
+  }
+  return text_input->vectorizer().ids(text);
+}
+
+namespace {
+
+// Copies row `from` of each group output into row `to` of the full outputs.
+void scatter_rows(const std::vector<Tensor>& part, size_t from, size_t to, int64_t batch,
+                  std::vector<Tensor>* full) {
+  for (size_t o = 0; o < part.size(); ++o) {
+    const Tensor& p = part[o];
+    const size_t row = p.shape[0] ? p.data.size() / static_cast<size_t>(p.shape[0]) : 0;
+    if ((*full)[o].shape.empty()) {
+      (*full)[o].shape = p.shape;
+      (*full)[o].shape[0] = batch;
+      (*full)[o].data.resize(row * static_cast<size_t>(batch));
+    }
+    std::copy_n(p.data.begin() + static_cast<std::ptrdiff_t>(from * row), row,
+                (*full)[o].data.begin() + static_cast<std::ptrdiff_t>(to * row));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Tensor>> ModelImpl::predict_texts(std::span<const std::string> texts,
+                                                     const PredictOptions& options) const {
+  if (!text_input) {
+    return invalid_argument("the model takes token ids (no TextVectorization layer): give ids "
+                            "or load a tokenizer");
+  }
+  const text::TextVectorizer& v = text_input->vectorizer();
+  const auto batch = static_cast<int64_t>(texts.size());
+  if (!v.int_output()) {
+    Tensor t = nn::zeros({batch, v.output_width()});
+    for (int64_t i = 0; i < batch; ++i) {
+      v.encode(texts[static_cast<size_t>(i)], t.data.data() + i * v.output_width());
+    }
+    std::vector<nn::Value> inputs;
+    inputs.push_back(nn::make_value(std::move(t)));
+    return run(std::move(inputs), options);
+  }
+  std::vector<std::vector<int32_t>> rows;
+  for (const std::string& text : texts) rows.push_back(v.ids(text));
+  if (v.output_width() >= 0 || batch == 0) {
+    std::vector<int32_t> ids;
+    const int64_t len = batch ? static_cast<int64_t>(rows[0].size()) : v.output_width();
+    for (const auto& r : rows) ids.insert(ids.end(), r.begin(), r.end());
+    return predict(ids, batch, std::max<int64_t>(len, 1), options);
+  }
+  // No output_sequence_length: one run per distinct length (an empty text: one 0 id).
+  std::map<size_t, std::vector<size_t>> by_length;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].empty()) rows[i].push_back(0);
+    by_length[rows[i].size()].push_back(i);
+  }
+  std::vector<Tensor> full(outputs.size());
+  for (const auto& [len, members] : by_length) {
+    std::vector<int32_t> ids;
+    for (size_t i : members) ids.insert(ids.end(), rows[i].begin(), rows[i].end());
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> part,
+                            predict(ids, static_cast<int64_t>(members.size()),
+                                    static_cast<int64_t>(len), options));
+    for (size_t o = 0; o < part.size(); ++o) {
+      if (!full[o].shape.empty() &&
+          !std::equal(part[o].shape.begin() + 1, part[o].shape.end(), full[o].shape.begin() + 1,
+                      full[o].shape.end())) {
+        return invalid_argument("output " + std::to_string(o) +
+                                "'s shape depends on the text length (a sequence output without "
+                                "output_sequence_length): give texts of one length");
+      }
+    }
+    for (size_t k = 0; k < members.size(); ++k) scatter_rows(part, k, members[k], batch, &full);
+  }
+  return full;
 }
 
 const char* weight_mode_name(WeightMode mode) {
@@ -126,6 +280,20 @@ const ModelInfo& Model::info() const { return impl_->info; }
 Result<std::vector<Tensor>> Model::predict(std::span<const int32_t> ids, int64_t batch,
                                            int64_t seq_len, const PredictOptions& options) const {
   return impl_->predict(ids, batch, seq_len, options);
+}
+
+Result<std::vector<Tensor>> Model::predict_texts(std::span<const std::string> texts,
+                                                 const PredictOptions& options) const {
+  return impl_->predict_texts(texts, options);
+}
+
+Result<std::vector<Tensor>> Model::predict_inputs(std::span<const Tensor> inputs,
+                                                  const PredictOptions& options) const {
+  return impl_->predict_inputs(inputs, options);
+}
+
+Result<std::vector<int32_t>> Model::text_ids(std::string_view text) const {
+  return impl_->text_ids(text);
 }
 
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path,

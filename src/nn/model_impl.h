@@ -13,6 +13,9 @@
 #include "quiver/model.h"
 
 namespace quiver {
+namespace nn {
+class TextVectorizationLayer;
+}
 
 class ModelImpl {
  public:
@@ -30,17 +33,28 @@ class ModelImpl {
 
   ModelInfo info;
   std::vector<std::unique_ptr<nn::Layer>> layers;
-  std::vector<Node> nodes;  // in execution order; nodes[input_node] is the InputLayer
-  size_t input_node = 0;
+  std::vector<Node> nodes;  // in execution order; input nodes have no inputs
+  std::vector<size_t> input_nodes;  // one per model input, in ModelInfo::inputs order
+  size_t input_node = 0;            // input_nodes[0]
   std::vector<Ref> outputs;
   std::vector<nn::Shape> output_shapes;  // without batch
+  // The input node's layer when the model takes strings (owned by `layers`), else null.
+  const nn::TextVectorizationLayer* text_input = nullptr;
 
   // See quiver::Model::predict.
   Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch, int64_t seq_len,
                                       const PredictOptions& options) const;
+  // See quiver::Model::predict_texts / text_ids.
+  Result<std::vector<Tensor>> predict_texts(std::span<const std::string> texts,
+                                            const PredictOptions& options) const;
+  Result<std::vector<int32_t>> text_ids(std::string_view text) const;
+  Result<std::vector<Tensor>> predict_inputs(std::span<const Tensor> inputs,
+                                             const PredictOptions& options) const;
 
  private:
   Status check_input(std::span<const int32_t> ids, int64_t batch, int64_t seq_len) const;
+  // Runs the graph with `inputs` as the input nodes' values.
+  std::vector<Tensor> run(std::vector<nn::Value> inputs, const PredictOptions& options) const;
 };
 
 namespace nn {

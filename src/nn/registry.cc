@@ -27,6 +27,9 @@ Result<std::unique_ptr<Layer>> make_layer_normalization(const LayerContext& ctx)
 Result<std::unique_ptr<Layer>> make_merge(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_time_distributed(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_custom_layer(const LayerContext& ctx);  // custom_layer.cc
+Result<std::unique_ptr<Layer>> make_text_vectorization(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_attention(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_multi_head_attention(const LayerContext& ctx);
 
 namespace {
 
@@ -55,6 +58,10 @@ const std::map<std::string, LayerFactory, std::less<>>& registry() {
       {"CuDNNGRU", make_recurrent},
       {"Bidirectional", make_bidirectional},
       {"TimeDistributed", make_time_distributed},
+      {"TextVectorization", make_text_vectorization},
+      {"Attention", make_attention},
+      {"AdditiveAttention", make_attention},
+      {"MultiHeadAttention", make_multi_head_attention},
       {"Conv1D", make_conv1d},
       {"Convolution1D", make_conv1d},
       {"MaxPooling1D", make_pooling1d},

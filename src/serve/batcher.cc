@@ -119,7 +119,13 @@ void Batcher::execute(std::vector<Item>& batch) {
   for (const Item& it : batch) rows += it.request.rows;
   if (on_batch_) on_batch_(rows);
   Result<std::vector<Tensor>> outputs = std::vector<Tensor>{};
-  if (batch.size() == 1) {
+  if (!first.texts.empty()) {  // a TextVectorization model: its rows are texts
+    std::vector<std::string> texts;
+    for (const Item& it : batch) {
+      texts.insert(texts.end(), it.request.texts.begin(), it.request.texts.end());
+    }
+    outputs = first.servable->predictor->predict_texts(texts);
+  } else if (batch.size() == 1) {
     outputs = first.servable->predictor->predict(first.ids, rows, first.seq_len);
   } else {
     std::vector<int32_t> ids;

@@ -47,6 +47,7 @@ struct BatchResult {
 struct BatchRequest {
   std::shared_ptr<const Servable> servable;  // the version this request runs on
   std::vector<int32_t> ids;                  // rows * seq_len, row-major
+  std::vector<std::string> texts;            // or: raw texts (seq_len -1; text models)
   int64_t rows = 0;
   int64_t seq_len = 0;
   std::function<void(Result<BatchResult>)> done;  // called exactly once

@@ -213,7 +213,9 @@ HttpResponse format_group(const GroupHandle& g, const SideCall& call, int64_t ro
       if (return_ids) {
         const EncodedInput& in = *call.inputs[slot.run];
         json += ',';
-        append_ids(json, in.ids.data() + r * in.seq_len, in.seq_len);
+        // a TextVectorization model has no id rows (seq_len -1): "ids": []
+        const int64_t n = std::max<int64_t>(in.seq_len, 0);
+        append_ids(json, in.ids.data() + r * n, n);
       }
       json += '}';
     }

@@ -23,6 +23,9 @@ class ModelPredictor final : public Predictor {
                                       int64_t seq_len) const override {
     return model_->predict(ids, batch, seq_len);
   }
+  Result<std::vector<Tensor>> predict_texts(std::span<const std::string> texts) const override {
+    return model_->predict_texts(texts);
+  }
   const ModelInfo& info() const override { return model_->info(); }
 
  private:
@@ -249,7 +252,8 @@ Status load_segmenter(const ModelConfig& c, const TrainedModelFacts* trained,
 }
 
 uint64_t encoding_key(const Servable& s) {
-  if (!s.tokenizer) return 0;
+  // Models that take texts themselves all get the texts as they are.
+  if (!s.tokenizer) return s.predictor && s.predictor->info().text_input ? 1 : 0;
   std::string key = s.tokenizer->to_json();
   key += "|" + std::to_string(s.seq_len) + "|" + std::to_string(static_cast<int>(s.padding)) +
          std::to_string(static_cast<int>(s.truncating));
@@ -261,6 +265,11 @@ uint64_t encoding_key(const Servable& s) {
 }
 
 Status warm_up(const Servable& s) {
+  if (s.predictor->info().text_input) {
+    const std::string text = "warm up";
+    auto out = s.predictor->predict_texts(std::span<const std::string>(&text, 1));
+    return out.ok() ? Status() : out.status().with_context("warm-up prediction");
+  }
   int64_t len = s.seq_len > 0 ? s.seq_len : 1;
   std::vector<int32_t> ids(static_cast<size_t>(len), 0);
   auto out = s.predictor->predict(ids, 1, len);

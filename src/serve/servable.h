@@ -37,6 +37,10 @@ class Predictor {
   virtual ~Predictor() = default;
   virtual Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
                                               int64_t seq_len) const = 0;
+  // Raw texts, for a model whose info().text_input is set (Model::predict_texts).
+  virtual Result<std::vector<Tensor>> predict_texts(std::span<const std::string> texts) const {
+    return unimplemented("the model takes token ids, not texts");
+  }
   virtual const ModelInfo& info() const = 0;
 };
 
@@ -80,7 +84,9 @@ struct Servable {
   int64_t version = 0;
   ModelConfig config;
   std::shared_ptr<const Predictor> predictor;
-  std::shared_ptr<const Tokenizer> tokenizer;  // null: the model serves id inputs only
+  // null: the model serves id inputs only, or takes raw texts itself (its first layer is a
+  // TextVectorization: predictor->info().text_input)
+  std::shared_ptr<const Tokenizer> tokenizer;
   std::shared_ptr<const Segmenter> segmenter;  // null: none (texts go to the tokenizer as is)
   std::vector<std::string> labels;             // one per score shown (2 for one sigmoid unit)
   std::vector<double> thresholds;              // one per label (multi-label only)

@@ -48,7 +48,8 @@ Status check_id_range(const Servable& s, const std::vector<int32_t>& ids, int64_
 
 Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::string>& texts,
                                   const ServerLimits& limits, const std::string& what) {
-  if (!s.tokenizer) {
+  const bool own_text = !s.tokenizer && s.predictor->info().text_input;
+  if (!s.tokenizer && !own_text) {
     return invalid_argument("model '" + s.name + "' has no tokenizer: send id lists, not texts");
   }
   if (texts.empty()) return invalid_argument(what + ": no texts given");
@@ -60,7 +61,7 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
   EncodedInput out;
   out.rows = static_cast<int64_t>(texts.size());
   out.seq_len = s.seq_len;
-  out.ids.reserve(static_cast<size_t>(out.rows * out.seq_len));
+  if (!own_text) out.ids.reserve(static_cast<size_t>(out.rows * out.seq_len));
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string where = what + "[" + std::to_string(i) + "]";
     if (static_cast<int64_t>(texts[i].size()) > limits.max_text_bytes) {
@@ -70,6 +71,10 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
     }
     if (blank_text(texts[i])) return invalid_argument(where + ": empty or whitespace-only text");
     if (!valid_utf8(texts[i])) return invalid_argument(where + ": not valid UTF-8");
+    if (own_text) {  // the model's TextVectorization encodes it on the batcher thread
+      out.texts.push_back(texts[i]);
+      continue;
+    }
     std::string segmented;
     if (s.segmenter) {
       auto t = segment_for_tokenizer(*s.segmenter, texts[i], s.tokenizer->config().split);
@@ -80,6 +85,10 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
         pad_sequence(s.tokenizer->text_to_sequence(s.segmenter ? segmented : texts[i]), s.seq_len,
                      s.padding, s.truncating);
     out.ids.insert(out.ids.end(), seq.begin(), seq.end());
+  }
+  if (own_text) {
+    out.seq_len = -1;
+    return out;
   }
   QUIVER_RETURN_IF_ERROR(check_id_range(s, out.ids, out.seq_len, what));
   return out;
@@ -147,6 +156,7 @@ void Service::infer(const ModelHandle& handle, EncodedInput encoded, InferenceDo
   BatchRequest request;
   request.servable = handle.servable;
   request.ids = std::move(encoded.ids);
+  request.texts = std::move(encoded.texts);
   request.rows = encoded.rows;
   request.seq_len = encoded.seq_len;
   request.done = [mm, start, done](Result<BatchResult> r) {
@@ -195,6 +205,10 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
     encoded = invalid_argument(
         what + ": " + std::to_string(encoded->rows) + " instances exceed the limit of " +
         std::to_string(service.server().limits.max_instances) + " per request");
+  }
+  if (encoded.ok() && keep_ids && !encoded->texts.empty()) {
+    encoded = invalid_argument("return_ids: model '" + s.name +
+                               "' takes the texts itself (TextVectorization): it has no id rows");
   }
   if (!encoded.ok()) {
     service.count_rejected(s.name);

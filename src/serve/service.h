@@ -31,12 +31,14 @@ namespace quiver::serve {
 // Inputs ready for the model: `rows` padded id rows of `seq_len`.
 struct EncodedInput {
   std::vector<int32_t> ids;
+  std::vector<std::string> texts;  // a TextVectorization model's texts (then seq_len is -1)
   int64_t rows = 0;
   int64_t seq_len = 0;
 };
 
-// Tokenizes and pads texts for `s`. InvalidArgument for empty / whitespace-only or
-// over-long texts, or a model without a tokenizer; `what` names the field in messages.
+// Tokenizes and pads texts for `s` (a model that takes texts itself gets them checked and
+// passed through). InvalidArgument for empty / whitespace-only or over-long texts, or a
+// model without a tokenizer; `what` names the field in messages.
 Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::string>& texts,
                                   const ServerLimits& limits, const std::string& what);
 // Checks id rows (all the same length, the model's length if fixed, ids in range).

@@ -1,6 +1,7 @@
 #include "train/model_writer.h"
 
 #include <charconv>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,13 @@ std::string tokenizer_path_for(const std::string& model_path) {
 }
 
 Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path) {
+  {  // quiver writes .h5; a .keras archive (a zip) was not trained by quiver
+    std::ifstream in(model_path, std::ios::binary);
+    char magic[2] = {0, 0};
+    if (in.read(magic, 2) && magic[0] == 'P' && magic[1] == 'K') {
+      return not_found(model_path + ": a .keras archive (not a model trained by quiver)");
+    }
+  }
   QUIVER_ASSIGN_OR_RETURN(auto attrs, keras_io::read_root_string_attributes(model_path));
   auto get = [&](const char* k) -> std::string {
     auto it = attrs.find(k);

@@ -44,6 +44,69 @@ def torch_lstm(x, kernel, rec, bias, u):
   return out.numpy(), h[0].numpy()
 
 
+def torch_mha(q, v, wq, bq, wk, bk, wv, bv, wo, bo, key_padding, causal):
+  """torch.nn.MultiheadAttention with Keras' EinsumDense kernels ([d, heads, dim] and
+  [heads, dim, out]); torch splits the projection into heads the same way (head-major)."""
+  import torch
+  e, heads = wq.shape[0], wq.shape[1]
+  m = torch.nn.MultiheadAttention(e, heads, bias=True, batch_first=True, kdim=v.shape[-1],
+                                  vdim=v.shape[-1]).double()
+  flat = lambda w: torch.tensor(w.reshape(w.shape[0], -1).T.copy())
+  with torch.no_grad():
+    if m.in_proj_weight is not None:  # same sizes: one packed [3e, e] matrix
+      m.in_proj_weight.copy_(torch.cat([flat(wq), flat(wk), flat(wv)]))
+    else:
+      m.q_proj_weight.copy_(flat(wq))
+      m.k_proj_weight.copy_(flat(wk))
+      m.v_proj_weight.copy_(flat(wv))
+    m.in_proj_bias.copy_(torch.tensor(np.concatenate([bq.ravel(), bk.ravel(), bv.ravel()])))
+    m.out_proj.weight.copy_(torch.tensor(wo.reshape(-1, wo.shape[-1]).T.copy()))
+    m.out_proj.bias.copy_(torch.tensor(bo))
+    t, s = q.shape[1], v.shape[1]
+    attn = torch.tensor(np.arange(t)[:, None] < np.arange(s)[None, :]) if causal else None
+    out, _ = m(torch.tensor(q), torch.tensor(v), torch.tensor(v),
+               key_padding_mask=torch.tensor(~key_padding), attn_mask=attn)
+  return out.numpy()
+
+
+def attention_checks(rng):
+  """attention_ref (Keras' MultiHeadAttention / Attention equations) against PyTorch."""
+  import torch
+  import attention_ref
+  b, t, s, e, heads, hd = 3, 5, 6, 6, 2, 3
+  q, v = rng.normal(size=(b, t, e)), rng.normal(size=(b, s, 4))
+  w = [rng.normal(size=(e, heads, hd)), rng.normal(size=(heads, hd)),
+       rng.normal(size=(4, heads, hd)), rng.normal(size=(heads, hd)),
+       rng.normal(size=(4, heads, hd)), rng.normal(size=(heads, hd)),
+       rng.normal(size=(heads, hd, e)), rng.normal(size=e)]
+  vmask = np.ones((b, s), bool)
+  vmask[0, 4:] = False
+  vmask[1, :2] = False
+  cfg = {"num_heads": heads, "key_dim": hd}
+  out = []
+  got = attention_ref.mha(cfg, w, [q, v], [None, vmask])[0][0]
+  out.append(("MultiHeadAttention value mask vs torch", got,
+              torch_mha(q, v, *w, key_padding=vmask, causal=False)))
+  x = rng.normal(size=(b, t, e))
+  xw = [w[0], w[1], rng.normal(size=(e, heads, hd)), w[3], rng.normal(size=(e, heads, hd)),
+        w[5], w[6], w[7]]
+  got = attention_ref.mha(dict(cfg, use_causal_mask=True), xw, [x, x], [None, None])[0][0]
+  out.append(("MultiHeadAttention causal vs torch", got,
+              torch_mha(x, x, *xw, key_padding=np.ones((b, t), bool), causal=True)))
+  # Attention(use_scale, dot) == softmax(scale * q kᵀ) v: torch's scaled_dot_product_attention
+  # with scale=scale (a boolean mask keeps True positions).
+  qd, vd = rng.normal(size=(b, t, 4)), rng.normal(size=(b, s, 4))
+  scale = np.array(0.7)
+  got = attention_ref.dense_attention("Attention", {"use_scale": True}, [scale], [qd, vd],
+                                      [None, vmask])[0][0]
+  tq, tv = torch.tensor(qd), torch.tensor(vd)  # this torch lacks scaled_dot_product_attention
+  scores = (0.7 * torch.bmm(tq, tv.transpose(1, 2))).masked_fill(
+      torch.tensor(~vmask[:, None, :]), float("-inf"))
+  want = torch.bmm(torch.softmax(scores, dim=-1), tv).numpy()
+  out.append(("Attention dot use_scale, value mask vs torch", got, want))
+  return out
+
+
 def main():
   try:
     import torch  # noqa: F401
@@ -74,6 +137,7 @@ def main():
   got = ref.rnn("LSTM", dict(cfg, go_backwards=True), [k, r, b], x, None, "tfk")[0][0]
   checks.append(("go_backwards == reversed input", got, torch_lstm(x[:, ::-1].copy(), k, r, b,
                                                                    u)[1]))
+  checks += attention_checks(rng)
   passed = 0
   for name, a, e in checks:
     diff = float(np.max(np.abs(a - e)))

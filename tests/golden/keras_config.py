@@ -80,16 +80,36 @@ def _history_refs(arg, refs):
       _history_refs(v, refs)
 
 
+_TENSOR_KWARGS = ("query", "value", "key")  # attention layers' tensor keyword arguments
+
+
 def inbound_lists(nodes):
-  """Inbound nodes in the Keras 2 list form [[[layer, node, tensor, kwargs], ...], ...]."""
+  """Inbound nodes in the Keras 2 list form [[[layer, node, tensor, kwargs], ...], ...].
+
+  Tensors passed by keyword (query=, value=, key=: Keras 3 node kwargs, or tf.keras' first
+  entry kwargs as [layer, node, tensor]) follow the positional ones; the other call kwargs
+  (use_causal_mask, ...) stay in the first entry's kwargs."""
   out = []
   for node in nodes or []:
     if isinstance(node, dict):
       refs = []
       _history_refs(node.get("args", []), refs)
+      kwargs = dict(node.get("kwargs", {}))
+      for key in _TENSOR_KWARGS:
+        if key in kwargs:
+          _history_refs(kwargs.pop(key), refs)
+      if refs and kwargs:
+        refs[0][3] = kwargs
       out.append(refs)
     else:
-      out.append([list(r) + [{}] * (4 - len(r)) if len(r) < 4 else list(r) for r in node])
+      refs = [list(r) + [{}] * (4 - len(r)) if len(r) < 4 else list(r) for r in node]
+      if refs and isinstance(refs[0][3], dict):
+        kwargs = dict(refs[0][3])
+        for key in _TENSOR_KWARGS:
+          if key in kwargs:
+            refs.append(list(kwargs.pop(key))[:3] + [{}])
+        refs[0][3] = kwargs
+      out.append(refs)
   return out
 
 
@@ -100,6 +120,10 @@ def clean_layer(layer):
   if "inbound_nodes" in layer:
     out["inbound_nodes"] = [[[r[0], r[1], r[2], {}] for r in node]
                             for node in inbound_lists(layer["inbound_nodes"])]
+    # call kwargs (use_causal_mask, ...) per node, for the numpy reference only (tfjs gets
+    # the plain nodes above)
+    out["call_kwargs"] = [node[0][3] if node else {}
+                          for node in inbound_lists(layer["inbound_nodes"])]
   return out
 
 
@@ -172,7 +196,8 @@ def to_graph(cleaned):
   if cleaned["class_name"] != "Sequential":
     layers = [{"name": l.get("name", l["config"].get("name")), "class_name": l["class_name"],
                "config": l["config"],
-               "inbound": [[tuple(r[:3]) for r in n] for n in l.get("inbound_nodes", [])]}
+               "inbound": [[tuple(r[:3]) for r in n] for n in l.get("inbound_nodes", [])],
+               "call_kwargs": l.get("call_kwargs", [])}
               for l in body["layers"]]
     return layers, [tuple(r[:3]) for r in body["input_layers"]], \
         [tuple(r[:3]) for r in body["output_layers"]]

@@ -141,6 +141,9 @@ def _keras_layer_vars(h5, path, layer):
     return out
   if cls == "TimeDistributed":
     return _vars(h5, path) + _vars(h5, path + "/layer")
+  if cls == "MultiHeadAttention":
+    return [a for part in ("query", "key", "value", "output")
+            for a in _vars(h5, "%s/%s_dense" % (path, part))]
   return _vars(h5, path) + _vars(h5, path + "/cell")
 
 

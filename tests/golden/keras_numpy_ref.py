@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+import attention_ref
+
 _erf = np.vectorize(math.erf)
 
 
@@ -304,6 +306,11 @@ def apply_layer(cls, cfg, w, xs, masks, flav):
     return rnn(cls2, cfg2, w2, x, None, flav)
   if cls == "Bidirectional":
     return bidirectional(cfg, w, x, mask, flav)
+  if cls in ("Attention", "AdditiveAttention"):
+    return attention_ref.dense_attention(cls, cfg, w, xs, masks)
+  if cls == "MultiHeadAttention":
+    # tf.keras < 2.10 ignored the Keras masks here; the cases use tf.keras 2.11 and Keras 3
+    return attention_ref.mha(cfg, w, xs, masks, keras_masks=flav != "k2")
   return [_apply_plain(cls, cfg, w, xs, masks, flav)], [_plain_mask(cls, cfg, masks)]
 
 
@@ -356,8 +363,10 @@ def _plain_mask(cls, cfg, masks):
 def run(graph, weights, ids, flav):
   layers, inputs, outputs = graph
   tensors = {}  # (layer, node, tensor) -> (value, mask)
+  named = len(ids) > 0 and isinstance(ids[0], dict)  # several inputs: {name: row} per row
   for ref in inputs:
-    tensors[tuple(ref)] = (np.asarray(ids, dtype=np.float64), None)
+    rows = [r[ref[0]] for r in ids] if named else ids
+    tensors[tuple(ref)] = (np.asarray(rows, dtype=np.float64), None)
   info = {"masked_layers": [], "input_shapes": {}}
   pending = [l for l in layers if l["class_name"] != "InputLayer"]
   while pending:
@@ -372,7 +381,11 @@ def run(graph, weights, ids, flav):
         info["input_shapes"][layer["name"]] = xs[0].shape[1:]
         if any(m is not None for m in ms):
           info["masked_layers"].append(layer["name"])
-        ys, ym = apply_layer(layer["class_name"], layer["config"],
+        cfg = layer["config"]
+        kwargs = layer.get("call_kwargs") or []
+        if node_index < len(kwargs) and kwargs[node_index]:
+          cfg = dict(cfg, **kwargs[node_index])  # call options (use_causal_mask)
+        ys, ym = apply_layer(layer["class_name"], cfg,
                              weights.get(layer["name"], []), xs, ms, flav)
         for ti, (y, m) in enumerate(zip(ys, ym)):
           tensors[(layer["name"], node_index, ti)] = (y, m)

@@ -127,6 +127,103 @@ def f_add_residual(net):
   net.outputs = [(net.add("Dense", g, units=3, activation="softmax"), 0)]
 
 
+def f_mha_encoder(masked, causal=False, value_dim=None, output_shape=None):
+  """A Transformer encoder block from standard layers: MHA self-attention, Add + LayerNorm,
+  a Dense feed-forward, Add + LayerNorm, GlobalAveragePooling1D (masked when mask_zero)."""
+  def build(net):
+    e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=masked)
+    kw = dict(num_heads=2, key_dim=3, value_dim=value_dim, dropout=0.0, use_bias=True,
+              output_shape=output_shape, attention_axes=None)
+    if causal:
+      kw["call_kwargs"] = {"use_causal_mask": True}
+    a = net.add("MultiHeadAttention", [e, e], **kw)
+    x = net.add("LayerNormalization", net.add("Add", [e, a]), axis=[-1], epsilon=1e-6,
+                center=True, scale=True)
+    f = net.add("Dense", net.add("Dense", x, units=8, activation="relu"), units=E,
+                activation="linear")
+    y = net.add("LayerNormalization", net.add("Add", [x, f]), axis=[-1], epsilon=1e-6,
+                center=True, scale=True)
+    g = net.add("GlobalAveragePooling1D" if not causal else "GlobalMaxPooling1D", y)
+    net.outputs = [(net.add("Dense", g, units=2, activation="softmax"), 0)]
+  return build
+
+
+def f_attention(cls, masked, three=False, causal=False, **kw):
+  """LSTM states attend over the embeddings (Attention / AdditiveAttention)."""
+  def build(net):
+    e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=masked)
+    q = net.add("LSTM", e, units=E, return_sequences=True, recurrent_activation="sigmoid")
+    ins = [q, e] + ([net.add("Dense", e, units=E, activation="tanh")] if three else [])
+    core = dict(kw)
+    if causal:
+      core["call_kwargs"] = {"use_causal_mask": True}
+    a = net.add(cls, ins, dropout=0.0, **core)
+    c = net.add("Concatenate", [a, q], axis=-1)
+    g = net.add("GlobalAveragePooling1D", c)
+    net.outputs = [(net.add("Dense", g, units=3, activation="softmax"), 0)]
+  return build
+
+
+def f_ids_and_features(net):
+  """Text ids + numeric features: two inputs joined by Concatenate."""
+  f = net.add_input((4,), "features")
+  e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=True)
+  r = net.add("LSTM", e, units=U, recurrent_activation="sigmoid")
+  d = net.add("Dense", f, units=3, activation="tanh")
+  m = net.add("Concatenate", [r, d], axis=-1)
+  net.outputs = [(net.add("Dense", m, units=2, activation="softmax"), 0)]
+
+
+def f_two_texts(net):
+  """Two texts through one shared Embedding and LSTM (a siamese pair), then a - b and a * b."""
+  net.add_input((T,), "text_b")
+  e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=True)
+  e2 = net.call(e, 1)
+  a = net.add("LSTM", e, units=U, recurrent_activation="sigmoid")
+  b = net.call(a, e2)
+  diff = net.add("Subtract", [a, b])
+  prod = net.add("Multiply", [a, b])
+  m = net.add("Concatenate", [a, b, diff, prod], axis=-1)
+  net.outputs = [(net.add("Dense", m, units=1, activation="sigmoid"), 0)]
+
+
+def f_transformer_positions(net):
+  """Token + position embeddings added (positions are a second input), a Transformer
+  encoder block, masked mean pooling (the mask comes from the token Embedding)."""
+  p = net.add_input((T,), "positions")
+  tok = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=True)
+  pos = net.add("Embedding", p, input_dim=T, output_dim=E, mask_zero=False)
+  x0 = net.add("Add", [tok, pos])
+  a = net.add("MultiHeadAttention", [x0, x0], num_heads=2, key_dim=4, value_dim=None,
+              dropout=0.0, use_bias=True, output_shape=None, attention_axes=None)
+  x = net.add("LayerNormalization", net.add("Add", [x0, a]), axis=[-1], epsilon=1e-6,
+              center=True, scale=True)
+  f = net.add("Dense", net.add("Dense", x, units=8, activation="relu"), units=E)
+  y = net.add("LayerNormalization", net.add("Add", [x, f]), axis=[-1], epsilon=1e-6,
+              center=True, scale=True)
+  g = net.add("GlobalAveragePooling1D", y)
+  net.outputs = [(net.add("Dense", g, units=3, activation="softmax"), 0)]
+
+
+def named_rows(net, rng, t, v):
+  """Per-row {input name: array} for a model with several inputs."""
+  ids = make_inputs(rng, t, v)
+  rows = [dict() for _ in ids]
+  for i in net.inputs:
+    node = net.nodes[i]
+    shape = node.out_shapes[0]
+    for k, row in enumerate(rows):
+      if node.name == "features":
+        row[node.name] = [round(float(x), 4) for x in rng.normal(size=shape)]
+      elif node.name == "positions":
+        row[node.name] = list(range(shape[0]))
+      elif i == 0:
+        row[node.name] = ids[k]
+      else:
+        row[node.name] = ids[(k + 5) % len(ids)]
+  return rows
+
+
 # ------------------------------------------------------------------ the case list
 
 LSTM_BASE = seq(emb(True), lstm_k2(), dense())
@@ -171,6 +268,22 @@ CASES = [
     ("functional_tf2.11_shared_dense", "tf2.11", f_shared_dense),
     ("functional_k3.8_keras_shared_dense", "k3.8-keras", f_shared_dense),
     ("functional_tf2.11_residual_layernorm", "tf2.11", f_add_residual),
+    # attention (issue 16): numpy reference of the Keras equations, checked against PyTorch
+    ("attention_mha_encoder_masked_k3.8_keras", "k3.8-keras", f_mha_encoder(True)),
+    ("attention_mha_encoder_masked_tf2.11", "tf2.11", f_mha_encoder(True, value_dim=4)),
+    ("attention_mha_causal_k3.8_h5", "k3.8-h5", f_mha_encoder(False, causal=True,
+                                                             output_shape=[E])),
+    ("attention_dot_scale_masked_k3.8_keras", "k3.8-keras",
+     f_attention("Attention", True, use_scale=True, score_mode="dot")),
+    ("attention_concat_causal_tf2.11", "tf2.11",
+     f_attention("Attention", False, causal=True, use_scale=True, score_mode="concat")),
+    ("multi_input_ids_features_k3.8_keras", "k3.8-keras", f_ids_and_features),
+    ("multi_input_ids_features_tf2.11", "tf2.11", f_ids_and_features),
+    ("multi_input_two_texts_k3.8_h5", "k3.8-h5", f_two_texts),
+    ("multi_input_transformer_positions_k3.8_keras", "k3.8-keras", f_transformer_positions),
+    ("multi_input_transformer_positions_tf2.11", "tf2.11", f_transformer_positions),
+    ("attention_additive_qvk_masked_k3.8_h5", "k3.8-h5",
+     f_attention("AdditiveAttention", True, three=True, use_scale=True)),
     # embeddings and masking
     ("emb_nomask_lstm_k2.2.4", "k2.2.4", seq(emb(False), lstm_k2(), dense(1, "sigmoid"))),
     ("masking_layer_tf2.11", "tf2.11", seq(emb(False), ("Masking", {"mask_value": 0.0}),
@@ -424,7 +537,10 @@ def build_case(entry, out_dir):
   folder = os.path.join(out_dir, name)
   os.makedirs(folder, exist_ok=True)
   model, arch = model_writer.write(net, layout, folder, split_layer_names=opts.get("split"))
-  inputs = make_inputs(np.random.default_rng(seed + 1), t, v)
+  if len(net.inputs) > 1:
+    inputs = named_rows(net, np.random.default_rng(seed + 1), t, v)
+  else:
+    inputs = make_inputs(np.random.default_rng(seed + 1), t, v)
   with open(os.path.join(folder, "inputs.jsonl"), "w") as f:
     for row in inputs:
       f.write(json.dumps(row) + "\n")

@@ -69,6 +69,7 @@ def _dtype(style):
 def layer_config(node, style, first_shape=None):
   """The full Keras config dict for one layer, with the extras each version writes."""
   cls, core = node.cls, dict(node.core)
+  core.pop("call_kwargs", None)  # call arguments go into the inbound node
   cfg = {"name": node.name, "trainable": True, "dtype": _dtype(style)}
   if first_shape is not None:
     cfg["batch_input_shape"] = [None] + list(first_shape)
@@ -135,13 +136,24 @@ def _k3_wrap(entry, node=None):
   return entry
 
 
-def _inbound_node(net, inbound, style):
+def _inbound_node(net, inbound, style, node=None):
+  kwargs = dict(node.core.get("call_kwargs", {})) if node is not None else {}
+  mha = node is not None and node.cls == "MultiHeadAttention"
   if style != "k3":
-    return [net.ref(i, t) + [{}] for i, t in inbound]
+    refs = [net.ref(i, t) + [{}] for i, t in inbound]
+    if mha:  # tf.keras: value (and key) are keyword arguments of the first entry (node.py)
+      for key, r in zip(("value", "key"), refs[1:]):
+        kwargs[key] = r[:3]
+      refs = refs[:1]
+    if kwargs:
+      refs[0][3] = kwargs
+    return refs
   args = [{"class_name": "__keras_tensor__",
            "config": {"shape": [None] + list(net.nodes[i].out_shapes[t]), "dtype": "float32",
                       "keras_history": net.ref(i, t)}} for i, t in inbound]
-  return {"args": [args] if len(args) > 1 else args, "kwargs": {}}
+  if mha:  # mha(query, value(, key)): positional tensors
+    return {"args": args, "kwargs": kwargs}
+  return {"args": [args] if len(args) > 1 else args, "kwargs": kwargs}
 
 
 def _inbound(net, node, style):
@@ -150,7 +162,7 @@ def _inbound(net, node, style):
     return []
   index = net.nodes.index(node)
   calls = [node] + [n for n in net.nodes if n.shared_of == index]
-  return [_inbound_node(net, c.inbound, style) for c in calls]
+  return [_inbound_node(net, c.inbound, style, c) for c in calls]
 
 
 def _k1_layer_config(node, first_shape):
@@ -225,13 +237,15 @@ def model_config(net, layout, for_zip=False):
     return dict({"module": "keras"}, **out, registered_name=None) if for_zip else out
   layers = []
   for node in net.layer_nodes():
-    cfg = (_input_config(node, style, shape) if node.cls == "InputLayer"
+    in_shape = shape if node is net.nodes[0] else node.out_shapes[0]
+    cfg = (_input_config(node, style, in_shape) if node.cls == "InputLayer"
            else layer_config(node, style))
     entry = {"name": node.name, "class_name": node.cls, "config": cfg,
              "inbound_nodes": _inbound(net, node, style)}
     layers.append(_k3_wrap(entry, node) if for_zip else entry)
   out_refs = [net.ref(i, t) for i, t in net.outputs]
-  body = {"name": net.name, "layers": layers, "input_layers": [[net.nodes[0].name, 0, 0]],
+  in_refs = [[net.nodes[i].name, 0, 0] for i in getattr(net, "inputs", [0])]
+  body = {"name": net.name, "layers": layers, "input_layers": in_refs,
           "output_layers": out_refs}
   cls = "Model" if style in ("k2.0", "k2.2") or layout.version == "2.2.4-tf" else "Functional"
   out = {"class_name": cls, "config": body}
@@ -368,6 +382,10 @@ def _zip_var_groups(node):
             ("backward_layer", []), ("backward_layer/cell", w[h:])]
   if node.cls == "TimeDistributed":
     return [("", []), ("layer", w)]
+  if node.cls == "MultiHeadAttention":  # EinsumDense children by property name (Keras 3)
+    per = len(w) // 4
+    return [("", [])] + [(part + "_dense", w[i * per:(i + 1) * per])
+                         for i, part in enumerate(("query", "key", "value", "output"))]
   return [("", w)]
 
 

@@ -110,10 +110,36 @@ def spec(cls, core, ins):
     return [tuple(s[i - 1] for i in core["dims"])], []
   if cls == "Concatenate":
     return [s[:-1] + (sum(x[-1] for x in ins),)], []
+  if cls == "Attention":
+    w = [("scale", ())] if core.get("use_scale") else []
+    if core.get("score_mode") == "concat":
+      w.append(("concat_score_weight", ()))
+    return [(s[0], ins[1][-1])], w
+  if cls == "AdditiveAttention":
+    return [(s[0], ins[1][-1])], [("scale", (s[-1],))] if core.get("use_scale", True) else []
+  if cls == "MultiHeadAttention":
+    n, h = core["num_heads"], core["key_dim"]
+    hv = core.get("value_dim") or h
+    k = ins[2] if len(ins) > 2 else ins[1]
+    out = (core.get("output_shape") or [s[-1]])[-1]
+    bias = core.get("use_bias", True)
+    w = []
+    for part, d, dim in (("query", s[-1], h), ("key", k[-1], h), ("value", ins[1][-1], hv)):
+      w.append((part + "/kernel", (d, n, dim)))
+      if bias:
+        w.append((part + "/bias", (n, dim)))
+    w.append(("attention_output/kernel", (n, hv, out)))
+    if bias:
+      w.append(("attention_output/bias", (out,)))
+    return [(s[0], out)], w
   return [s], []  # identity-shaped layers and element-wise merges
 
 
 def random_weight(rng, short, shape, cls):
+  if short in ("scale", "concat_score_weight") and cls in ("Attention", "AdditiveAttention"):
+    return rng.uniform(0.5, 1.5, shape)
+  if short.endswith("bias"):
+    return rng.uniform(-0.3, 0.3, shape)
   if short == "moving_variance":
     return rng.uniform(0.5, 1.5, shape)
   if short in ("gamma",):
@@ -137,8 +163,19 @@ class Net:
     inp = Node("InputLayer", {}, [])
     inp.out_shapes = [(seq_len,)]
     self.nodes = [inp]
+    self.inputs = [0]
     self.outputs = []
     self.sequential = True
+
+  def add_input(self, shape, name=None):
+    """Another model input (a functional model with several inputs)."""
+    node = Node("InputLayer", {}, [])
+    node.out_shapes = [tuple(shape)]
+    node.input_name = name
+    self.nodes.append(node)
+    self.inputs.append(len(self.nodes) - 1)
+    self.sequential = False
+    return len(self.nodes) - 1
 
   def inner(self, cls, **core):
     """A layer wrapped by Bidirectional / TimeDistributed (not a graph node)."""
@@ -203,6 +240,9 @@ class Net:
     for node in self.nodes:
       if node.shared_of is not None:
         node.name = self.nodes[node.shared_of].name
+        continue
+      if node.cls == "InputLayer" and getattr(node, "input_name", None):
+        node.name = node.input_name
         continue
       if node.cls == "InputLayer":
         node.name = {"k3": "input_layer"}.get(style, "input_1")

@@ -65,6 +65,9 @@ def tfjs_blockers(cleaned, graph, flav, masked_layers, causal_rewritten=False):
         reasons.append("activation %s (not in tfjs)" % act)
       if act == "hard_sigmoid" and flav == "k3":
         reasons.append("hard_sigmoid in a Keras 3 file (tfjs uses 0.2x+0.5)")
+    if cls in ("Attention", "AdditiveAttention", "MultiHeadAttention"):
+      reasons.append("%s (not run by tfjs here; the numpy reference is checked against "
+                     "PyTorch in check_numpy_ref.py)" % cls)
     if cls == "Conv1D" and cfg.get("padding") == "causal" and not causal_rewritten:
       reasons.append("causal Conv1D (tfjs lacks it)")
   for name in masked_layers:

@@ -48,7 +48,11 @@ async function runCase(c) {
   for (const [name, arrays] of weightsFor(c)) {
     if (arrays.length) findLayer(model, name).setWeights(arrays);
   }
-  const x = tf.tensor2d(c.inputs, [c.inputs.length, c.inputs[0].length], 'float32');
+  // Rows are id lists, or (several inputs) objects with one array per input name.
+  const toTensor = (rows) => tf.tensor(rows, undefined, 'float32');
+  const x = (c.inputs.length && !Array.isArray(c.inputs[0]))
+      ? model.inputNames.map((name) => toTensor(c.inputs.map((r) => r[name])))
+      : toTensor(c.inputs);
   let y = model.predict(x);
   if (Array.isArray(y)) {
     if (y.length !== 1) throw new Error(`model has ${y.length} outputs; one is supported`);

@@ -154,6 +154,39 @@ TEST(ParseModelConfigTest, ErrorsNameTheProblem) {
                 "model config has no class_name");
 }
 
+TEST(ParseModelConfigTest, AttentionTensorsByKeywordAndCallOptions) {
+  // Keras 3: mha(x, value=y, use_causal_mask=True); tf.keras: value in the first entry's
+  // kwargs as [layer, node, tensor] (keras/engine/node.py::Node.serialize).
+  auto k3 = parse_model_config(json::parse(R"({"class_name": "Functional", "config": {
+      "layers": [{"name": "x", "class_name": "InputLayer", "config": {}, "inbound_nodes": []},
+                 {"name": "y", "class_name": "InputLayer", "config": {}, "inbound_nodes": []},
+                 {"name": "m", "class_name": "MultiHeadAttention", "config": {},
+                  "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__",
+                                               "config": {"keras_history": ["x", 0, 0]}}],
+                                     "kwargs": {"use_causal_mask": true, "value": {
+                                       "class_name": "__keras_tensor__",
+                                       "config": {"keras_history": ["y", 0, 0]}}}}]}],
+      "input_layers": [["x", 0, 0], ["y", 0, 0]], "output_layers": [["m", 0, 0]]}})"));
+  ASSERT_OK(k3);
+  const LayerSpec& m = k3->layers[2];
+  ASSERT_EQ(m.inbound_nodes.size(), 1u);
+  ASSERT_EQ(m.inbound_nodes[0].size(), 2u);
+  EXPECT_EQ(m.inbound_nodes[0][0].layer, "x");
+  EXPECT_EQ(m.inbound_nodes[0][1].layer, "y");
+  ASSERT_EQ(m.call_kwargs.size(), 1u);
+  EXPECT_EQ(m.call_kwargs[0], json::parse(R"({"use_causal_mask": true})"));
+  auto tf = parse_model_config(json::parse(R"({"class_name": "Functional", "config": {
+      "layers": [{"name": "x", "class_name": "InputLayer", "config": {}, "inbound_nodes": []},
+                 {"name": "m", "class_name": "MultiHeadAttention", "config": {},
+                  "inbound_nodes": [[["x", 0, 0, {"value": ["x", 0, 0],
+                                                  "use_causal_mask": false}]]]}],
+      "input_layers": [["x", 0, 0]], "output_layers": [["m", 0, 0]]}})"));
+  ASSERT_OK(tf);
+  ASSERT_EQ(tf->layers[1].inbound_nodes[0].size(), 2u);
+  EXPECT_EQ(tf->layers[1].inbound_nodes[0][1].layer, "x");
+  EXPECT_EQ(tf->layers[1].call_kwargs[0], json::parse(R"({"use_causal_mask": false})"));
+}
+
 TEST(SnakeCaseTest, MatchesKerasNaming) {
   EXPECT_EQ(to_snake_case("SimpleRNN"), "simple_rnn");
   EXPECT_EQ(to_snake_case("Conv1D"), "conv1d");

@@ -58,6 +58,33 @@ keras_io::ModelSpec conv_spec() {
   return b.spec();
 }
 
+// Embedding(mask) -> MultiHeadAttention(self, masked) -> Add -> LayerNormalization ->
+// Attention(dot, scaled) -> GlobalAveragePooling1D(masked) -> Dense: a Transformer block.
+keras_io::ModelSpec attention_spec() {
+  std::mt19937 rng(13);
+  SpecBuilder b(kLen, 3, "3.8.0");
+  b.add("embedding", "Embedding", {{"input_dim", kVocab}, {"output_dim", 8}, {"mask_zero", true}},
+        {random_weight(rng, {kVocab, 8})});
+  std::vector<keras_io::WeightArray> w;
+  for (int i = 0; i < 3; ++i) {
+    w.push_back(random_weight(rng, {8, 2, 4}));
+    w.push_back(random_weight(rng, {2, 4}));
+  }
+  w.push_back(random_weight(rng, {2, 4, 8}));
+  w.push_back(random_weight(rng, {8}));
+  b.add("mha", "MultiHeadAttention", {{"num_heads", 2}, {"key_dim", 4}}, w,
+        {{"embedding", 0, 0}, {"embedding", 0, 0}});
+  b.add("add", "Add", nlohmann::json::object(), {}, {{"embedding", 0, 0}, {"mha", 0, 0}});
+  b.add("norm", "LayerNormalization", {{"axis", {-1}}, {"epsilon", 1e-6}},
+        {random_weight(rng, {8}), random_weight(rng, {8})});
+  b.add("attention", "Attention", {{"use_scale", true}}, {random_weight(rng, {})},
+        {{"norm", 0, 0}, {"norm", 0, 0}});
+  b.add("pool", "GlobalAveragePooling1D", nlohmann::json::object());
+  b.add("dense", "Dense", {{"units", 3}, {"activation", "softmax"}},
+        {random_weight(rng, {8, 3}), random_weight(rng, {3})});
+  return b.spec();
+}
+
 std::vector<int32_t> random_rows(int rows) {
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> id(1, kVocab - 1), pad(0, kLen);
@@ -92,6 +119,12 @@ void expect_rows_identical(const ModelImpl& m) {
 
 TEST(IsolationTest, RecurrentRowsAreBitIdenticalAcrossBatchesAndThreads) {
   auto m = build_model(recurrent_spec(false), {});
+  ASSERT_OK(m);
+  expect_rows_identical(**m);
+}
+
+TEST(IsolationTest, AttentionRowsAreBitIdenticalAcrossBatchesAndThreads) {
+  auto m = build_model(attention_spec(), {});
   ASSERT_OK(m);
   expect_rows_identical(**m);
 }

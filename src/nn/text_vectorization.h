@@ -1,0 +1,27 @@
+// TextVectorizationLayer: a model's first layer when it takes raw strings. The builder makes
+// it the model's input node (it replaces the string InputLayer): int mode outputs token ids
+// (consumed like the ids of an id model), the other modes a dense [depth] vector. The
+// vectorizer itself (text/text_vectorization.h) turns texts into those inputs before the
+// graph runs; forward() is never called.
+#ifndef QUIVER_NN_TEXT_VECTORIZATION_H_
+#define QUIVER_NN_TEXT_VECTORIZATION_H_
+
+#include "nn/layer.h"
+#include "text/text_vectorization.h"
+
+namespace quiver::nn {
+
+class TextVectorizationLayer : public Layer {
+ public:
+  TextVectorizationLayer(const LayerContext& ctx, text::TextVectorizer vectorizer);
+  void forward(std::span<const Value* const> in, const RunContext& run,
+               std::vector<Value>* out) const override;
+  const text::TextVectorizer& vectorizer() const { return vectorizer_; }
+
+ private:
+  text::TextVectorizer vectorizer_;
+};
+
+}  // namespace quiver::nn
+
+#endif  // QUIVER_NN_TEXT_VECTORIZATION_H_
