@@ -175,13 +175,14 @@ def f_ids_and_features(net):
 
 
 def f_two_texts(net):
-  """Two texts through one shared Embedding and LSTM (a siamese pair), then a - b and a * b."""
+  """Two texts through one shared Embedding and LSTM (a siamese pair), then their average and
+  product (tfjs lacks Subtract)."""
   net.add_input((T,), "text_b")
   e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=True)
   e2 = net.call(e, 1)
   a = net.add("LSTM", e, units=U, recurrent_activation="sigmoid")
   b = net.call(a, e2)
-  diff = net.add("Subtract", [a, b])
+  diff = net.add("Average", [a, b])
   prod = net.add("Multiply", [a, b])
   m = net.add("Concatenate", [a, b, diff, prod], axis=-1)
   net.outputs = [(net.add("Dense", m, units=1, activation="sigmoid"), 0)]
