@@ -26,7 +26,7 @@ def reason_of(testcase):
     out = (testcase.findtext("system-out") or "").splitlines()
     for i, line in enumerate(out):
         s = line.strip()
-        if s.startswith("SKIP"):  # "SKIP: python3 missing", "SKIP golden_x: ..."
+        if s.lower().startswith("skip"):  # "SKIP: python3 missing", "skipped: x is absent"
             return s.split(":", 1)[1].strip() if ":" in s else s
         if s.endswith(": Skipped"):  # GoogleTest: "file.cc:12: Skipped" then the message
             for nxt in out[i + 1:]:
