@@ -72,12 +72,16 @@ install(CODE "
 find_program(HELP2MAN help2man)
 if(HELP2MAN AND NOT QUIVER_TSAN AND NOT QUIVER_ASAN)
   set(man ${CMAKE_CURRENT_BINARY_DIR}/man/quiver.1)
+  # One section per subcommand (its --help) after the top-level help.
   add_custom_command(OUTPUT ${man}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/man
-    COMMAND ${HELP2MAN} --no-info --no-discard-stderr --section 1 --source "quiver ${PROJECT_VERSION}"
-            --name "load, train and serve Keras text classifiers" --output ${man} $<TARGET_FILE:quiver>
+    COMMAND ${QUIVER_ROOT}/packaging/man-commands.sh $<TARGET_FILE:quiver> ${man}.commands
+    COMMAND ${HELP2MAN} --no-info --no-discard-stderr --section 1
+            --source "quiver ${PROJECT_VERSION}" --include ${man}.commands
+            --name "load, train and serve Keras text classifiers" --output ${man}
+            $<TARGET_FILE:quiver>
     COMMAND gzip -9nf ${man}
-    DEPENDS quiver VERBATIM)
+    DEPENDS quiver ${QUIVER_ROOT}/packaging/man-commands.sh VERBATIM)
   add_custom_target(quiver_man ALL DEPENDS ${man}.gz)
   install(FILES ${man}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
 endif()

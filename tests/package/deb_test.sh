@@ -49,7 +49,10 @@ grep -qx "ExecStart=/usr/bin/quiver serve --config /etc/quiver/serve.yaml" "$uni
   fail "the unit's ExecStart"
 grep -qx "User=quiver" "$unit" || fail "the unit's user"
 zcat "$ROOT/usr/share/man/man1/quiver.1.gz" | grep -q "^\.TH QUIVER" || fail "man page header"
-zcat "$ROOT/usr/share/man/man1/quiver.1.gz" | grep -q "serve" || fail "man page lacks serve"
+for c in $("$Q" --help | awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
+  zcat "$ROOT/usr/share/man/man1/quiver.1.gz" | grep -q "^\.SS \"quiver $c\"" ||
+    fail "the man page has no section for quiver $c"
+done
 
 "$HERE/tiny_model.sh" "$Q" "$WORK/model"
 "$Q" inspect "$WORK/model/weather.h5" > "$WORK/inspect.out" || fail "inspect"
