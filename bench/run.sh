@@ -13,6 +13,7 @@
 # Environment: QUIVER_BUILD_DIR (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-deps.sh test  # the benchmark's peers (python3-torch, npm packages): not run.sh's
 BUILD_DIR=${QUIVER_BUILD_DIR:-build}
 PY=/usr/bin/python3
 

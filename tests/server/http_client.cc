@@ -31,6 +31,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// A request that got no HTTP answer: status 0, the reason in the body.
+HttpResult connection_failed(std::string why) {
+  HttpResult r;
+  r.body = std::move(why);
+  return r;
+}
+
+}  // namespace
+
 struct HttpClient::Impl {
   net::io_context ioc;
   std::optional<beast::tcp_stream> stream;
@@ -73,7 +84,7 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
     if (!impl_->stream) ec = impl_->connect();
-    if (ec) return HttpResult{0, "connect: " + ec.message()};
+    if (ec) return connection_failed("connect: " + ec.message());
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, impl_->host);
     req.set(http::field::content_type, "application/json");
@@ -89,7 +100,7 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     if (ec) {
       impl_->stream.reset();
       if (attempt == 0) continue;  // the server closed a kept-alive connection: retry once
-      return HttpResult{0, "exchange: " + ec.message()};
+      return connection_failed("exchange: " + ec.message());
     }
     auto& res = parser.get();
     HttpResult out;
@@ -100,7 +111,7 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     if (!out.keep_alive) impl_->stream.reset();
     return out;
   }
-  return HttpResult{0, "unreachable"};
+  return connection_failed("unreachable");
 }
 
 std::string raw_exchange(int port, const std::string& bytes, int timeout_ms) {
