@@ -17,10 +17,6 @@ std::string short_dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 80);
 }
 
-bool is_model_class(const std::string& class_name) {
-  return class_name == "Sequential" || class_name == "Model" || class_name == "Functional";
-}
-
 std::string string_or(const json& j, const char* key, const std::string& fallback) {
   if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
   return fallback;
