@@ -73,6 +73,13 @@ void lstm_cell_avx512(float* g, float* c, float* h, int64_t u);
 // projection, rec [3u] h·U + recurrent bias, h [u] state (updated).
 void gru_cell_avx512(const float* xp, const float* rec, float* h, int64_t u);
 
+// The AVX-512 cells' sigmoid and tanh (gate_math.h) over n floats, as each kernel file
+// compiles them (tests/nn/gate_math_test.cc checks every float through them).
+void sigmoid_avx512(const float* x, float* y, int64_t n);
+void tanh_avx512(const float* x, float* y, int64_t n);
+void sigmoid_avx512bf16(const float* x, float* y, int64_t n);
+void tanh_avx512bf16(const float* x, float* y, int64_t n);
+
 }  // namespace simd
 }  // namespace quiver::nn
 

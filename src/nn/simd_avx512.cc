@@ -66,4 +66,7 @@ QUIVER_AVX512 void fused_step_avx512(const FusedStep& s) {
   }
 }
 
+QUIVER_AVX512 void sigmoid_avx512(const float* x, float* y, int64_t n) { gate_array<false>(x, y, n); }
+QUIVER_AVX512 void tanh_avx512(const float* x, float* y, int64_t n) { gate_array<true>(x, y, n); }
+
 }  // namespace quiver::nn::simd

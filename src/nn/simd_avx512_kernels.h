@@ -20,6 +20,9 @@
 #include "nn/kernels.h"
 #include "nn/simd.h"
 
+#define QUIVER_GATE_TARGET QUIVER_AVX512
+#include "nn/gate_math.h"
+
 namespace quiver::nn::simd {
 namespace {
 
@@ -199,40 +202,52 @@ QUIVER_AVX512 void gemm(const float* a, int64_t lda, int64_t m, const PackedMatr
   }
 }
 
-// 1 / d for d >= 1 (finite): the 14-bit estimate and one Newton step (about 1 ulp), much
-// cheaper than a division, whose unit is not pipelined.
-QUIVER_AVX512 inline __m512 reciprocal512(__m512 d) {
-  const __m512 r = _mm512_rcp14_ps(d);
-  return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+// The primitives of gate_math.h on 16 float lanes.
+struct Avx512Ops {
+  using F = __m512;
+  static QUIVER_AVX512 F set1(float v) { return _mm512_set1_ps(v); }
+  static QUIVER_AVX512 F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static QUIVER_AVX512 F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static QUIVER_AVX512 F sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static QUIVER_AVX512 F fmadd(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static QUIVER_AVX512 F fnmadd(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
+  // −|x| (the sign bit set), then max(lo, ·): VMAXPS returns its second operand when one is
+  // NaN, so NaN stays NaN.
+  static QUIVER_AVX512 F neg_abs_floor(F x, F lo) {
+    return _mm512_max_ps(lo, _mm512_or_ps(x, _mm512_set1_ps(-0.0f)));
+  }
+  static QUIVER_AVX512 F round_nearest(F x) {
+    return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static QUIVER_AVX512 F scalef(F p, F n) { return _mm512_scalef_ps(p, n); }
+  static QUIVER_AVX512 F rcp14(F d) { return _mm512_rcp14_ps(d); }
+  static QUIVER_AVX512 F select_negative(F x, F if_negative, F otherwise) {
+    return _mm512_mask_blend_ps(_mm512_movepi32_mask(_mm512_castps_si512(x)), otherwise,
+                                if_negative);
+  }
+  // Bit select (0xD8: c ? b : a): the magnitude bits of m, the sign bit of s.
+  static QUIVER_AVX512 F copysign(F m, F s) {
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
+        _mm512_castps_si512(m), _mm512_castps_si512(s), _mm512_set1_epi32(INT32_MIN), 0xD8));
+  }
+};
+
+QUIVER_AVX512 __attribute__((always_inline)) inline __m512 sigmoid512(__m512 x) {
+  return gate::sigmoid<Avx512Ops>(x);
 }
 
-// 1 / (1 + 2^t), the one transcendental of both gate functions. 2^t = 2^floor(t) · 2^f with
-// f = t - floor(t) in [0, 1) (VREDUCEPS) and 2^f a degree-5 minimax polynomial (relative
-// error 1.5e-7 evaluated in float), scaled by VSCALEFPS, which takes floor(t) itself. t is
-// capped at 64 (1 / (1 + 2^64) is 5e-20, and 2^t must not reach infinity, whose reciprocal
-// step would give NaN); below -126 2^t goes to 0 and the result to 1. NaN stays NaN.
-QUIVER_AVX512 inline __m512 inv_one_plus_exp2(__m512 t) {
-  t = _mm512_min_ps(_mm512_set1_ps(64.0f), t);
-  const __m512 f = _mm512_reduce_ps(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  __m512 p =
-      _mm512_fmadd_ps(_mm512_set1_ps(1.8775742501e-3f), f, _mm512_set1_ps(8.9893452823e-3f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5826313794e-2f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4015361071e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9315308332e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.9999994040e-1f));
-  return reciprocal512(_mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_scalef_ps(p, t)));
+QUIVER_AVX512 __attribute__((always_inline)) inline __m512 tanh512(__m512 x) {
+  return gate::tanh<Avx512Ops>(x);
 }
 
-// sigmoid(x) = 1 / (1 + e^-x) = 1 / (1 + 2^(-x log2 e)).
-QUIVER_AVX512 inline __m512 sigmoid512(__m512 x) {
-  return inv_one_plus_exp2(_mm512_mul_ps(x, _mm512_set1_ps(-1.44269504088896341f)));
-}
-
-// tanh(x) = 2 sigmoid(2x) - 1: absolute error up to 2e-7 over [-30, 30] (the relative error
-// grows near 0, where the result is small against the rounding of 2 sigmoid(2x) near 1).
-QUIVER_AVX512 inline __m512 tanh512(__m512 x) {
-  const __m512 s = inv_one_plus_exp2(_mm512_mul_ps(x, _mm512_set1_ps(-2.88539008177792681f)));
-  return _mm512_fmsub_ps(s, _mm512_set1_ps(2.0f), _mm512_set1_ps(1.0f));
+// sigmoid / tanh of n floats (gate_math_test checks every float through these).
+template <bool kTanh>
+QUIVER_AVX512 void gate_array(const float* x, float* y, int64_t n) {
+  for (int64_t j = 0; j < n; j += kW) {
+    const __mmask16 m = chunk_mask(j, n);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + j);
+    _mm512_mask_storeu_ps(y + j, m, kTanh ? tanh512(v) : sigmoid512(v));
+  }
 }
 
 // The LSTM cell on 16 lanes: pre-activations of i, f, c, o and the old c; returns the new c

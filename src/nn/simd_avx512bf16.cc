@@ -17,4 +17,7 @@ QUIVER_AVX512 void gemm_accumulate_avx512bf16(const float* a, int64_t lda, int64
 
 QUIVER_AVX512 void fused_step_avx512bf16(const FusedStep& s) { fused_step_of<Fmt::kBf16Pairs>(s); }
 
+QUIVER_AVX512 void sigmoid_avx512bf16(const float* x, float* y, int64_t n) { gate_array<false>(x, y, n); }
+QUIVER_AVX512 void tanh_avx512bf16(const float* x, float* y, int64_t n) { gate_array<true>(x, y, n); }
+
 }  // namespace quiver::nn::simd
