@@ -100,6 +100,26 @@ class Tokenizer {
   // deeper than 64 levels.
   static Result<Tokenizer> from_json(std::string_view json);
 
+  // A pickled Keras Tokenizer (pickle.dump(tokenizer, f), protocols 2-5), read by a
+  // restricted unpickler that builds only plain data (dict, OrderedDict, defaultdict, list,
+  // tuple, str, int, ...) and the Tokenizer class under its known module paths
+  // (keras_preprocessing.text, keras.preprocessing.text, tensorflow.keras /
+  // tensorflow.python.keras .preprocessing.text, keras.src.preprocessing.text,
+  // keras.src.legacy.preprocessing.text, tf_keras); nothing in the file is executed. Also a
+  // pickled to_json() string or a pickled word_index dict. Errors: Corruption (not a
+  // pickle, truncated, malformed, wrong attribute types), Unimplemented (any other global,
+  // call or opcode: named; a custom analyzer), ResourceExhausted (over 1 GiB, more than
+  // 2^25 entries, more than 64 nested MARKs).
+  static Result<Tokenizer> from_pickle(std::string_view bytes);
+  // True when `bytes` start with a pickle protocol 2-5 header (0x80 0x02..0x05).
+  static bool is_pickle(std::string_view bytes);
+  // from_pickle when is_pickle(bytes), else from_json. The content decides, never the file
+  // name.
+  static Result<Tokenizer> from_bytes(std::string_view bytes);
+  // Reads `path` (JSON or pickle, by content; at most 1 GiB) with from_bytes. Errors name
+  // the path; NotFound / IOError from reading.
+  static Result<Tokenizer> load(const std::string& path);
+
   struct State;  // defined in src/text/tokenizer_state.h
 
  private:

@@ -31,6 +31,7 @@ void add_segment_command(CLI::App& app, CommandContext& ctx);
 void add_bench_command(CLI::App& app, CommandContext& ctx);
 void add_fit_tokenizer_command(CLI::App& app, CommandContext& ctx);
 void add_tokenize_command(CLI::App& app, CommandContext& ctx);
+void add_convert_tokenizer_command(CLI::App& app, CommandContext& ctx);
 void add_inspect_command(CLI::App& app, CommandContext& ctx);
 void add_predict_command(CLI::App& app, CommandContext& ctx);
 void add_train_command(CLI::App& app, CommandContext& ctx);

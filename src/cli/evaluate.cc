@@ -84,7 +84,7 @@ void add_evaluate_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--label-column", o.label_column, "CSV column with the label(s)")->default_val("label");
   cmd->add_option("--label-columns", o.label_columns, "multi-label 0/1 columns")->delimiter(',');
   cmd->add_flag("--skip-bad-rows", o.skip_bad_rows, "skip malformed rows");
-  cmd->add_option("--tokenizer", o.tokenizer_path, "tokenizer JSON (default: the one in the model)");
+  cmd->add_option("--tokenizer", o.tokenizer_path, "tokenizer JSON or pickle (default: the one in the model)");
   cmd->add_option("--segmenter", o.segmenter,
                   "none, jieba, jieba-nohmm, jieba-search, cjk-chars (default: the model's)");
   cmd->add_option("--user-dict", o.user_dict, "jieba user dictionary the model was trained with");

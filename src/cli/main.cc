@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   add_bench_command(app, ctx);
   add_fit_tokenizer_command(app, ctx);
   add_tokenize_command(app, ctx);
+  add_convert_tokenizer_command(app, ctx);
   add_inspect_command(app, ctx);
   add_predict_command(app, ctx);
   add_train_command(app, ctx);

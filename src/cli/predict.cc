@@ -324,7 +324,7 @@ Status run_text(const Model& model, const PredictArgs& args) {
   QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
   QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(recorded ? recorded->tokenizer_json : "",
                                                  args.model.model, json, args.tokenizer));
-  auto tokenizer = Tokenizer::from_json(json);
+  auto tokenizer = Tokenizer::from_bytes(json);  // JSON or pickle
   if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter,
                           predict_segmenter(args, recorded));
@@ -440,7 +440,7 @@ void add_predict_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--model", args->model.model, "model file (.h5 / .keras)")->required();
   add_model_options(cmd, &args->model);
   cmd->add_flag("--input-ids", args->input_ids, "stdin holds JSON arrays of padded token ids");
-  cmd->add_option("--tokenizer", args->tokenizer, "Keras tokenizer JSON; stdin holds text lines");
+  cmd->add_option("--tokenizer", args->tokenizer, "Keras tokenizer JSON or pickle; stdin holds text lines");
   cmd->add_option("--labels", args->labels, "comma-separated class labels (text mode)");
   cmd->add_option("--maxlen", args->maxlen, "pad/truncate to N ids (default: the model's length)");
   cmd->add_option("--padding", args->padding, "pre or post (default: the model's, else pre)");

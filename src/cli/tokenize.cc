@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 
-#include "base/file.h"
 #include "cli/commands.h"
 #include "cli/segmenter_args.h"
 #include "quiver/tokenizer.h"
@@ -52,12 +51,10 @@ Status run_tokenize(const TokenizeArgs& args) {
     return invalid_argument("--maxlen: must be in 1.." + std::to_string(kMaxMaxlen) + ", got " +
                             std::to_string(*args.maxlen));
   }
-  QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
-  auto tokenizer = Tokenizer::from_json(json);
-  if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
+  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::load(args.tokenizer));
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter,
                           create_segmenter(args.segmenter));
-  const std::string& split = tokenizer->config().split;
+  const std::string& split = tokenizer.config().split;
   std::string line, out;
   size_t line_no = 0;
   while (std::getline(std::cin, line)) {
@@ -68,7 +65,7 @@ Status run_tokenize(const TokenizeArgs& args) {
       return invalid_argument("stdin line " + std::to_string(line_no) + ": ill-formed UTF-8");
     }
     QUIVER_ASSIGN_OR_RETURN(std::string text, segment_line(*segmenter, line, split, line_no));
-    std::vector<int32_t> ids = tokenizer->text_to_sequence(text);
+    std::vector<int32_t> ids = tokenizer.text_to_sequence(text);
     if (args.maxlen) ids = pad_sequence(ids, *args.maxlen, padding, truncating);
     out.clear();
     append_ids(ids, &out);
@@ -84,7 +81,7 @@ void add_tokenize_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<TokenizeArgs>();
   CLI::App* cmd = app.add_subcommand(
       "tokenize", "Turn text lines from stdin into Keras id sequences, one JSON array a line");
-  cmd->add_option("--tokenizer", args->tokenizer, "Keras tokenizer JSON (Tokenizer.to_json())")
+  cmd->add_option("--tokenizer", args->tokenizer, "Keras tokenizer: JSON (Tokenizer.to_json()) or pickle")
       ->required();
   cmd->add_option("--maxlen", args->maxlen, "pad or truncate every sequence to N ids");
   cmd->add_option("--padding", args->padding, "pre or post")->default_val("pre");

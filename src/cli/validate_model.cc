@@ -39,7 +39,7 @@ Status run_validate(const ValidateArgs& a) {
   if (!trained.ok() && trained.status().code() != StatusCode::kNotFound) return trained.status();
   if (!a.tokenizer.empty()) {
     QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(a.tokenizer, size_t{1} << 30));
-    auto t = Tokenizer::from_json(json);
+    auto t = Tokenizer::from_bytes(json);  // JSON or pickle
     if (!t.ok()) return t.status().with_context(a.tokenizer);
     QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(trained.ok() ? trained->tokenizer_json : "",
                                                    a.model, json, a.tokenizer));

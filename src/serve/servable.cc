@@ -60,7 +60,7 @@ Result<std::shared_ptr<const Tokenizer>> load_tokenizer(const ModelConfig& c,
     QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(c.tokenizer_path, 1u << 30));
     QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(trained ? trained->tokenizer_json : "",
                                                    c.model_path, text, c.tokenizer_path));
-    Result<Tokenizer> t = Tokenizer::from_json(text);
+    Result<Tokenizer> t = Tokenizer::from_bytes(text);  // JSON or pickle
     if (!t.ok()) return t.status().with_context(c.tokenizer_path);
     return std::make_shared<const Tokenizer>(std::move(t).value());
   }

@@ -18,7 +18,7 @@ Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string
     QUIVER_ASSIGN_OR_RETURN(json, base::read_file(source));
     QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(info.tokenizer_json, model_path, json, source));
   }
-  auto t = Tokenizer::from_json(json);
+  auto t = Tokenizer::from_bytes(json);  // JSON or pickle
   if (!t.ok()) return t.status().with_context(source);
   return t;
 }

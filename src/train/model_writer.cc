@@ -7,6 +7,7 @@
 
 #include "base/file.h"
 #include "keras_io/hdf5.h"
+#include "quiver/tokenizer.h"
 #include "quiver/version.h"
 #include "train/h5_writer.h"
 #include "train/keras_config.h"
@@ -71,7 +72,11 @@ Status check_tokenizer_belongs(const std::string& recorded_json, const std::stri
                                const std::string& tokenizer_path) {
   if (recorded_json.empty() || recorded_json == tokenizer_json) return Status();
   const auto recorded = nlohmann::json::parse(recorded_json, nullptr, false);
-  const auto given = nlohmann::json::parse(tokenizer_json, nullptr, false);
+  auto given = nlohmann::json::parse(tokenizer_json, nullptr, false);
+  if (Tokenizer::is_pickle(tokenizer_json)) {  // compare a pickled tokenizer as its JSON
+    auto t = Tokenizer::from_pickle(tokenizer_json);
+    if (t.ok()) given = nlohmann::json::parse(t->to_json(), nullptr, false);
+  }
   if (!recorded.is_discarded() && recorded == given) return Status();
   return corruption(tokenizer_path + " does not belong to " + model_path +
                     ": it differs from the tokenizer recorded in the model (quiver_tokenizer), so "
