@@ -27,6 +27,8 @@ SERVER_PID=$!
 for _ in $(seq 1 600); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 URL=$(sed -n 's/^listening on //p' "$WORK/out")
 [ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
+# The port opens before the model loads: wait until it is ready.
+for _ in $(seq 1 600); do curl -sf "$URL/v2/health/ready" >/dev/null && break; sleep 0.1; done
 
 SENTENCE="vaksin covid aman untuk semua orang di indonesia"
 export QUIVER_BODY="{\"category\":\"B\",\"sentences\":[\"$SENTENCE\"]}"

@@ -24,6 +24,11 @@ start_server() {  # config file -> sets SERVER_PID and URL
   for _ in $(seq 1 1200); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
   URL=$(sed -n 's/^listening on //p' "$WORK/out")
   [ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
+  # The port opens before the models load (or train): wait until none is loading.
+  for _ in $(seq 1 6000); do
+    curl -sf "$URL/metrics" | grep -q '^quiver_models_loading 0$' && break
+    sleep 0.1
+  done
 }
 
 # The binary models: examples/sentiment.yaml trains them on its first start.

@@ -19,7 +19,8 @@ node scripts/sentiment-data.mjs third_party/cache/sentiment-5.0.2/test/fixtures 
 PORT=${QUIVER_PORT:-8500}
 echo "run.sh: dependencies ${deps} s, build ${build} s; serving (the first start trains)" >&2
 cat >&2 <<MSG
-Once it says "listening", try:
+Once http://127.0.0.1:$PORT/v2/health/ready answers 200 (the first start trains the models;
+the log shows each epoch), try:
   curl -s -X POST http://127.0.0.1:$PORT/v1/classify -H 'Content-Type: application/json' \\
     -d '{"category": "yelp", "sentences": ["The food was great", "Terrible service, never again"]}'
 MSG

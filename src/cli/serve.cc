@@ -1,5 +1,6 @@
 // quiver serve --config FILE [--port N]: serves the configured models over HTTP until
-// SIGTERM. With --port 0 the first line of stdout names the port that was picked.
+// SIGTERM. With --port 0 the first line of stdout names the port that was picked. The port
+// opens before the models load (readiness tells when they serve); a taken port exits 6.
 #include <optional>
 #include <string>
 
@@ -23,7 +24,8 @@ void add_serve_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, options] {
     run_command(ctx, "serve", [&] {
       serve::ServerDeps deps;
-      deps.hooks = serve::training_hooks();
+      deps.training = std::make_shared<serve::TrainingMonitor>();
+      deps.hooks = serve::training_hooks(deps.training);
       deps.validator = "/proc/self/exe";  // `quiver validate-model` (serve/model_sandbox.h)
       return serve::run_serve(options->config, options->port, std::move(deps));
     });

@@ -214,6 +214,10 @@ Status parse_training(MapReader& parent, const std::string& origin, TrainingConf
   QUIVER_RETURN_IF_ERROR(r.read("maxlen", out.maxlen, 0));
   QUIVER_RETURN_IF_ERROR(r.read("learning_rate", out.learning_rate));
   QUIVER_RETURN_IF_ERROR(r.read("seed", out.seed, 0));
+  QUIVER_RETURN_IF_ERROR(r.read("validation_split", out.validation_split));
+  if (!(out.validation_split >= 0 && out.validation_split < 1)) {
+    return r.error(r.key_path("validation_split"), "expected a fraction in [0, 1)");
+  }
   QUIVER_RETURN_IF_ERROR(r.read("text_column", out.text_column));
   QUIVER_RETURN_IF_ERROR(r.read("label_column", out.label_column));
   return r.check_no_unknown_keys();

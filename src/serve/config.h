@@ -60,6 +60,7 @@ struct TrainingConfig {
   int64_t maxlen = 0;  // 0: the model's maxlen / the data's longest row
   double learning_rate = 0.001;
   int64_t seed = 1;
+  double validation_split = 0;  // > 0: validate on the last fraction (val loss / accuracy)
   std::string text_column = "text";
   std::string label_column = "label";
 };

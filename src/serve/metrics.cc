@@ -125,6 +125,39 @@ void Metrics::render_groups(const std::vector<GroupFacts>& groups, std::string& 
   }
 }
 
+void Metrics::render_training(std::string& out) const {
+  std::vector<std::pair<std::string, const TrainingGauges*>> trained;
+  for (const auto& [name, m] : models_) {
+    if (m->training.epochs.load() > 0) trained.emplace_back(name, &m->training);
+  }
+  if (trained.empty()) return;
+  auto each = [&](const char* name, const char* help, auto value) {
+    append_help(out, name, "gauge", help);
+    for (const auto& [model, t] : trained) {
+      out += std::string(name) + "{" + model_label(model) + "} ";
+      out += number(value(*t)) + "\n";
+    }
+  };
+  each("quiver_training_active", "1 while the model trains on start (train_if_missing).",
+       [](const TrainingGauges& t) { return t.active.load() ? 1.0 : 0.0; });
+  each("quiver_training_epoch", "Training epochs finished.",
+       [](const TrainingGauges& t) { return static_cast<double>(t.epoch.load()); });
+  each("quiver_training_epochs", "Training epochs planned.",
+       [](const TrainingGauges& t) { return static_cast<double>(t.epochs.load()); });
+  each("quiver_training_step", "Batches done in the current epoch.",
+       [](const TrainingGauges& t) { return static_cast<double>(t.step.load()); });
+  each("quiver_training_steps", "Batches per epoch.",
+       [](const TrainingGauges& t) { return static_cast<double>(t.steps.load()); });
+  each("quiver_training_loss", "Training loss (running mean over the current epoch).",
+       [](const TrainingGauges& t) { return t.loss.load(); });
+  each("quiver_training_accuracy", "Training accuracy (running, current epoch).",
+       [](const TrainingGauges& t) { return t.accuracy.load(); });
+  each("quiver_training_val_loss", "Validation loss of the last finished epoch.",
+       [](const TrainingGauges& t) { return t.val_loss.load(); });
+  each("quiver_training_val_accuracy", "Validation accuracy of the last finished epoch.",
+       [](const TrainingGauges& t) { return t.val_accuracy.load(); });
+}
+
 void Metrics::count_http(int status) {
   size_t cls = status >= 100 && status < 600 ? static_cast<size_t>(status / 100) : 0;
   http_by_class_[cls].fetch_add(1, std::memory_order_relaxed);
@@ -175,6 +208,15 @@ std::string Metrics::render(const std::vector<ModelFacts>& facts,
   for (const auto& f : facts)
     out +=
         "quiver_model_available{" + model_label(f.name) + "} " + (f.available ? "1" : "0") + "\n";
+  append_help(out, "quiver_model_loading", "gauge", "1 while a version is being built.");
+  int64_t loading = 0;
+  for (const auto& f : facts) {
+    out += "quiver_model_loading{" + model_label(f.name) + "} " + (f.loading ? "1" : "0") + "\n";
+    loading += f.loading ? 1 : 0;
+  }
+  append_help(out, "quiver_models_loading", "gauge", "Models with a version being built.");
+  out += "quiver_models_loading " + std::to_string(loading) + "\n";
+  render_training(out);
   append_help(out, "quiver_http_responses_total", "counter", "HTTP responses by status class.");
   for (size_t i = 1; i < http_by_class_.size(); ++i) {
     out += "quiver_http_responses_total{code=\"" + std::to_string(i) + "xx\"} " +

@@ -1,7 +1,7 @@
 // Serving metrics, rendered in the Prometheus text exposition format.
 //
 // Per model: requests and failures (by API), latency and queue-time histograms (seconds),
-// batch-size histogram (rows), in-flight requests. Per group: requests, switches, and the
+// batch-size histogram (rows), in-flight requests, training progress on start. Per group: requests, switches, and the
 // shadow model's requests, drops and per-category disagreements. Registry facts (memory bytes, load
 // counts and failures, state) are passed in at render time.
 //
@@ -35,6 +35,18 @@ class Histogram {
   std::atomic<uint64_t> count_{0};
 };
 
+// Progress of a train_if_missing run on start (gauges; `epochs` 0 = never trained here).
+struct TrainingGauges {
+  std::atomic<int64_t> epoch{0};   // epochs finished
+  std::atomic<int64_t> epochs{0};  // epochs planned
+  std::atomic<int64_t> step{0};    // batches done in the current epoch
+  std::atomic<int64_t> steps{0};   // batches per epoch
+  std::atomic<double> loss{0}, accuracy{0};  // running, over the current epoch
+  std::atomic<double> val_loss{0}, val_accuracy{0};  // of the last finished epoch
+  std::atomic<bool> has_validation{false};
+  std::atomic<bool> active{false};  // training now
+};
+
 struct ModelMetrics {
   ModelMetrics();
   std::atomic<uint64_t> requests{0};
@@ -43,6 +55,7 @@ struct ModelMetrics {
   Histogram latency_seconds;
   Histogram queue_seconds;
   Histogram batch_rows;
+  TrainingGauges training;
 };
 
 // Shadow comparisons of one category of a group.
@@ -79,6 +92,7 @@ struct ModelFacts {
   uint64_t loads = 0;
   uint64_t load_failures = 0;
   bool available = false;
+  bool loading = false;  // a version is being built (start-up, reload, load)
 };
 
 class Metrics {
@@ -98,6 +112,7 @@ class Metrics {
  private:
   mutable std::mutex mu_;
   void render_groups(const std::vector<GroupFacts>& groups, std::string& out) const;  // REQUIRES(mu_)
+  void render_training(std::string& out) const;  // REQUIRES(mu_)
 
   std::map<std::string, std::unique_ptr<ModelMetrics>> models_;  // GUARDED_BY(mu_)
   std::map<std::string, std::unique_ptr<GroupMetrics>> groups_;  // GUARDED_BY(mu_)

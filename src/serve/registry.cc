@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <thread>
 
 namespace quiver::serve {
@@ -20,6 +21,19 @@ void log_load_failure(const ModelConfig& m, int64_t version, const Status& error
   std::fprintf(stderr, "quiver serve: model '%s' version %lld (file %s) failed to load: %s; %s\n",
                m.name.c_str(), static_cast<long long>(version), m.model_path.c_str(),
                error.to_string().c_str(), instead.c_str());
+}
+
+// Runs fn(0) .. fn(n - 1) on up to max(2, cores) threads (models load in parallel).
+void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  size_t threads_wanted = std::min<size_t>(n, std::max(2u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < threads_wanted; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
 }
 
 }  // namespace
@@ -65,6 +79,11 @@ Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hoo
       config_(std::move(config)) {
   std::lock_guard<std::mutex> lock(mu_);
   (void)set_groups_locked(config_.groups);  // no model serves yet: nothing to refuse
+  // Every configured model is LOADING from the start (readiness is false until it serves).
+  for (const ModelConfig& m : config_.models) {
+    begin_load_locked(m);
+    entry_locked(m.name).configured = true;
+  }
 }
 
 Registry::~Registry() {
@@ -101,65 +120,97 @@ Registry::Entry& Registry::entry_locked(const std::string& name) {
   return *slot;
 }
 
+int64_t Registry::begin_load_locked(const ModelConfig& m) {
+  Entry& e = entry_locked(m.name);
+  const int64_t version = e.next_version++;
+  e.versions.push_front(VersionStatus{version, VersionState::kLoading, Status()});
+  if (e.versions.size() > kMaxVersionHistory) e.versions.pop_back();
+  return version;
+}
+
+Result<std::shared_ptr<const Servable>> Registry::build(const ModelConfig& m, int64_t version) {
+  return make_servable(m, version, loader_, hooks_, &segmenters_);
+}
+
+void Registry::commit_locked(const ModelConfig& m, int64_t version,
+                             std::shared_ptr<const Servable> servable,
+                             std::vector<std::shared_ptr<const Servable>>& retired) {
+  Entry& e = entry_locked(m.name);
+  e.configured = true;
+  e.batcher->set_options(batcher_options(m));
+  for (auto& s : e.versions) {
+    if (s.state == VersionState::kAvailable) s.state = VersionState::kEnd;
+  }
+  if (VersionStatus* vs = e.find(version)) vs->state = VersionState::kAvailable;
+  retired.push_back(std::move(e.serving));
+  e.serving = std::move(servable);
+  e.loads++;
+  e.last_error = Status();
+}
+
+void Registry::fail_locked(const ModelConfig& m, int64_t version, const Status& error) {
+  Entry& e = entry_locked(m.name);
+  if (VersionStatus* vs = e.find(version)) vs->state = VersionState::kUnavailable, vs->error = error;
+  e.load_failures++;
+  e.last_error = error;
+  log_load_failure(m, version, error, e.serving ? e.serving->version : 0);
+}
+
+void Registry::abandon_locked(const std::string& name, int64_t version) {
+  Entry& e = entry_locked(name);
+  std::erase_if(e.versions, [version](const VersionStatus& v) { return v.version == version; });
+  if (e.next_version == version + 1) e.next_version = version;
+}
+
 Status Registry::load_one(const ModelConfig& m) {
   int64_t version = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Entry& e = entry_locked(m.name);
-    e.configured = true;
-    version = e.next_version++;
-    e.versions.push_front(VersionStatus{version, VersionState::kLoading, Status()});
-    if (e.versions.size() > kMaxVersionHistory) e.versions.pop_back();
-    e.batcher->set_options(batcher_options(m));
+    version = begin_load_locked(m);
+    entry_locked(m.name).configured = true;
   }
-  auto loaded = make_servable(m, version, loader_, hooks_, &segmenters_);
-  std::shared_ptr<const Servable> old;  // freed after the lock is released
+  auto loaded = build(m, version);
+  std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
-  Entry& e = entry_locked(m.name);
-  VersionStatus* vs = e.find(version);
   if (!loaded.ok()) {
-    if (vs != nullptr) vs->state = VersionState::kUnavailable, vs->error = loaded.status();
-    e.load_failures++;
-    e.last_error = loaded.status();
-    log_load_failure(m, version, loaded.status(), e.serving ? e.serving->version : 0);
+    fail_locked(m, version, loaded.status());
     return loaded.status();
   }
-  for (auto& s : e.versions) {
-    if (s.state == VersionState::kAvailable) s.state = VersionState::kEnd;
-  }
-  if (vs != nullptr) vs->state = VersionState::kAvailable;
-  old = std::move(e.serving);
-  e.serving = std::move(loaded).value();
-  e.loads++;
-  e.last_error = Status();
-  return Status();
-}
-
-Status Registry::load_many(const std::vector<ModelConfig>& models) {
-  std::vector<Status> results(models.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < models.size(); i = next++) results[i] = load_one(models[i]);
-  };
-  size_t n = std::min<size_t>(models.size(), std::max(2u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  for (auto& s : results) {
-    if (!s.ok()) return s;
-  }
+  commit_locked(m, version, std::move(loaded).value(), retired);
   return Status();
 }
 
 Status Registry::load_all() {
   std::lock_guard<std::mutex> control(control_mu_);
   std::vector<ModelConfig> models;
+  std::vector<int64_t> versions;
   {
     std::lock_guard<std::mutex> lock(mu_);
     models = config_.models;
+    for (const ModelConfig& m : models) {
+      Entry& e = entry_locked(m.name);
+      // The version the constructor marked LOADING, unless something else ran since.
+      const bool pending = !e.versions.empty() && e.versions.front().state == VersionState::kLoading;
+      versions.push_back(pending ? e.versions.front().version : begin_load_locked(m));
+    }
   }
-  return load_many(models);
+  // Each model serves as soon as it is built (start-up: readiness per model).
+  std::vector<Status> results(models.size());
+  parallel_for(models.size(), [&](size_t i) {
+    auto loaded = build(models[i], versions[i]);
+    std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock
+    std::lock_guard<std::mutex> lock(mu_);
+    if (loaded.ok()) {
+      commit_locked(models[i], versions[i], std::move(loaded).value(), retired);
+    } else {
+      fail_locked(models[i], versions[i], loaded.status());
+      results[i] = loaded.status();
+    }
+  });
+  for (auto& s : results) {
+    if (!s.ok()) return s;
+  }
+  return Status();
 }
 
 Result<ModelHandle> Registry::acquire(const std::string& name,
@@ -219,24 +270,47 @@ Status Registry::unload(const std::string& name) {
   return Status();
 }
 
-Status Registry::apply_config(ServeConfig config) {
+Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* failures) {
   std::lock_guard<std::mutex> control(control_mu_);
-  std::vector<ModelConfig> models = config.models;
+  const std::vector<ModelConfig>& models = config.models;
+  std::vector<int64_t> versions;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    config_ = std::move(config);
-    for (auto& [name, e] : entries_) e->configured = config_.find(name) != nullptr;
+    for (const ModelConfig& m : models) versions.push_back(begin_load_locked(m));
   }
-  Status loaded = load_many(models);
-  std::vector<std::shared_ptr<const Servable>> old;  // freed after the lock is released
+  // Build and check every model beside the serving versions; nothing is swapped yet.
+  std::vector<Result<std::shared_ptr<const Servable>>> built(
+      models.size(), Result<std::shared_ptr<const Servable>>(internal_error("not built")));
+  parallel_for(models.size(), [&](size_t i) { built[i] = build(models[i], versions[i]); });
+  std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
+  std::string refused;
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (built[i].ok()) continue;
+    fail_locked(models[i], versions[i], built[i].status());
+    if (failures != nullptr) failures->push_back(ReloadFailure{models[i].name, built[i].status()});
+    refused += (refused.empty() ? "" : "; ") + built[i].status().message();
+  }
+  if (!refused.empty()) {  // all or nothing: drop the versions that did build
+    for (size_t i = 0; i < models.size(); ++i) {
+      if (built[i].ok()) abandon_locked(models[i].name, versions[i]);
+    }
+    return invalid_argument("config reload refused, nothing changed: " + refused);
+  }
+  // Every model built: swap them, the groups and the config in one step under mu_, so a
+  // request sees either the old state or the new one, never a mix.
+  config_ = std::move(config);
+  for (auto& [name, e] : entries_) e->configured = config_.find(name) != nullptr;
+  for (size_t i = 0; i < config_.models.size(); ++i) {
+    commit_locked(config_.models[i], versions[i], std::move(built[i]).value(), retired);
+  }
   Status grouped = set_groups_locked(config_.groups);
   for (auto& [name, e] : entries_) {
     if (e->configured || used_by_group_locked(name)) continue;
-    old.push_back(e->serving);
+    retired.push_back(e->serving);
     unload_locked(*e);
   }
-  return loaded.ok() ? grouped : loaded;
+  return grouped;
 }
 
 std::vector<ModelStatus> Registry::statuses() const {

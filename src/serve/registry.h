@@ -77,6 +77,12 @@ struct GroupHandle {
   int64_t shadow_max_queue = 0;
 };
 
+// One model that failed to build during a config reload.
+struct ReloadFailure {
+  std::string model;
+  Status error;
+};
+
 struct GroupStatus {
   std::string name;
   GroupSide side;
@@ -94,8 +100,9 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
-  // Loads every configured model, several in parallel. Returns the first failure (the
-  // other models still load; failed ones are UNAVAILABLE with their error).
+  // Loads every configured model, several in parallel; each serves as soon as it is built
+  // (every configured model is LOADING from construction until then). Returns the first
+  // failure (the other models still load; failed ones are UNAVAILABLE with their error).
   Status load_all();
 
   // The serving version of `name` (or exactly `version` when given).
@@ -106,12 +113,16 @@ class Registry {
   Status reload(const std::string& name);
   // Stops serving `name` (state END); queued requests finish first.
   Status unload(const std::string& name);
-  // Applies a new config: new models load and the rest reload, then the groups take their
-  // new definitions, then removed models unload (so a group can move to a new model and
-  // drop the old ones in one reload without a failed request). A group whose new side
-  // does not serve keeps its old side. Returns the first failure; every model that
-  // loaded serves its new version.
-  Status apply_config(ServeConfig config);
+  // Applies a new config, all or nothing: first every model of it is built and checked
+  // beside the serving versions (new models and a new version of the others, in
+  // parallel). Only when all succeed are they swapped in together with the config and the
+  // groups' new definitions, in one step under mu_; then models no longer configured nor
+  // used by a group unload. When any fails nothing changes (the config, groups and
+  // serving versions stay; the failed models' attempts show as UNAVAILABLE versions with
+  // their error) and the result is InvalidArgument "config reload refused, nothing
+  // changed: ..." listing each error; `failures` (optional) receives them one by one.
+  // A group whose new side does not serve keeps its old side (its error is returned).
+  Status apply_config(ServeConfig config, std::vector<ReloadFailure>* failures = nullptr);
 
   // The group `name` ("" = the default group), every model of its serving side pinned.
   // NotFound: no such group (or no default). Unavailable: a model of the side is not
@@ -135,7 +146,18 @@ class Registry {
   Entry& entry_locked(const std::string& name);                // REQUIRES(mu_)
   BatcherOptions batcher_options(const ModelConfig& m) const;  // REQUIRES(mu_)
   Status load_one(const ModelConfig& m);                       // REQUIRES(control_mu_)
-  Status load_many(const std::vector<ModelConfig>& models);    // REQUIRES(control_mu_)
+  // A new version number for `m`, recorded as LOADING.
+  int64_t begin_load_locked(const ModelConfig& m);  // REQUIRES(mu_)
+  // Builds and checks version `version` of `m` (no lock held; the slow part of a load).
+  Result<std::shared_ptr<const Servable>> build(const ModelConfig& m, int64_t version);
+  // Serves `servable` as version `version` of `m`; the replaced one goes to `retired`.
+  void commit_locked(const ModelConfig& m, int64_t version,
+                     std::shared_ptr<const Servable> servable,
+                     std::vector<std::shared_ptr<const Servable>>& retired);  // REQUIRES(mu_)
+  // Records a failed build of `version` (UNAVAILABLE, error, counters, the log).
+  void fail_locked(const ModelConfig& m, int64_t version, const Status& error);  // REQUIRES(mu_)
+  // Forgets a built version that was not swapped in (a refused config reload).
+  void abandon_locked(const std::string& name, int64_t version);  // REQUIRES(mu_)
   void unload_locked(Entry& e);                                // REQUIRES(mu_)
   Result<ModelHandle> acquire_locked(const std::string& name,
                                      std::optional<int64_t> version) const;  // REQUIRES(mu_)

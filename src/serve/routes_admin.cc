@@ -3,7 +3,7 @@
 //   POST /admin/models/{name}/load     load the configured model (again) and serve it
 //   POST /admin/models/{name}/reload   the same: a new version beside the old, then a swap
 //   POST /admin/models/{name}/unload   stop serving it (queued requests finish)
-//   POST /admin/reload                 re-read the config file and apply it
+//   POST /admin/reload                 re-read the config file and apply it, all or nothing
 //   GET  /admin/models                 every model's state, versions and last error
 //   POST /admin/groups/{name}          switch a group's serving side: {"model": "X"} or
 //                                      {"members": ["A", "B"]} (models already serving)
@@ -59,6 +59,13 @@ std::string model_status_json(const ModelStatus& s) {
   return out + "]}";
 }
 
+int load_failure_http_status(const Status& status, bool configured) {
+  if (status.code() == StatusCode::kNotFound && !configured) return 404;
+  if (status.code() == StatusCode::kInternal) return 500;
+  if (status.code() == StatusCode::kUnavailable) return 503;
+  return 400;  // the model, its files or the config cannot be loaded: nothing changed
+}
+
 void run_model_op(Service& service, const std::string& name, bool unload,
                   const Responder& respond) {
   Registry* registry = &service.registry();
@@ -69,10 +76,8 @@ void run_model_op(Service& service, const std::string& name, bool unload,
       op,
       [registry, name](const Status& st) {
         if (!st.ok()) {
-          int code = st.code() == StatusCode::kNotFound && registry->config().find(name) == nullptr
-                         ? 404
-                         : (st.code() == StatusCode::kFailedPrecondition ? 409 : 500);
-          return json_response(code, error_body(st.message()));
+          const bool configured = registry->config().find(name) != nullptr;
+          return json_response(load_failure_http_status(st, configured), error_body(st.message()));
         }
         auto s = registry->status(name);
         return json_response(200, s ? model_status_json(*s) : "{}");
@@ -136,6 +141,29 @@ void switch_group(Service& service, const std::string& name, const std::string& 
                     respond);
 }
 
+// POST /admin/reload: 200 {"reloaded": true}, or the failure (nothing changed) with each
+// model's error: {"error": "...", "failures": [{"model": "b", "error": "..."}, ...]}.
+void reload_all(Service& service, const Responder& respond) {
+  Service* svc = &service;
+  auto failures = std::make_shared<std::vector<ReloadFailure>>();
+  service.run_admin([svc, failures] { return svc->reload_config(failures.get()); },
+                    [failures](const Status& st) {
+                      if (st.ok()) return json_response(200, "{\"reloaded\":true}");
+                      std::string body = "{\"error\":";
+                      append_json_string(body, st.message());
+                      body += ",\"failures\":[";
+                      for (size_t i = 0; i < failures->size(); ++i) {
+                        body += i ? ",{\"model\":" : "{\"model\":";
+                        append_json_string(body, (*failures)[i].model);
+                        body += ",\"error\":";
+                        append_json_string(body, (*failures)[i].error.message());
+                        body += '}';
+                      }
+                      return json_response(load_failure_http_status(st, true), body + "]}");
+                    },
+                    respond);
+}
+
 void list_groups(Service& service, const Responder& respond) {
   std::string out = "{\"groups\":[";
   auto all = service.registry().group_statuses();
@@ -159,15 +187,7 @@ bool route_admin(Service& service, HttpRequest& request, Responder& respond) {
     for (size_t i = 0; i < all.size(); ++i) out += (i ? "," : "") + model_status_json(all[i]);
     respond(json_response(200, out + "]}"));
   } else if (seg.size() == 2 && seg[1] == "reload" && request.method == "POST") {
-    Service* svc = &service;
-    service.run_admin([svc] { return svc->reload_config(); },
-                      [](const Status& st) {
-                        return st.ok() ? json_response(200, "{\"reloaded\":true}")
-                                       : json_response(
-                                             st.code() == StatusCode::kInvalidArgument ? 400 : 500,
-                                             error_body(st.message()));
-                      },
-                      respond);
+    reload_all(service, respond);
   } else if (seg.size() == 4 && seg[1] == "models" && request.method == "POST" &&
              (seg[3] == "load" || seg[3] == "reload" || seg[3] == "unload")) {
     run_model_op(service, seg[2], seg[3] == "unload", respond);

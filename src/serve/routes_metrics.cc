@@ -12,8 +12,9 @@ bool route_metrics(Service& service, HttpRequest& request, Responder& respond) {
   }
   std::vector<ModelFacts> facts;
   for (const ModelStatus& s : service.registry().statuses()) {
-    facts.push_back(
-        ModelFacts{s.name, s.memory_bytes, s.loads, s.load_failures, s.serving_version > 0});
+    const bool loading = !s.versions.empty() && s.versions.front().state == VersionState::kLoading;
+    facts.push_back(ModelFacts{s.name, s.memory_bytes, s.loads, s.load_failures,
+                               s.serving_version > 0, loading});
   }
   std::vector<GroupFacts> groups;
   for (const GroupStatus& g : service.registry().group_statuses()) {

@@ -1,15 +1,19 @@
-// TensorFlow Serving's REST API (https://www.tensorflow.org/tfx/serving/api_rest):
-//   GET  /v1/models/{name}[/versions/{v}]            model_version_status
-//   GET  /v1/models/{name}[/versions/{v}]/metadata   signature_def of the serving version
-//   POST /v1/models/{name}[/versions/{v}]:predict    {"instances": [...]} row format or
-//                                                    {"inputs": [...]} columnar format
-//   POST /v1/models/{name}[/versions/{v}]:classify   {"examples": [...]} -> {"result": ...}
-// Instances are raw strings (tokenized with the model's tokenizer) or id lists; an object
-// with one named input ({"text": ...} or {"input_ids": [...]}) is unwrapped.
+// TensorFlow Serving's REST API, as tensorflow/serving g3doc/api_rest.md specifies it:
+//   GET  /v1/models/{name}[/versions/{v}|/labels/{l}]            GetModelStatusResponse
+//   GET  /v1/models/{name}[/versions/{v}|/labels/{l}]/metadata   GetModelMetadataResponse
+//   POST /v1/models/{name}[/versions/{v}|/labels/{l}]:predict    row ("instances") or
+//                                                                columnar ("inputs") format
+//   POST /v1/models/{name}[/versions/{v}|/labels/{l}]:classify   {"examples": [...]}
+//   POST .../:regress   400: quiver's models are classifiers (no regression signature)
+// Inputs are named by the model's signatures (signatures.h): a text model's
+// serving_default takes `text`, its `ids` signature takes `input_ids`. Errors are
+// {"error": "..."} ("In case of error, all APIs will return a JSON object in the response
+// body with `error` as key and the error message as the value").
 #include <charconv>
 
 #include "serve/json_codec.h"
 #include "serve/service.h"
+#include "serve/signatures.h"
 
 namespace quiver::serve {
 namespace {
@@ -39,6 +43,10 @@ bool parse_target(const std::vector<std::string>& seg, Target& t, Status& error)
       error = invalid_argument("version '" + rest[2] + "' is not a positive integer");
     }
     t.version = v;
+    i = 3;
+  } else if (rest.size() >= 3 && rest[1] == "labels") {
+    // quiver assigns no version labels: every label is unknown.
+    error = not_found("model '" + t.name + "' has no version label '" + rest[2] + "'");
     i = 3;
   }
   if (i < rest.size()) t.tail = rest[i++];
@@ -101,63 +109,154 @@ std::string tensor_info(const std::string& name, const char* dtype,
   return out + "],\"unknown_rank\":false},\"name\":\"" + name + "\"}";
 }
 
+// GetModelMetadataResponse: model_spec and the SignatureDefMap (one entry per signature).
 HttpResponse metadata(const Servable& s) {
   std::string out = "{\"model_spec\":{\"name\":";
   append_json_string(out, s.name);
   out += ",\"signature_name\":\"\",\"version\":\"" + std::to_string(s.version) + "\"}";
-  out += ",\"metadata\":{\"signature_def\":{\"signature_def\":{\"serving_default\":{\"inputs\":{";
-  out += tensor_info("input_ids", "DT_INT32", {-1, s.input_length});
-  if (s.tokenizer) out += "," + tensor_info("text", "DT_STRING", {-1});
-  out += "},\"outputs\":{";
+  out += ",\"metadata\":{\"signature_def\":{\"@type\":"
+         "\"type.googleapis.com/tensorflow.serving.SignatureDefMap\",\"signature_def\":{";
   const auto& shapes = s.predictor->info().output_shapes;
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    out += (i ? "," : "") + tensor_info("output_" + std::to_string(i), "DT_FLOAT", shapes[i]);
+  const std::vector<std::string> outputs = output_names(s);
+  bool first = true;
+  for (const Signature& sig : signatures_of(s)) {
+    out += (first ? "\"" : ",\"") + sig.name + "\":{\"inputs\":{";
+    first = false;
+    for (size_t i = 0; i < sig.inputs.size(); ++i) {
+      out += (i ? "," : "") +
+             tensor_info(sig.inputs[i].name, sig.inputs[i].tf_dtype(), sig.inputs[i].shape());
+    }
+    out += "},\"outputs\":{";
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      out += (i ? "," : "") + tensor_info(outputs[i], "DT_FLOAT", shapes[i]);
+    }
+    out += "},\"method_name\":\"tensorflow/serving/predict\"}";
   }
-  out += "},\"method_name\":\"tensorflow/serving/predict\"}}},\"labels\":[";
-  for (size_t i = 0; i < s.labels.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, s.labels[i]);
-  }
-  return json_response(200, out + "]}}");
+  return json_response(200, out + "}}}}");
 }
 
-// One instance: a string, an id list, or an object with exactly one such field.
-Status read_instance(const nlohmann::json& e, const std::string& where, ModelInputs& in) {
-  const nlohmann::json* v = &e;
-  if (e.is_object()) {
-    if (e.size() != 1) return invalid_argument(where + ": expected an object with one input");
-    v = &e.begin().value();
-  }
-  if (v->is_string()) {
-    if (!in.rows.empty()) return invalid_argument(where + ": mixes texts and id lists");
-    in.texts.push_back(v->get<std::string>());
-    return Status();
-  }
-  if (v->is_array()) {
-    if (!in.texts.empty()) return invalid_argument(where + ": mixes texts and id lists");
-    std::vector<int64_t> row;
-    QUIVER_RETURN_IF_ERROR(read_int_array(*v, where, false, row));
-    in.rows.push_back(std::move(row));
-    return Status();
-  }
-  return invalid_argument(where + ": expected a string or a list of ids, got " + v->type_name());
+// The request's signature: "signature_name" ("If unspecifed default serving signature is
+// used"); an unknown name is an error, as is a non-string.
+Result<Signature> request_signature(const Servable& s, const nlohmann::json& body) {
+  auto it = body.find("signature_name");
+  if (it == body.end()) return find_signature(s, "");
+  if (!it->is_string()) return invalid_argument("signature_name: expected a string");
+  return find_signature(s, it->get<std::string>());
 }
 
-Status read_instances(const nlohmann::json& body, const char* key, bool columnar, ModelInputs& in) {
-  const nlohmann::json* list = &body.at(key);
-  if (columnar && list->is_object()) {
-    if (list->size() != 1) return invalid_argument(std::string(key) + ": expected one named input");
-    list = &list->begin().value();
+// Row format: "instances" is a list; each item is the value of the only input, or an
+// object with one value per named input ("each item is expected to be an object
+// containing input name/tensor value pair, one for each named input").
+Result<ModelInputs> read_rows(const Signature& sig, const nlohmann::json& list) {
+  if (!list.is_array()) return invalid_argument("instances: expected a list");
+  if (list.empty()) return invalid_argument("instances: no instances given");
+  const bool named = list[0].is_object() && !list[0].contains("b64");
+  NamedInputs inputs;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "instances[" + std::to_string(i) + "]";
+    const nlohmann::json& item = list[i];
+    if (named != (item.is_object() && !item.contains("b64"))) {
+      return invalid_argument(where + ": mixes objects of named inputs with plain values");
+    }
+    if (!named) {
+      if (sig.inputs.size() != 1) {
+        return invalid_argument(where + ": signature '" + sig.name + "' has several inputs (" +
+                                sig.input_names() + "): send an object naming each");
+      }
+      QUIVER_RETURN_IF_ERROR(read_row_value(sig.inputs[0], item, where, inputs[sig.inputs[0].name]));
+      continue;
+    }
+    for (const auto& [name, value] : item.items()) {
+      const InputSpec* spec = sig.find(name);
+      if (spec == nullptr) return unknown_input(sig, name, where);
+      QUIVER_RETURN_IF_ERROR(read_row_value(*spec, value, where + "." + name, inputs[name]));
+    }
+    for (const InputSpec& spec : sig.inputs) {
+      if (!item.contains(spec.name)) {
+        return invalid_argument(where + ": missing input '" + spec.name + "' (signature '" +
+                                sig.name + "' has: " + sig.input_names() + ")");
+      }
+    }
   }
-  if (!list->is_array()) return invalid_argument(std::string(key) + ": expected a list");
-  if (list->empty()) return invalid_argument(std::string(key) + ": no instances given");
+  return bind_inputs(sig, std::move(inputs), "instances");
+}
+
+// Columnar format: "inputs" is the only input's tensor, or an object mapping each input
+// name to its tensor ("a map of input name to tensors"). A tensor with a batch dimension
+// is a list of rows.
+Result<ModelInputs> read_columns(const Signature& sig, const nlohmann::json& value) {
+  NamedInputs inputs;
+  auto read_tensor = [&](const InputSpec& spec, const nlohmann::json& tensor,
+                         const std::string& where) -> Status {
+    if (!tensor.is_array()) {
+      return invalid_argument(where + ": input '" + spec.name + "' has shape " +
+                              (spec.kind == InputKind::kText ? "[-1]" : "[-1, T]") +
+                              ": expected a list of rows");
+    }
+    InputValues& values = inputs[spec.name];
+    for (size_t i = 0; i < tensor.size(); ++i) {
+      QUIVER_RETURN_IF_ERROR(
+          read_row_value(spec, tensor[i], where + "[" + std::to_string(i) + "]", values));
+    }
+    return Status();
+  };
+  if (value.is_object() && !value.contains("b64")) {
+    for (const auto& [name, tensor] : value.items()) {
+      const InputSpec* spec = sig.find(name);
+      if (spec == nullptr) return unknown_input(sig, name, "inputs");
+      QUIVER_RETURN_IF_ERROR(read_tensor(*spec, tensor, "inputs." + name));
+    }
+  } else {
+    if (sig.inputs.size() != 1) {
+      return invalid_argument("inputs: signature '" + sig.name + "' has several inputs (" +
+                              sig.input_names() + "): send an object naming each");
+    }
+    QUIVER_RETURN_IF_ERROR(read_tensor(sig.inputs[0], value, "inputs"));
+  }
+  return bind_inputs(sig, std::move(inputs), "inputs");
+}
+
+// Classify: "examples" is a list of objects, one feature per named input, plus "context"
+// features shared by all examples ("Features that appear here MUST NOT appear in
+// examples"). A feature's value is a value or a list of values (tf.Example features are
+// lists): a text feature is a string or a one-string list; an ids feature a list of ids.
+Result<ModelInputs> read_examples(const Signature& sig, const nlohmann::json& body) {
+  auto list = body.find("examples");
+  if (list == body.end() || !list->is_array()) {
+    return invalid_argument("examples: expected a list of Example objects");
+  }
+  if (list->empty()) return invalid_argument("examples: no examples given");
+  nlohmann::json context = nlohmann::json::object();
+  if (auto c = body.find("context"); c != body.end()) {
+    if (!c->is_object()) return invalid_argument("context: expected an object of features");
+    context = *c;
+  }
+  NamedInputs inputs;
   for (size_t i = 0; i < list->size(); ++i) {
-    QUIVER_RETURN_IF_ERROR(
-        read_instance((*list)[i], std::string(key) + "[" + std::to_string(i) + "]", in));
+    const std::string where = "examples[" + std::to_string(i) + "]";
+    const nlohmann::json& example = (*list)[i];
+    if (!example.is_object()) return invalid_argument(where + ": expected an object of features");
+    nlohmann::json features = context;
+    for (const auto& [name, value] : example.items()) {
+      if (context.contains(name)) {
+        return invalid_argument(where + ": feature '" + name + "' is also in context");
+      }
+      features[name] = value;
+    }
+    for (const auto& [name, value] : features.items()) {
+      const InputSpec* spec = sig.find(name);
+      if (spec == nullptr) return unknown_input(sig, name, where);
+      const bool one_string_list = spec->kind == InputKind::kText && value.is_array() &&
+                                   value.size() == 1;
+      QUIVER_RETURN_IF_ERROR(read_row_value(*spec, one_string_list ? value[0] : value,
+                                            where + "." + name, inputs[name]));
+    }
   }
-  return Status();
+  return bind_inputs(sig, std::move(inputs), "examples");
 }
 
+// "If the output of the model contains only one named tensor, we omit the name"; several
+// outputs: row format gives one object per row, columnar one object of whole tensors.
 HttpResponse format_predict(const Servable& s, const std::vector<Tensor>& out, bool columnar) {
   std::string json = columnar ? "{\"outputs\":" : "{\"predictions\":";
   const int64_t rows = out[0].shape[0];
@@ -166,11 +265,21 @@ HttpResponse format_predict(const Servable& s, const std::vector<Tensor>& out, b
     append_tensor_rows(json, out[0], 0, rows);
     return json_response(200, json + "]}");
   }
-  json += '[';  // several outputs: one object per row, keyed by output name
+  const std::vector<std::string> names = output_names(s);
+  if (columnar) {
+    json += '{';
+    for (size_t k = 0; k < out.size(); ++k) {
+      json += (k ? ",\"" : "\"") + names[k] + "\":[";
+      append_tensor_rows(json, out[k], 0, rows);
+      json += ']';
+    }
+    return json_response(200, json + "}}");
+  }
+  json += '[';
   for (int64_t r = 0; r < rows; ++r) {
     json += r ? ",{" : "{";
     for (size_t k = 0; k < out.size(); ++k) {
-      json += (k ? ",\"output_" : "\"output_") + std::to_string(k) + "\":";
+      json += (k ? ",\"" : "\"") + names[k] + "\":";
       append_tensor_rows(json, out[k], r, 1);
     }
     json += '}';
@@ -201,26 +310,41 @@ HttpResponse format_classify(const Servable& s, const std::vector<Tensor>& out) 
 void run_verb(Service& service, const Target& t, const HttpRequest& request, Responder& respond) {
   auto body = parse_json_object(request.body);
   if (!body.ok()) return respond(error_response(body.status()));
-  const bool classify = t.verb == "classify";
-  const char* key = classify ? (body->contains("examples") ? "examples" : "instances")
-                             : (body->contains("instances") ? "instances" : "inputs");
-  if (!body->contains(key)) {
-    return respond(
-        error_response(invalid_argument(classify ? "expected \"examples\" (or \"instances\")"
-                                                 : "expected \"instances\" or \"inputs\"")));
-  }
-  const bool columnar = std::string(key) == "inputs";
   auto handle = service.registry().acquire(t.name, t.version);
   if (!handle.ok()) return respond(error_response(handle.status()));
-  ModelInputs inputs;
-  Status st = read_instances(*body, key, columnar, inputs);
-  if (!st.ok()) return respond(error_response(st));
+  const Servable& s = *handle->servable;
+  if (t.verb == "regress") {
+    return respond(error_response(invalid_argument(
+        "model '" + s.name + "' has no regression signature: it is a classifier (use :classify "
+        "or :predict)")));
+  }
+  auto sig = request_signature(s, *body);
+  if (!sig.ok()) return respond(error_response(sig.status()));
+  const bool classify = t.verb == "classify";
+  const bool rows = body->contains("instances"), columns = body->contains("inputs");
+  Result<ModelInputs> inputs = invalid_argument("");
+  if (classify) {
+    inputs = read_examples(*sig, *body);
+  } else if (rows && columns) {
+    // "A request can have either of them but NOT both."
+    inputs = invalid_argument("give either \"instances\" (row format) or \"inputs\" (columnar "
+                              "format), not both");
+  } else if (!rows && !columns) {
+    inputs = invalid_argument("expected \"instances\" (row format) or \"inputs\" (columnar format)");
+  } else {
+    inputs = rows ? read_rows(*sig, body->at("instances")) : read_columns(*sig, body->at("inputs"));
+  }
+  if (!inputs.ok()) {
+    service.count_rejected(s.name);
+    return respond(error_response(inputs.status()));
+  }
+  const char* what = classify ? "examples" : (rows ? "instances" : "inputs");
   OutputFormatter format = classify
                                ? OutputFormatter(format_classify)
-                               : [columnar](const Servable& s, const std::vector<Tensor>& out) {
-                                   return format_predict(s, out, columnar);
+                               : [columns](const Servable& sv, const std::vector<Tensor>& out) {
+                                   return format_predict(sv, out, columns);
                                  };
-  run_model(service, *handle, std::move(inputs), key, std::move(format), respond);
+  run_model(service, *handle, std::move(inputs).value(), what, std::move(format), respond);
 }
 
 }  // namespace
@@ -239,9 +363,10 @@ bool route_tfserving(Service& service, HttpRequest& request, Responder& respond)
   } else if (!t.verb.empty()) {
     if (request.method != "POST" || !t.tail.empty()) {
       respond(json_response(405, error_body("use POST for :" + t.verb)));
-    } else if (t.verb != "predict" && t.verb != "classify") {
+    } else if (t.verb != "predict" && t.verb != "classify" && t.verb != "regress") {
       respond(error_response(
-          unimplemented("':" + t.verb + "' is not supported (use :predict or :classify)")));
+          not_found("no route for " + request.method + " " + request.path +
+                    " (verbs: :predict, :classify, :regress)")));
     } else {
       run_verb(service, t, request, respond);
     }

@@ -71,22 +71,61 @@ Result<std::unique_ptr<Server>> Server::start(ServeConfig config, ServerDeps dep
   if (!deps.hooks.validate) {
     deps.hooks.validate = model_validator(config.server.validation, deps.validator);
   }
+  Server* self = server.get();
+  server->training_ = std::move(deps.training);
+  if (server->training_) {
+    server->training_->set_listener(
+        [self](const std::string& model, const TrainProgress& p) { self->report_training(model, p); });
+  }
+  // The registry marks every model LOADING before the port opens.
   server->registry_ = std::make_unique<Registry>(std::move(config), std::move(deps.loader),
                                                  std::move(deps.hooks), &server->metrics_);
-  Server* self = server.get();
-  server->service_ =
-      std::make_unique<Service>(server->registry_.get(), &server->metrics_, server_config,
-                                [self] { return self->reload_config(); });
-  Status loaded = server->registry_->load_all();
-  log_statuses(*server->registry_);
-  if (!loaded.ok()) log_line("some models failed to load; they answer 503 until reloaded");
+  server->service_ = std::make_unique<Service>(
+      server->registry_.get(), &server->metrics_, server_config,
+      [self](std::vector<ReloadFailure>* failures) { return self->reload_config(failures); });
   Service* service = server->service_.get();
   server->http_ = std::make_unique<HttpServer>(http, [service](HttpRequest&& r, Responder respond) {
     service->handle(std::move(r), std::move(respond));
   });
+  // Bind first: a taken port fails now, not after minutes of loading or training.
   QUIVER_RETURN_IF_ERROR(server->http_->start());
   server->track_files();
+  server->loader_ = std::thread([self] {
+    Status loaded = self->registry_->load_all();
+    log_statuses(*self->registry_);
+    if (!loaded.ok()) log_line("some models failed to load; they answer 503 until reloaded");
+    self->track_files();  // files trained on start exist now
+  });
   return server;
+}
+
+void Server::wait_loaded() {
+  if (loader_.joinable()) loader_.join();
+}
+
+void Server::report_training(const std::string& model, const TrainProgress& p) {
+  TrainingGauges& g = metrics_.for_model(model).training;
+  g.active = true;
+  g.epochs = p.epochs;
+  g.steps = p.steps;
+  g.step = p.step;
+  g.loss = p.stats.loss;
+  g.accuracy = p.stats.acc;
+  if (!p.done) return;
+  g.epoch = p.epoch;
+  g.has_validation = p.stats.has_validation;
+  if (p.stats.has_validation) g.val_loss = p.stats.val_loss, g.val_accuracy = p.stats.val_acc;
+  char line[256];
+  std::snprintf(line, sizeof line, "model '%s': training epoch %d/%d: loss %.4f, accuracy %.4f",
+                model.c_str(), p.epoch, p.epochs, p.stats.loss, p.stats.acc);
+  std::string text = line;
+  if (p.stats.has_validation) {
+    std::snprintf(line, sizeof line, ", val_loss %.4f, val_accuracy %.4f", p.stats.val_loss,
+                  p.stats.val_acc);
+    text += line;
+  }
+  if (p.epoch == p.epochs) g.active = false;
+  log_line(text);
 }
 
 Server::~Server() { shutdown(); }
@@ -109,7 +148,7 @@ void Server::track_files() {
   }
 }
 
-Status Server::reload_config() {
+Status Server::reload_config(std::vector<ReloadFailure>* failures) {
   if (config_path_.empty())
     return failed_precondition("the server was not started from a config file");
   auto config = load_config(config_path_);
@@ -118,9 +157,13 @@ Status Server::reload_config() {
     return config.status();
   }
   log_line("reloading " + config_path_);
-  Status st = registry_->apply_config(std::move(config).value());
+  std::vector<ReloadFailure> failed;
+  Status st = registry_->apply_config(std::move(config).value(), &failed);
+  // Each failed model is logged by the registry; this says what became of the reload.
+  if (!failed.empty()) log_line("config reload refused: nothing changed");
   log_statuses(*registry_);
   track_files();
+  if (failures != nullptr) *failures = std::move(failed);
   return st;
 }
 
@@ -152,8 +195,10 @@ void Server::poll_files() {
 void Server::shutdown(std::chrono::milliseconds grace) {
   if (!http_) return;
   http_->stop_accepting();
+  if (training_) training_->request_stop();  // trainings on start end after their batch
   if (!http_->wait_idle(grace)) log_line("requests still in flight after the grace period");
   http_->stop();
+  wait_loaded();
   service_.reset();   // waits for a running admin operation
   registry_.reset();  // batchers finish what is queued
   http_.reset();

@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "quiver/status.h"
 #include "serve/config.h"
@@ -23,6 +25,7 @@
 #include "serve/metrics.h"
 #include "serve/registry.h"
 #include "serve/service.h"
+#include "serve/training_hooks.h"
 
 namespace quiver::serve {
 
@@ -58,12 +61,17 @@ struct ServerDeps {
   // first, under limits (server.validate_models, serve/model_sandbox.h). "" = no sandbox
   // (in-process tests with fake loaders); non-regular files are refused either way.
   std::string validator;
+  // The monitor `hooks` report training progress to (optional): the server logs it,
+  // exports it to /metrics and stops trainings at shutdown.
+  std::shared_ptr<TrainingMonitor> training;
 };
 
 class Server {
  public:
-  // Loads every model (in parallel), then listens. Models that fail to load are served
-  // as UNAVAILABLE with their error (logged to stderr); a bad address is an error.
+  // Listens first (a bad address or a taken port is an IOError / InvalidArgument at once),
+  // then loads every model in the background, several in parallel: /v2/health/live is
+  // true from the start, each model is LOADING (not ready) until it is built (trained if
+  // missing), then AVAILABLE, or UNAVAILABLE with its error (logged to stderr).
   static Result<std::unique_ptr<Server>> start(ServeConfig config, ServerDeps deps,
                                                std::optional<int> port_override = {});
   ~Server();  // shutdown()
@@ -72,8 +80,11 @@ class Server {
   std::string url() const;
   Registry& registry() { return *registry_; }
 
-  // Re-reads the config file and applies it (SIGHUP, POST /admin/reload).
-  Status reload_config();
+  // Re-reads the config file and applies it, all or nothing (SIGHUP, POST /admin/reload,
+  // polling; see Registry::apply_config). `failures` receives each model that failed.
+  Status reload_config(std::vector<ReloadFailure>* failures = nullptr);
+  // Blocks until the start-up load has finished (tests, tools).
+  void wait_loaded();
   // One polling round: reloads the config on a stable change of its file, else each
   // model whose model / architecture / tokenizer file changed.
   void poll_files();
@@ -83,6 +94,7 @@ class Server {
  private:
   Server() = default;
   void track_files();
+  void report_training(const std::string& model, const TrainProgress& p);
 
   std::string config_path_;
   std::string host_;
@@ -90,15 +102,17 @@ class Server {
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<Service> service_;
+  std::shared_ptr<TrainingMonitor> training_;
+  std::thread loader_;  // the start-up load; joined by shutdown()
   std::mutex poll_mu_;
   FilePoller poller_;  // GUARDED_BY(poll_mu_)
 };
 
 // `quiver serve --config FILE [--port N]`: blocks SIGTERM, SIGINT and SIGHUP in the
-// calling thread before any thread starts, starts the server, writes
-// "listening on http://HOST:PORT" as the first line of `out`, then waits: SIGHUP
-// reloads the config, SIGTERM / SIGINT drain and return OK, server.poll_interval_ms > 0
-// polls files.
+// calling thread before any thread starts, starts the server (listening first, models
+// loading in the background), writes "listening on http://HOST:PORT" as the first line
+// of `out`, then waits: SIGHUP reloads the config, SIGTERM / SIGINT drain (stopping
+// trainings in progress) and return OK, server.poll_interval_ms > 0 polls files.
 Status run_serve(const std::string& config_path, std::optional<int> port, ServerDeps deps,
                  std::FILE* out = stdout);
 

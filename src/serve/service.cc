@@ -121,7 +121,7 @@ Result<EncodedInput> encode_ids(const Servable& s, const std::vector<std::vector
 }
 
 Service::Service(Registry* registry, Metrics* metrics, ServerConfig server,
-                 std::function<Status()> reload_config)
+                 ReloadConfig reload_config)
     : registry_(registry),
       metrics_(metrics),
       server_(std::move(server)),

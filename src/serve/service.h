@@ -47,9 +47,10 @@ Result<EncodedInput> encode_ids(const Servable& s, const std::vector<std::vector
 
 class Service {
  public:
-  // `reload_config` re-reads the config file and applies it (the admin reload-all route).
-  Service(Registry* registry, Metrics* metrics, ServerConfig server,
-          std::function<Status()> reload_config);
+  // `reload_config` re-reads the config file and applies it (the admin reload-all route);
+  // it fills the list of models that failed (nothing changes then).
+  using ReloadConfig = std::function<Status(std::vector<ReloadFailure>* failures)>;
+  Service(Registry* registry, Metrics* metrics, ServerConfig server, ReloadConfig reload_config);
   ~Service();  // waits for admin work in progress
 
   void handle(HttpRequest&& request, Responder respond) noexcept;
@@ -69,13 +70,13 @@ class Service {
   // answers with `make_response(status)`.
   void run_admin(std::function<Status()> op,
                  std::function<HttpResponse(const Status&)> make_response, Responder respond);
-  Status reload_config() { return reload_config_(); }
+  Status reload_config(std::vector<ReloadFailure>* failures) { return reload_config_(failures); }
 
  private:
   Registry* const registry_;
   Metrics* const metrics_;
   const ServerConfig server_;
-  const std::function<Status()> reload_config_;
+  const ReloadConfig reload_config_;
   boost::asio::thread_pool admin_pool_{1};
 };
 
@@ -103,8 +104,13 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
                const std::string& what, OutputFormatter format, const Responder& respond,
                std::shared_ptr<std::vector<int32_t>> keep_ids = nullptr);
 
+// The HTTP status of a failed load / reload (README, "Errors"): 404 when the model is not
+// in the config (`configured` false), 503 shutting down, 500 internal error, otherwise
+// 400 (the config, a model file or its check is bad; nothing changed).
+int load_failure_http_status(const Status& status, bool configured);
+
 // Runs a (re)load or an unload of `name` on the admin thread and answers with the model's
-// status JSON (200) or the failure (404 not configured, 409 golden mismatch, 500 other).
+// status JSON (200) or the failure (load_failure_http_status).
 void run_model_op(Service& service, const std::string& name, bool unload, const Responder& respond);
 std::string model_status_json(const ModelStatus& status);
 

@@ -23,6 +23,7 @@ quiver::TrainOptions train_options_for(const ModelConfig& c) {
   o.batch_size = static_cast<int>(c.training.batch_size);
   o.learning_rate = static_cast<float>(c.training.learning_rate);
   o.seed = static_cast<uint64_t>(c.training.seed);
+  o.validation_split = c.training.validation_split;
   o.multi_label = c.multi_label;
   return o;
 }
@@ -40,9 +41,9 @@ Result<std::shared_ptr<const Segmenter>> training_segmenter(const ModelConfig& c
 
 }  // namespace
 
-TrainingHooks training_hooks() {
+TrainingHooks training_hooks(std::shared_ptr<TrainingMonitor> monitor) {
   TrainingHooks hooks;
-  hooks.train = [](const ModelConfig& c) -> Status {
+  hooks.train = [monitor](const ModelConfig& c) -> Status {
     std::fprintf(stderr, "quiver serve: model '%s': %s is missing, training it from %s\n",
                  c.name.c_str(), c.model_path.c_str(), c.train_data_path.c_str());
     std::error_code ec;  // the trainer writes beside the model: make its folder first
@@ -50,8 +51,20 @@ TrainingHooks training_hooks() {
     if (ec) return io_error(c.model_path + ": cannot create its folder: " + ec.message());
     quiver::TrainOptions options = train_options_for(c);
     QUIVER_ASSIGN_OR_RETURN(options.segmenter, training_segmenter(c));
+    if (monitor) {
+      options.on_progress = [monitor, name = c.name](const TrainProgress& p) {
+        monitor->report(name, p);
+      };
+      options.stop = monitor->stop_flag();
+    }
     auto report = train_model(c.train_data_path, c.model_path, options);
-    return report.ok() ? Status() : report.status();
+    if (!report.ok()) return report.status();
+    if (report->interrupted) {  // a half-trained model must not look like a finished one
+      std::filesystem::remove(c.model_path, ec);
+      std::filesystem::remove(report->tokenizer_path, ec);
+      return cancelled(c.model_path + ": training stopped by shutdown; the partial model was removed");
+    }
+    return Status();
   };
   hooks.fit_tokenizer = [](const ModelConfig& c) -> Result<Tokenizer> {
     QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, training_segmenter(c));

@@ -63,6 +63,7 @@ class IsolationInProcessTest : public ::testing::Test {
     auto server = Server::start(std::move(config).value(), ServerDeps{}, 0);
     ASSERT_OK(server);
     server_ = std::move(server).value();
+    server_->wait_loaded();  // the port opens before the models load
   }
 
   // Sends rows idx of case c in one request; counts rows that differ from `alone`.

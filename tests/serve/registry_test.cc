@@ -134,6 +134,33 @@ TEST_F(RegistryTest, ApplyConfigAddsRemovesAndReloads) {
   EXPECT_EQ(r.acquire("c")->servable->version, 1);
 }
 
+TEST_F(RegistryTest, ApplyConfigIsAllOrNothing) {
+  for (const char* n : {"a.model", "b.model", "c.model"}) write(n, "0.5");
+  Registry r(config({"a", "b"}), fake_loader(), {}, &metrics_);
+  EXPECT_EQ(r.status("a")->versions[0].state, VersionState::kLoading);  // before load_all
+  EXPECT_FALSE(r.all_ready());
+  ASSERT_OK(r.load_all());
+  const float a_before = score(*r.acquire("a"));
+  write("a.model", "0.9");  // a would change, b stays, c is new and broken
+  write("c.model", "bad");
+  std::vector<ReloadFailure> failures;
+  EXPECT_STATUS(r.apply_config(config({"a", "b", "c"}), &failures), kInvalidArgument,
+                "config reload refused, nothing changed: model 'c': ");
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].model, "c");
+  EXPECT_EQ(r.acquire("a")->servable->version, 1);
+  EXPECT_EQ(score(*r.acquire("a")), a_before);
+  EXPECT_EQ(r.acquire("b")->servable->version, 1);
+  EXPECT_EQ(r.config().find("c"), nullptr);
+  EXPECT_EQ(r.status("a")->versions.size(), 1u);  // the built version 2 was dropped
+  EXPECT_EQ(r.status("c")->versions[0].state, VersionState::kUnavailable);
+  write("c.model", "0.3");
+  ASSERT_OK(r.apply_config(config({"a", "b", "c"})));
+  EXPECT_EQ(r.acquire("a")->servable->version, 2);  // the dropped number is reused
+  EXPECT_NE(score(*r.acquire("a")), a_before);
+  EXPECT_EQ(r.acquire("c")->servable->version, 2);
+}
+
 TEST_F(RegistryTest, GoldenFileMustMatchBeforeAVersionServes) {
   write("a.model", "0.1");
   std::vector<int32_t> ids = {1, 2, 3, 4, 5, 6, 7, 8};

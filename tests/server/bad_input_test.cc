@@ -109,9 +109,11 @@ TEST_F(BadInputTest, IdsOutOfRangeWrongLengthOrNotIntegers) {
   expect_error(client().post("/v1/models/a:predict", R"({"instances": [[1.5]]})"), 400,
                "instances[0]: expected integer ids, got number");
   expect_error(client().post("/v1/models/a:predict", R"({"instances": [true]})"), 400,
-               "instances[0]: expected a string or a list of ids, got boolean");
+               "instances[0]: input 'input_ids' is DT_INT32: expected a list of integer ids, got "
+               "boolean");
   expect_error(client().post("/v1/models/a:predict", R"({"instances": ["text"]})"), 400,
-               "model 'a' has no tokenizer: send id lists, not texts");
+               "instances[0]: input 'input_ids' is DT_INT32: expected a list of integer ids, got "
+               "string");
   expect_still_serving();
 }
 

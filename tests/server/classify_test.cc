@@ -67,7 +67,8 @@ TEST_F(ClassifyTest, TextPathMatchesKerasTokenizationThroughTheModel) {
   auto by_text = json_of(client().post(
       "/v1/classify", nlohmann::json{{"category", "B"}, {"sentences", kSentences}}.dump()));
   auto by_ids =
-      json_of(client().post("/v1/models/B:predict", nlohmann::json{{"instances", ids}}.dump()));
+      json_of(client().post("/v1/models/B:predict",
+                            nlohmann::json{{"signature_name", "ids"}, {"instances", ids}}.dump()));
   ASSERT_EQ(by_ids["predictions"].size(), kSentences.size()) << by_ids.dump();
   for (size_t i = 0; i < kSentences.size(); ++i) {
     // Same float, so the same %.9g text: compare the parsed doubles exactly.
@@ -102,7 +103,8 @@ TEST_F(ClassifyTest, MultiLabelModelsListEveryLabelAboveItsThreshold) {
   EXPECT_EQ(json_of(c)["error"], "model 'tags' has no tokenizer: send id lists, not texts");
   // :classify shows every label with its score.
   auto cls = json_of(
-      client().post("/v1/models/tags:classify", nlohmann::json{{"examples", {rows[0]}}}.dump()));
+      client().post("/v1/models/tags:classify",
+                    nlohmann::json{{"examples", {{{"input_ids", rows[0]}}}}}.dump()));
   ASSERT_EQ(cls["result"][0].size(), 5u) << cls.dump();
   EXPECT_EQ(cls["result"][0][0][0], "a");
 }

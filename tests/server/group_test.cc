@@ -108,7 +108,8 @@ TEST_F(GroupTest, MultiLabelGroupDecidesByTheThresholdsInTheModelFile) {
   auto ids = nlohmann::json::array();
   for (const auto& r : j["results"]) ids.push_back(r["categories"]["A"]["ids"]);
   auto raw = json_of(client().post("/v1/models/ml_t:predict",
-                                   nlohmann::json{{"instances", ids}}.dump()))["predictions"];
+                                   nlohmann::json{{"signature_name", "ids"}, {"instances", ids}}
+                                       .dump()))["predictions"];
   const std::vector<double> thresholds = {0.3, 0.6, 0.999};
   for (size_t i = 0; i < sentences_.size(); ++i) {
     for (size_t c = 0; c < 3; ++c) {

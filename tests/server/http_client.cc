@@ -178,7 +178,7 @@ bool ServerProcess::start(const std::string& config_path, const std::vector<std:
     ::close(out_pipe[0]);
     return false;
   }
-  // Read the first line (models load before it appears; training may take minutes).
+  // Read the first line (it appears once the port is bound, before models load).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
   char c;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -192,7 +192,26 @@ bool ServerProcess::start(const std::string& config_path, const std::vector<std:
   auto colon = first_line_.rfind(':');
   if (first_line_.rfind("listening on http://", 0) != 0 || colon == std::string::npos) return false;
   port_ = std::atoi(first_line_.c_str() + colon + 1);
-  return port_ > 0;
+  if (port_ <= 0) return false;
+  return !wait_for_models_ || wait_for_models();
+}
+
+bool ServerProcess::wait_for_models(int timeout_ms) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  HttpClient client(port_);
+  while (std::chrono::steady_clock::now() < deadline) {
+    HttpResult r = client.get("/metrics");
+    if (r.status == 200 && r.body.find("\nquiver_models_loading 0\n") != std::string::npos) {
+      return true;
+    }
+    siginfo_t info{};  // WNOWAIT: a dead child stays for terminate() to reap
+    if (r.status == 0 && ::waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid_) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 std::string ServerProcess::error() const {

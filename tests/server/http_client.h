@@ -47,8 +47,13 @@ class ServerProcess {
   ServerProcess() = default;
   ~ServerProcess();  // SIGKILL if still running
   // Starts and reads the first stdout line; false (with error()) if it did not listen.
+  // The server listens before its models load; unless set_wait_for_models(false), start
+  // then waits until no model is loading any more (/metrics quiver_models_loading 0).
   bool start(const std::string& config_path, const std::vector<std::string>& extra = {},
              const std::map<std::string, std::string>& env = {});
+  void set_wait_for_models(bool wait) { wait_for_models_ = wait; }
+  // Polls /metrics until quiver_models_loading is 0; false after `timeout_ms`.
+  bool wait_for_models(int timeout_ms = 600000) const;
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& first_line() const { return first_line_; }
@@ -60,6 +65,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  bool wait_for_models_ = true;
   std::string first_line_;
   std::string stderr_path_;
 };

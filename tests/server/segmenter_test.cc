@@ -73,7 +73,8 @@ TEST_F(SegmenterServeTest, ChineseIdsMatchJiebaAndKerasPreprocessing) {
     }
     // The scores are the model's own for exactly those ids.
     auto by_ids = json_of(client().post(
-        "/v1/models/" + name + ":predict", nlohmann::json{{"instances", ref[mode]}}.dump()));
+        "/v1/models/" + name + ":predict",
+        nlohmann::json{{"signature_name", "ids"}, {"instances", ref[mode]}}.dump()));
     for (size_t i = 0; i < kZhSentences.size(); ++i) {
       EXPECT_EQ(j["results"][i]["scores"]["1"].get<double>(),
                 by_ids["predictions"][i][0].get<double>())

@@ -56,12 +56,13 @@ TEST_F(TfServingTest, ColumnarInputsAndVersionedPaths) {
 TEST_F(TfServingTest, TextInstancesUseTheModelsTokenizer) {
   QUIVER_REQUIRE_MODELS(kTextModel);
   ASSERT_TRUE(start(model_entry("B", kTextModel, "    labels: [neg, pos]\n")));
-  auto p = client().post("/v1/models/B:predict",
-                         R"({"instances": ["vaksin aman", {"text": "vaksin aman"}]})");
+  auto p = client().post("/v1/models/B:predict", R"({"instances": ["vaksin aman"]})");
   ASSERT_EQ(p.status, 200) << p.body;
+  auto named = client().post("/v1/models/B:predict", R"({"instances": [{"text": "vaksin aman"}]})");
+  ASSERT_EQ(named.status, 200) << named.body;
   auto preds = json_of(p)["predictions"];
-  ASSERT_EQ(preds.size(), 2u);
-  EXPECT_EQ(preds[0], preds[1]);
+  ASSERT_EQ(preds.size(), 1u);
+  EXPECT_EQ(preds, json_of(named)["predictions"]);
   auto c = client().post("/v1/models/B:classify", R"({"examples": [{"text": "vaksin aman"}]})");
   ASSERT_EQ(c.status, 200) << c.body;
   auto result = json_of(c)["result"];
@@ -94,11 +95,17 @@ TEST_F(TfServingTest, ModelStatusAndMetadata) {
 TEST_F(TfServingTest, UnsupportedVerbsAndMethods) {
   QUIVER_REQUIRE_MODELS(kIdsModel);
   ASSERT_TRUE(start(model_entry("a", kIdsModel)));
-  EXPECT_EQ(client().post("/v1/models/a:regress", "{}").status, 501);
+  EXPECT_EQ(client().post("/v1/models/a:regress", "{}").status, 400);
+  EXPECT_EQ(client().post("/v1/models/a:explain", "{}").status, 404);
   EXPECT_EQ(client().get("/v1/models/a:predict").status, 405);
   auto r = client().post("/v1/models/a:predict", R"({"signature_name": "x"})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(json_of(r)["error"], "expected \"instances\" or \"inputs\"");
+  EXPECT_EQ(json_of(r)["error"],
+            "signature_name: model 'a' has no signature 'x' (its signatures: 'serving_default')");
+  r = client().post("/v1/models/a:predict", R"({"signature_name": "serving_default"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json_of(r)["error"],
+            "expected \"instances\" (row format) or \"inputs\" (columnar format)");
 }
 
 }  // namespace

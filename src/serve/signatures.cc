@@ -1,0 +1,157 @@
+#include "serve/signatures.h"
+
+#include "serve/json_codec.h"
+
+namespace quiver::serve {
+namespace {
+
+// RFC 4648 base64 (standard alphabet, '=' padding required to a multiple of 4, as
+// TensorFlow Serving's {"b64": ...} values are written by base64.b64encode).
+Result<std::string> decode_base64(const std::string& in, const std::string& where) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (in.size() % 4 != 0) return invalid_argument(where + ": b64: length is not a multiple of 4");
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  for (size_t i = 0; i < in.size(); i += 4) {
+    const bool last = i + 4 == in.size();
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = in[i + k];
+      if (c == '=' && last && k >= 2 && (k == 3 || in[i + 3] == '=')) {
+        v[k] = 0;
+        ++pad;
+        continue;
+      }
+      v[k] = value(c);
+      if (v[k] < 0 || pad > 0) return invalid_argument(where + ": b64: not base64");
+    }
+    const uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out += static_cast<char>(n >> 16);
+    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(n & 0xff);
+  }
+  return out;
+}
+
+std::string signature_names(const Servable& s) {
+  std::string out;
+  for (const Signature& sig : signatures_of(s)) out += (out.empty() ? "'" : ", '") + sig.name + "'";
+  return out;
+}
+
+}  // namespace
+
+std::vector<int64_t> InputSpec::shape() const {
+  if (kind == InputKind::kText) return {-1};
+  return {-1, length};
+}
+
+const InputSpec* Signature::find(const std::string& input) const {
+  for (const InputSpec& in : inputs) {
+    if (in.name == input) return &in;
+  }
+  return nullptr;
+}
+
+std::string Signature::input_names() const {
+  std::string out;
+  for (const InputSpec& in : inputs) out += (out.empty() ? "" : ", ") + in.name;
+  return out;
+}
+
+std::vector<Signature> signatures_of(const Servable& s) {
+  const InputSpec ids{"input_ids", InputKind::kIds, s.input_length};
+  if (!s.tokenizer) return {Signature{kDefaultSignature, {ids}}};
+  return {Signature{kDefaultSignature, {InputSpec{"text", InputKind::kText, -1}}},
+          Signature{kIdsSignature, {ids}}};
+}
+
+Result<Signature> find_signature(const Servable& s, const std::string& name) {
+  const std::string wanted = name.empty() ? kDefaultSignature : name;
+  for (Signature& sig : signatures_of(s)) {
+    if (sig.name == wanted) return std::move(sig);
+  }
+  return invalid_argument("signature_name: model '" + s.name + "' has no signature '" + wanted +
+                          "' (its signatures: " + signature_names(s) + ")");
+}
+
+std::vector<std::string> output_names(const Servable& s) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < s.predictor->info().output_shapes.size(); ++i) {
+    out.push_back("output_" + std::to_string(i));
+  }
+  return out;
+}
+
+std::string platform_of(const Servable& s) {
+  return s.predictor->info().format == "keras-zip" ? "keras_keras" : "keras_h5";
+}
+
+Status read_row_value(const InputSpec& spec, const nlohmann::json& v, const std::string& where,
+                      InputValues& out) {
+  if (spec.kind == InputKind::kText) {
+    if (v.is_string()) {
+      out.texts.push_back(v.get<std::string>());
+      return Status();
+    }
+    if (v.is_object() && v.size() == 1 && v.contains("b64") && v["b64"].is_string()) {
+      QUIVER_ASSIGN_OR_RETURN(std::string text, decode_base64(v["b64"].get<std::string>(), where));
+      out.texts.push_back(std::move(text));
+      return Status();
+    }
+    std::string hint;
+    if (v.is_array()) hint = " (send id rows as input 'input_ids' of signature 'ids')";
+    return invalid_argument(where + ": input '" + spec.name + "' is " + spec.tf_dtype() +
+                            ": expected a string, got " + v.type_name() + hint);
+  }
+  std::vector<int64_t> row;
+  if (!v.is_array()) {
+    return invalid_argument(where + ": input '" + spec.name + "' is " + spec.tf_dtype() +
+                            ": expected a list of integer ids, got " + v.type_name());
+  }
+  QUIVER_RETURN_IF_ERROR(read_int_array(v, where, true, row));
+  out.rows.push_back(std::move(row));
+  return Status();
+}
+
+Status unknown_input(const Signature& sig, const std::string& name, const std::string& what) {
+  return invalid_argument(what + ": unknown input '" + name + "' (signature '" + sig.name +
+                          "' has: " + sig.input_names() + ")");
+}
+
+Result<ModelInputs> bind_inputs(const Signature& sig, NamedInputs inputs, const std::string& what) {
+  for (const auto& [name, values] : inputs) {
+    if (sig.find(name) == nullptr) return unknown_input(sig, name, what);
+  }
+  for (const InputSpec& spec : sig.inputs) {
+    if (!inputs.count(spec.name)) {
+      return invalid_argument(what + ": missing input '" + spec.name + "' (signature '" + sig.name +
+                              "' has: " + sig.input_names() + ")");
+    }
+  }
+  const std::string& first = sig.inputs.front().name;
+  for (const InputSpec& spec : sig.inputs) {
+    if (inputs[spec.name].count() != inputs[first].count()) {
+      return invalid_argument(what + ": inputs '" + first + "' and '" + spec.name + "' have " +
+                              std::to_string(inputs[first].count()) + " and " +
+                              std::to_string(inputs[spec.name].count()) + " rows");
+    }
+  }
+  // One model input today: its texts or its id rows.
+  InputValues& only = inputs[first];
+  ModelInputs out;
+  out.texts = std::move(only.texts);
+  out.rows = std::move(only.rows);
+  if (out.texts.empty() && out.rows.empty()) return invalid_argument(what + ": no instances given");
+  return out;
+}
+
+}  // namespace quiver::serve
