@@ -20,6 +20,11 @@ done
 status=$(curl -s -o /dev/null -w '%{http_code}' "$url/v2/health/live")
 [ "$status" = 200 ] || { echo "FAIL: /v2/health/live answered $status"; kill "$pid"; exit 1; }
 if [ -n "$CATEGORY" ]; then
+  # The port opens before the models load: wait until the server is ready.
+  for _ in $(seq 1 3000); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/v2/health/ready")" = 200 ] && break
+    sleep 0.1
+  done
   answer=$(curl -s -X POST "$url/v1/classify" \
     -d "{\"category\": \"$CATEGORY\", \"sentences\": [\"the day was sunny\"]}")
   echo "$answer" | grep -q '"label"' ||
