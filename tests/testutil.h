@@ -117,6 +117,15 @@ inline ShellRun shell(const std::string& cmd) {
   return r;
 }
 
+// The quiver binary run with `args` (shell words): its exit code and its stderr alone, or
+// its stdout alone (the CLI tests pin both separately).
+inline ShellRun quiver_stderr(const std::string& args) {
+  return shell(quiver_binary() + " " + args + " 2>&1 >/dev/null");
+}
+inline ShellRun quiver_stdout(const std::string& args) {
+  return shell(quiver_binary() + " " + args + " 2>/dev/null");
+}
+
 }  // namespace quiver::testutil
 
 #endif  // QUIVER_TESTS_TESTUTIL_H_

@@ -73,7 +73,8 @@ struct TrainOptions {
   std::string label_column = "label";
   std::vector<std::string> label_columns;  // multi-label from 0/1 columns (overrides the above)
   bool multi_label = false;  // force `|`-joined multi-label (auto when a label holds '|')
-  bool skip_bad_rows = false;
+  bool skip_bad_rows = false;  // rows with a wrong field count, an empty text or no label
+                               // are skipped and counted instead of failing (file:line)
   std::string validation_path;   // a separate validation CSV, or
   double validation_split = 0;   // the LAST fraction of the rows (as Keras)
   // Text preprocessing. The segmenter (when set) splits each raw text into words that are
@@ -85,16 +86,21 @@ struct TrainOptions {
     return c;
   }();
   std::shared_ptr<const Segmenter> segmenter;  // null: none
-  int64_t maxlen = 0;  // cap on the longest training sequence; 0 = no cap
+  // Keras pad_sequences' maxlen: every sequence is padded / truncated to exactly this
+  // length (padding / truncating say at which end); 0 = the longest training sequence.
+  int64_t maxlen = 0;
   PadMode padding = PadMode::kPre, truncating = PadMode::kPre;
-  // Architecture.
-  std::string type = "lstm";  // lstm, bilstm, gru, bigru, cnn
-  int embed_dim = 128, units = 196, filters = 128, kernel_size = 5;
+  // Architecture. One set of defaults for the CLI, the serve config and this API
+  // (src/train/option_table.cc reads them from here): a small network that trains in
+  // seconds and serves fast; the team's reference shape (issue 5) is embed_dim 128,
+  // units 196 (docs/training.md, "Options").
+  std::string type = "lstm";  // lstm, bilstm, gru, bigru, cnn ("model_type")
+  int embed_dim = 32, units = 32, filters = 32, kernel_size = 5;
   float dropout = 0.2f, recurrent_dropout = 0.2f, spatial_dropout = 0.4f;
   bool mask_zero = false;
   bool binary_sigmoid = false;  // binary task as one sigmoid unit instead of a 2-way softmax
   // Optimisation.
-  int epochs = 7, batch_size = 32;
+  int epochs = 5, batch_size = 32;
   float learning_rate = 1e-3f;
   uint64_t seed = 1;
   int threads = 0;   // 0 = all cores; the result does not depend on it
@@ -117,10 +123,20 @@ struct TrainReport {
   std::string tokenizer_path;
 };
 
+// How fit_tokenizer_on_csv treats a bad row: a field count unlike the header's, or an empty
+// (or all-blank) text.
+struct CsvRowOptions {
+  bool skip_bad_rows = false;     // leave bad rows out (counted) instead of failing
+  bool allow_empty_text = false;  // empty texts are fine (Keras counts them as documents)
+};
+
 // A Tokenizer with `config` fitted on the `text_column` of a CSV, each text first segmented
-// (words joined by config.split) when `segmenter` is not null.
+// (words joined by config.split) when `segmenter` is not null. A bad row is an
+// InvalidArgument naming the file and line, unless rows.skip_bad_rows: then it is left out
+// and counted in *skipped (if given).
 Result<Tokenizer> fit_tokenizer_on_csv(const std::string& csv_path, const std::string& text_column,
-                                       TokenizerConfig config, const Segmenter* segmenter = nullptr);
+                                       TokenizerConfig config, const Segmenter* segmenter = nullptr,
+                                       CsvRowOptions rows = {}, int64_t* skipped = nullptr);
 
 // Trains on csv_path and writes model_path (+ its tokenizer JSON). Errors: NotFound /
 // IOError for files, InvalidArgument for bad options or data (naming the file, line and

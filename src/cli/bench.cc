@@ -1,4 +1,4 @@
-// quiver bench --model FILE [--architecture FILE] --batch B --seq-len T --threads N
+// quiver bench --model FILE [--architecture-file FILE] --batch B --seq-len T --threads N
 //              [--seconds S] [--seed K] [--weights fp32|bf16|int8] [--tokens N [--min-tokens M]]
 // Loads the model (timed: load_ms), then calls Model::predict on one fixed batch of seeded
 // random valid ids (each in [1, vocab_size)) of shape [B, T]: a warm-up, then repeatedly until
@@ -135,7 +135,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "bench", "Time predict() on random ids; print one JSON line with latency and throughput");
   cmd->add_option("--model", args->model, "Keras model (.h5 / .keras)")->required();
-  cmd->add_option("--architecture", args->architecture, "architecture JSON/YAML for weights-only .h5");
+  add_architecture_file_option(cmd, &args->architecture);
   cmd->add_option("--batch", args->batch, "rows per predict() call")->required();
   cmd->add_option("--seq-len", args->seq_len, "tokens per row")->required();
   cmd->add_option("--threads", args->threads, "threads per predict() call")->required();

@@ -16,7 +16,8 @@ struct CommandContext {
 };
 
 // Exit codes: 0 ok, 2 invalid argument, 3 not found, 4 corruption, 5 unimplemented,
-// 6 io error, 7 resource exhausted, 8 unavailable, 1 anything else. All below 128.
+// 6 io error, 7 resource exhausted, 1 anything else (README "Commands"). Usage errors from
+// CLI11 take the same path (usage_errors.h): exit 2.
 int exit_code_for(const Status& status);
 
 // Runs `body`, storing its Status in ctx; used by every subcommand's callback.
@@ -40,6 +41,7 @@ void add_serve_command(CLI::App& app, CommandContext& ctx);
 void add_train_multilabel_command(CLI::App& app, CommandContext& ctx);
 void add_compare_command(CLI::App& app, CommandContext& ctx);
 void add_validate_model_command(CLI::App& app, CommandContext& ctx);  // hidden (serve's sandbox)
+void add_help_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace quiver::cli
 

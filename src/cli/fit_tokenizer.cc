@@ -1,7 +1,9 @@
 // quiver fit-tokenizer --data FILE.csv [--text-column text] [--num-words N] [--oov-token S]
-//                      [--char-level] [--no-lower] [--filters S] [--split S] --out FILE.json
+//                      [--char-level] [--no-lower] [--tokenizer-filters S] [--split S]
+//                      [--skip-bad-rows] [--allow-empty-text] --out FILE.json
 // Fits a Keras Tokenizer on one column of an RFC 4180 CSV file (UTF-8, optional BOM) and
 // writes Tokenizer.to_json() atomically; Keras' tokenizer_from_json reads the file.
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +26,7 @@ struct FitTokenizerArgs {
   std::string filters{kKerasDefaultFilters};
   std::string split = " ";
   std::string out;
+  CsvRowOptions rows;
 };
 
 Status run_fit_tokenizer(const FitTokenizerArgs& args) {
@@ -38,8 +41,14 @@ Status run_fit_tokenizer(const FitTokenizerArgs& args) {
   config.lower = !args.no_lower;
   config.filters = args.filters;
   config.split = args.split;
+  int64_t skipped = 0;
   QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer,
-                          fit_tokenizer_on_csv(args.data, args.text_column, std::move(config)));
+                          fit_tokenizer_on_csv(args.data, args.text_column, std::move(config),
+                                               nullptr, args.rows, &skipped));
+  if (skipped > 0) {
+    std::fprintf(stderr, "quiver fit-tokenizer: %s: skipped bad rows: %lld\n", args.data.c_str(),
+                 static_cast<long long>(skipped));
+  }
   return base::write_file_atomic(args.out, tokenizer.to_json());
 }
 
@@ -56,10 +65,18 @@ void add_fit_tokenizer_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--oov-token", args->oov_token, "token for unknown words (index 1)");
   cmd->add_flag("--char-level", args->char_level, "one token per character");
   cmd->add_flag("--no-lower", args->no_lower, "do not lower-case the texts");
-  cmd->add_option("--filters", args->filters, "characters replaced by the separator")
+  // --tokenizer-filters as in `quiver train` (where --filters is the cnn's); --filters
+  // stays as this command's older spelling.
+  cmd->add_option("--tokenizer-filters,--filters", args->filters,
+                  "characters replaced by the separator")
       ->default_str("Keras' punctuation, tab and newline");
   cmd->add_option("--split", args->split, "word separator")->default_str("\" \"");
   cmd->add_option("--out", args->out, "tokenizer JSON to write")->required();
+  cmd->add_flag("--skip-bad-rows", args->rows.skip_bad_rows,
+                "skip (and count, on stderr) rows with a wrong column count or an empty text "
+                "instead of failing");
+  cmd->add_flag("--allow-empty-text", args->rows.allow_empty_text,
+                "fit on empty texts too (Keras counts them as documents)");
   cmd->callback([&ctx, args] {
     run_command(ctx, "fit-tokenizer", [&] { return run_fit_tokenizer(*args); });
   });

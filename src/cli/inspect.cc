@@ -1,4 +1,4 @@
-// quiver inspect MODEL [--architecture FILE] [--json] [--hard-sigmoid auto|keras2|keras3]
+// quiver inspect MODEL [--architecture-file FILE] [--json] [--hard-sigmoid auto|keras2|keras3]
 // Loads the model and prints its format, Keras version, layers (output shapes, parameter
 // counts), input length, vocabulary size and outputs; --json prints one JSON object.
 #include <cstdio>

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "cli/usage_errors.h"
 #include "quiver/version.h"
 
 namespace quiver::cli {
@@ -16,11 +17,21 @@ int exit_code_for(const Status& status) {
     case StatusCode::kUnimplemented: return 5;
     case StatusCode::kIOError: return 6;
     case StatusCode::kResourceExhausted: return 7;
-    case StatusCode::kUnavailable: return 8;
     default: return 1;
   }
 }
 
+namespace {
+
+// The one error path: every failure, usage errors included, is one line on stderr.
+int report(const std::string& command, const Status& status) {
+  if (status.ok()) return 0;
+  const std::string where = command.empty() ? "quiver" : "quiver " + command;
+  std::fprintf(stderr, "%s: %s\n", where.c_str(), status.to_string().c_str());
+  return exit_code_for(status);
+}
+
+}  // namespace
 }  // namespace quiver::cli
 
 int main(int argc, char** argv) {
@@ -43,17 +54,16 @@ int main(int argc, char** argv) {
   add_train_multilabel_command(app, ctx);
   add_compare_command(app, ctx);
   add_validate_model_command(app, ctx);
+  add_help_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (is_help_or_version(e)) return app.exit(e);
+    std::string command;
+    quiver::Status status = usage_error(app, e, &command);
+    return report(command, status);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "quiver: %s\n", e.what());
-    return 1;
+    return report(ctx.command, quiver::internal_error(e.what()));
   }
-  if (!ctx.status.ok()) {
-    std::fprintf(stderr, "quiver %s: %s\n", ctx.command.c_str(), ctx.status.to_string().c_str());
-    return exit_code_for(ctx.status);
-  }
-  return 0;
+  return report(ctx.command, ctx.status);
 }

@@ -3,15 +3,24 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cli/usage_errors.h"
+
 namespace quiver::cli {
 
-void add_model_options(CLI::App* cmd, ModelArgs* args) {
-  cmd->add_option("--architecture", args->architecture,
+void add_architecture_file_option(CLI::App* cmd, std::string* path) {
+  cmd->add_option("--architecture-file", *path,
                   "model.to_json() / to_yaml() file for a weights-only .h5");
+  // The older spelling, kept working but out of --help (serve's key: architecture_file,
+  // alias architecture; the network type of training is --model-type).
+  cmd->add_option("--architecture", *path, "older name of --architecture-file")->group("");
+}
+
+void add_model_options(CLI::App* cmd, ModelArgs* args) {
+  add_architecture_file_option(cmd, &args->architecture);
   cmd->add_option("--hard-sigmoid", args->hard_sigmoid,
                   "hard_sigmoid formula: auto (from the file's Keras version), keras2 "
                   "(clip(0.2x+0.5)) or keras3 (clip(x/6+0.5))")
-      ->check(CLI::IsMember({"auto", "keras2", "keras3"}));
+      ->check(one_of({"auto", "keras2", "keras3"}));
   add_weights_option(cmd, &args->weights);
 }
 
@@ -19,7 +28,7 @@ void add_weights_option(CLI::App* cmd, std::string* weights) {
   cmd->add_option("--weights", *weights,
                   "recurrent kernel storage: fp32 (exact, default), bf16 or int8 (per-column "
                   "symmetric); the reduced modes change outputs slightly")
-      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+      ->check(one_of({"fp32", "bf16", "int8"}));
 }
 
 Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args) {

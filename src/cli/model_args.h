@@ -22,6 +22,9 @@ struct ModelArgs {
 // (the model path is added by the caller, positional or --model).
 void add_model_options(CLI::App* cmd, ModelArgs* args);
 
+// --architecture-file FILE (older spelling --architecture, hidden from --help).
+void add_architecture_file_option(CLI::App* cmd, std::string* path);
+
 // Adds only --weights fp32|bf16|int8 (for commands with their own model options).
 void add_weights_option(CLI::App* cmd, std::string* weights);
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/usage_errors.h"
 #include "serve/server.h"
 #include "serve/training_hooks.h"
 
@@ -20,7 +21,7 @@ void add_serve_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--config", options->config, "YAML config file (see README, Serving)")
       ->required();
   cmd->add_option("--port", options->port, "Port to listen on (0: any free port)")
-      ->check(CLI::Range(0, 65535));
+      ->check(int_range(0, 65535));
   cmd->callback([&ctx, options] {
     run_command(ctx, "serve", [&] {
       serve::ServerDeps deps;

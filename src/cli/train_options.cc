@@ -58,12 +58,6 @@ void print_line(const TrainProgress& p) {
   std::fflush(stderr);
 }
 
-Result<PadMode> pad_mode(const std::string& s, const char* flag) {
-  if (s == "pre") return PadMode::kPre;
-  if (s == "post") return PadMode::kPost;
-  return invalid_argument(std::string(flag) + " must be pre or post, not '" + s + "'");
-}
-
 }  // namespace
 
 InterruptGuard::InterruptGuard() {
@@ -76,62 +70,72 @@ InterruptGuard::InterruptGuard() {
 InterruptGuard::~InterruptGuard() { sigaction(SIGINT, &g_previous, nullptr); }
 const std::atomic<bool>* InterruptGuard::flag() const { return &g_interrupted; }
 
+namespace {
+
+void add_table_option(CLI::App* cmd, TrainArgs* a, const train::TrainingOption& opt,
+                      const std::string& spelling, bool hidden) {
+  auto record = [a, &opt, spelling](std::string value) {
+    a->given.push_back({&opt, spelling, std::move(value)});
+  };
+  CLI::Option* o = nullptr;
+  if (opt.kind == train::OptionKind::kFlag) {
+    o = cmd->add_flag_callback(spelling, [record] { record("true"); }, opt.help);
+  } else if (opt.kind == train::OptionKind::kList) {
+    o = cmd->add_option_function<std::vector<std::string>>(
+               spelling,
+               [record](const std::vector<std::string>& v) {
+                 std::string joined;
+                 for (const auto& s : v) joined += (joined.empty() ? "" : ",") + s;
+                 record(joined);
+               },
+               opt.help)
+            ->delimiter(',');
+  } else {
+    o = cmd->add_option_function<std::string>(spelling, record, opt.help)->type_name(opt.value_text);
+    const std::string def = opt.default_text();
+    if (!def.empty() && opt.name != "tokenizer_filters") {
+      o->default_str(def == " " ? "\" \"" : def);
+    }
+  }
+  if (hidden) o->group("");
+}
+
+}  // namespace
+
 void add_train_options(CLI::App* cmd, TrainArgs* a, bool for_predict) {
-  TrainOptions& o = a->options;
-  cmd->add_option("--text-column", o.text_column, "CSV column with the text")->default_val("text");
-  cmd->add_option("--label-column", o.label_column, "CSV column with the label(s), '|'-joined for multi-label")
-      ->default_val("label");
-  cmd->add_option("--label-columns", o.label_columns, "multi-label: several 0/1 columns")->delimiter(',');
-  cmd->add_flag("--multi-label", o.multi_label, "treat the label column as '|'-joined labels");
-  cmd->add_flag("--skip-bad-rows", o.skip_bad_rows, "skip (and count) malformed rows instead of failing");
-  cmd->add_option("--validation", o.validation_path, "validation CSV");
-  cmd->add_option("--validation-split", o.validation_split, "validate on the last fraction of the rows");
-  cmd->add_option("--num-words", a->num_words, "tokenizer num_words (0 = all words)")->default_val(2000);
-  cmd->add_option("--oov-token", a->oov_token, "tokenizer oov_token");
-  cmd->add_flag("--char-level", o.tokenizer.char_level, "character-level tokenizer");
-  cmd->add_flag("--no-lower", a->no_lower, "do not lower-case");
-  cmd->add_option("--tokenizer-filters", o.tokenizer.filters, "characters the tokenizer removes");
-  cmd->add_option("--split", o.tokenizer.split, "tokenizer word separator")->default_val(" ");
+  for (const train::TrainingOption& opt : train::training_options()) {
+    const bool predict_owns = opt.name == "maxlen" || opt.name == "padding" ||
+                              opt.name == "truncating" || opt.name == "threads";
+    if (for_predict && predict_owns) continue;
+    add_table_option(cmd, a, opt, opt.flag(), false);
+    for (const auto& alias : opt.cli_aliases) add_table_option(cmd, a, opt, alias, true);
+  }
   cmd->add_option("--segmenter", a->segmenter, "none, jieba, jieba-nohmm, jieba-search, cjk-chars");
   cmd->add_option("--jieba-dir", a->jieba_dir, "jieba data folder");
   cmd->add_option("--user-dict", a->user_dict, "jieba user dictionary (word [freq] [tag] a line)");
-  if (!for_predict) {
-    cmd->add_option("--maxlen", o.maxlen, "cap on the sequence length (default: longest)");
-    cmd->add_option("--padding", a->padding, "pre or post")->default_val("pre");
-    cmd->add_option("--truncating", a->truncating, "pre or post")->default_val("pre");
-    cmd->add_option("--threads", o.threads, "threads (default: all cores; results do not depend on it)");
-  }
-  cmd->add_option("--type", o.type, "lstm, bilstm, gru, bigru or cnn")->default_val("lstm");
-  cmd->add_option("--embed-dim", o.embed_dim, "embedding size")->default_val(128);
-  cmd->add_option("--units", o.units, "recurrent units")->default_val(196);
-  cmd->add_option("--filters", o.filters, "cnn: Conv1D filters")->default_val(128);
-  cmd->add_option("--kernel-size", o.kernel_size, "cnn: Conv1D kernel size")->default_val(5);
-  cmd->add_option("--dropout", o.dropout, "RNN input dropout (cnn: Dropout before Dense)")->default_val(0.2);
-  cmd->add_option("--recurrent-dropout", o.recurrent_dropout, "RNN recurrent dropout")->default_val(0.2);
-  cmd->add_option("--spatial-dropout", o.spatial_dropout, "SpatialDropout1D rate (0 = none)")->default_val(0.4);
-  cmd->add_flag("--mask-zero", o.mask_zero, "Embedding(mask_zero=True)");
-  cmd->add_flag("--binary-sigmoid", o.binary_sigmoid, "binary task as one sigmoid unit");
-  cmd->add_option("--epochs", o.epochs, "epochs")->default_val(7);
-  cmd->add_option("--batch-size", o.batch_size, "batch size")->default_val(32);
-  cmd->add_option("--learning-rate", o.learning_rate, "Adam learning rate")->default_val(1e-3);
-  cmd->add_option("--seed", o.seed, "random seed (same seed, same weights)")->default_val(1);
-  cmd->add_option("--patience", o.patience, "early stopping patience on val_loss (0 = off)");
-  cmd->add_option("--class-weight", a->class_weight, "none or balanced")->default_val("none");
   cmd->add_flag("--quiet", a->quiet, "no progress output");
 }
 
 Status finish_train_options(TrainArgs* a) {
   TrainOptions& o = a->options;
-  if (a->num_words < 0) return invalid_argument("--num-words must not be negative");
-  o.tokenizer.num_words = a->num_words > 0 ? std::optional<int64_t>(a->num_words) : std::nullopt;
-  if (!a->oov_token.empty()) o.tokenizer.oov_token = a->oov_token;
-  o.tokenizer.lower = !a->no_lower;
-  QUIVER_ASSIGN_OR_RETURN(o.padding, pad_mode(a->padding, "--padding"));
-  QUIVER_ASSIGN_OR_RETURN(o.truncating, pad_mode(a->truncating, "--truncating"));
-  if (a->class_weight != "none" && a->class_weight != "balanced") {
-    return invalid_argument("--class-weight must be none or balanced, not '" + a->class_weight + "'");
+  std::vector<const TrainArgs::Given*> seen;
+  for (const auto& g : a->given) {
+    for (const TrainArgs::Given* before : seen) {
+      if (before->option == g.option) {
+        return invalid_argument("give " + before->spelling + " or " + g.spelling + ", not both");
+      }
+    }
+    seen.push_back(&g);
+    Status set = g.option->set(g.value, o);
+    if (!set.ok()) return invalid_argument(g.spelling + ": " + set.message());
   }
-  o.class_weight_balanced = a->class_weight == "balanced";
+  if (!a->padding.empty()) {
+    QUIVER_RETURN_IF_ERROR(train::find_training_key("padding")->set(a->padding, o).with_context("--padding"));
+  }
+  if (!a->truncating.empty()) {
+    QUIVER_RETURN_IF_ERROR(
+        train::find_training_key("truncating")->set(a->truncating, o).with_context("--truncating"));
+  }
   // none trains unsegmented; Segmenter::create refuses a user dictionary without jieba.
   if (a->segmenter != "none" || !a->user_dict.empty()) {
     SegmenterOptions so;

@@ -1,31 +1,39 @@
-// The training options shared by `quiver train` and `quiver predict --train-data`, the
-// Keras-style progress display, and Ctrl-C handling during training.
+// The training options shared by `quiver train`, `train-multilabel` and `predict
+// --train-data` (registered from the one option table, src/train/option_table.h, that the
+// serve config's `training:` section also reads), the Keras-style progress display, and
+// Ctrl-C handling during training.
 #ifndef QUIVER_CLI_TRAIN_OPTIONS_H_
 #define QUIVER_CLI_TRAIN_OPTIONS_H_
 
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "quiver/train.h"
+#include "train/option_table.h"
 
 namespace quiver::cli {
 
 struct TrainArgs {
   TrainOptions options;
-  int64_t num_words = 2000;  // 0 = keep every word
-  std::string oov_token;
-  bool no_lower = false;
-  std::string padding = "pre", truncating = "pre";
-  std::string class_weight = "none";
+  // --padding / --truncating set by `quiver predict` (which owns those flags): "" = unset.
+  std::string padding, truncating;
   std::string segmenter = "none", jieba_dir;
   std::string user_dict;  // jieba user dictionary for the segmenter ("" = none)
   bool quiet = false;
+  // The table's options as given: which option, under which spelling, with what value.
+  struct Given {
+    const train::TrainingOption* option;
+    std::string spelling, value;
+  };
+  std::vector<Given> given;
 };
 
-// Registers the options on `cmd` (data columns, tokenizer, architecture, optimisation).
-// for_predict leaves out --maxlen, --padding, --truncating and --threads, which `quiver
-// predict` already has (training then uses the longest sequence, pre, and all cores).
+// Registers the table's options on `cmd` (--embedding-dim, --model-type, ...; older
+// spellings such as --type and --embed-dim as hidden aliases) and the CLI-only segmenter
+// flags. for_predict leaves out --maxlen, --padding, --truncating and --threads, which
+// `quiver predict` already has.
 void add_train_options(CLI::App* cmd, TrainArgs* args, bool for_predict = false);
 
 // For `quiver predict --model M --train-data CSV`: trains M from CSV when M is missing
@@ -35,9 +43,9 @@ void add_train_options(CLI::App* cmd, TrainArgs* args, bool for_predict = false)
 Status train_if_missing(const std::string& model, const std::string& csv, TrainArgs* args,
                         std::string* tokenizer, std::string* labels);
 
-// Turns the parsed flags into TrainOptions (segmenter, tokenizer config, pad modes) and
-// installs the progress printer (a bar on a terminal, one line per epoch otherwise, on
-// stderr) unless quiet.
+// Applies the given options through the table (InvalidArgument "--epochs: expected an
+// integer >= 1, got 'x'"), builds the segmenter and installs the progress printer (a bar
+// on a terminal, one line per epoch otherwise, on stderr) unless quiet.
 Status finish_train_options(TrainArgs* args);
 
 // While alive, SIGINT sets a flag that training polls after each batch ("stop cleanly,

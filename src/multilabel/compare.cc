@@ -137,6 +137,12 @@ Result<Scores> timed_score(const ScoringModel& model, const std::vector<std::str
   return model.score(texts, threads);
 }
 
+std::string comma_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 }  // namespace
 
 Result<Comparison> compare_models(const std::vector<GroupMember>& group, const std::string& model_path,
@@ -160,7 +166,11 @@ Result<Comparison> compare_models(const std::vector<GroupMember>& group, const s
       cmp.only_multilabel.push_back(l);
     }
   }
-  if (shared.empty()) return invalid_argument(model_path + ": shares no category with the group");
+  if (shared.empty()) {
+    return invalid_argument(model_path + ": shares no category with the group (the model's labels: " +
+                            comma_list(cmp.only_multilabel) + "; the group's categories: " +
+                            comma_list(cmp.only_binary) + ")");
+  }
   std::vector<std::string> names;
   for (const auto* m : shared) names.push_back(m->category);
   QUIVER_ASSIGN_OR_RETURN(Corpus corpus, read_corpus(data_path, names, o.corpus));

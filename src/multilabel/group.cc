@@ -25,7 +25,11 @@ Result<GroupMember> parse_member(const std::string& text, const std::string& fla
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
     return invalid_argument(flag + " '" + text + "': expected CATEGORY=FILE");
   }
-  return GroupMember{text.substr(0, eq), text.substr(eq + 1)};
+  GroupMember member{text.substr(0, eq), text.substr(eq + 1)};
+  // Categories become model names, group categories and metric labels in serve: its rule.
+  Status name = serve::check_name(member.category);
+  if (!name.ok()) return name.with_context(flag + " '" + text + "'");
+  return member;
 }
 
 Result<std::vector<GroupMember>> resolve_group(const std::string& group,

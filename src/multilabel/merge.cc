@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "base/check.h"
+#include "serve/config.h"
 #include "train/dataset.h"
 
 namespace quiver::multilabel {
@@ -26,10 +27,9 @@ Status check_names(const std::vector<CategorySource>& sources) {
   if (sources.size() < 2) return invalid_argument("need at least two categories");
   std::set<std::string> seen;
   for (const auto& s : sources) {
-    if (s.name.empty()) return invalid_argument("empty category name (for " + s.csv + ")");
-    if (s.name.find_first_of("|,\"\n\r") != std::string::npos) {
-      return invalid_argument("category '" + s.name + "': name must not hold | , \" or newlines");
-    }
+    // serve's rule (it also keeps | , " and newlines out of the merged CSV's header).
+    Status name = serve::check_name(s.name);
+    if (!name.ok()) return name.with_context("category for " + s.csv);
     if (!seen.insert(s.name).second) return invalid_argument("category '" + s.name + "' given twice");
   }
   return Status();

@@ -68,6 +68,25 @@ nlohmann::json comparison_json(const Comparison& c, bool with_scores) {
                           {"multilabel_seconds", c.multilabel_seconds}}}};
 }
 
+namespace {
+
+std::string not_compared_text(const Comparison& c) {
+  // Only the sides that lack something, names listed plainly: never "[] only in the group".
+  auto names = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& n : v) s += (s.empty() ? "" : ", ") + n;
+    return s;
+  };
+  std::string parts;
+  if (!c.only_binary.empty()) parts = names(c.only_binary) + " (only in the group)";
+  if (!c.only_multilabel.empty()) {
+    parts += (parts.empty() ? "" : "; ") + names(c.only_multilabel) + " (only in the multi-label model)";
+  }
+  return parts.empty() ? "" : "not compared: " + parts + "\n";
+}
+
+}  // namespace
+
 std::string comparison_text(const Comparison& c) {
   std::string out = "compare: " + std::to_string(c.rows) + " sentences, binary group vs " + c.model_path + "\n";
   char line[320];
@@ -102,10 +121,7 @@ std::string comparison_text(const Comparison& c) {
       out += line + shorten(d.text, 100) + "\n";
     }
   }
-  if (!c.only_binary.empty() || !c.only_multilabel.empty()) {
-    out += "not compared: " + nlohmann::json(c.only_binary).dump() + " only in the group, " +
-           nlohmann::json(c.only_multilabel).dump() + " only in the multi-label model\n";
-  }
+  out += not_compared_text(c);
   return out;
 }
 

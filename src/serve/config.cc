@@ -7,10 +7,14 @@
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <set>
+#include <vector>
 
 #include "base/file.h"
+#include "base/suggest.h"
 #include "quiver/segmenter.h"
+#include "train/option_table.h"
 
 namespace quiver::serve {
 namespace {
@@ -26,11 +30,27 @@ class MapReader {
     if (node_.IsMap()) return Status();
     return error(path_, "expected a mapping");
   }
+  // Declares every key this map may hold and reports any other one first, so a misspelt
+  // required key reads "unknown key 'modle' (did you mean 'model'?)", not "model: missing".
+  Status check_keys(std::initializer_list<const char*> keys) {
+    for (const char* k : keys) known_.insert(k);
+    return check_no_unknown_keys();
+  }
+  Status check_keys(const std::vector<std::string>& keys) {
+    known_.insert(keys.begin(), keys.end());
+    return check_no_unknown_keys();
+  }
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    for (const auto& kv : node_) out.push_back(kv.first.Scalar());
+    return out;
+  }
   Status check_no_unknown_keys() const {
     for (const auto& kv : node_) {
       std::string key = kv.first.Scalar();
       if (!known_.count(key)) {
-        return error(path_.empty() ? key : path_ + "." + key, "unknown key '" + key + "'");
+        const std::vector<std::string> names(known_.begin(), known_.end());
+        return error(key_path(key), "unknown key '" + key + "'" + base::did_you_mean(key, names));
       }
     }
     return Status();
@@ -127,6 +147,15 @@ class MapReader {
     }
     return error(key_path(key), "expected 'pre' or 'post', got '" + s + "'");
   }
+  // A list of strings (or one string) as "a,b,c".
+  Status read_joined(const std::string& key, std::string& out) {
+    if (has(key) && node_[key].IsScalar()) return read(key, out);
+    std::vector<std::string> items;
+    QUIVER_RETURN_IF_ERROR(read(key, items));
+    out.clear();
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return Status();
+  }
   Status read(const std::string& key, std::vector<std::string>& out) {
     if (!has(key)) return Status();
     YAML::Node n = node_[key];
@@ -157,6 +186,7 @@ Status parse_limits(MapReader& parent, const std::string& origin, ServerLimits& 
   if (!parent.has("limits")) return Status();
   MapReader r(parent.get("limits"), origin, parent.key_path("limits"));
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.check_keys({"max_body_bytes", "max_instances", "max_text_bytes"}));
   QUIVER_RETURN_IF_ERROR(r.read("max_body_bytes", out.max_body_bytes, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_instances", out.max_instances, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_text_bytes", out.max_text_bytes, 1));
@@ -174,6 +204,7 @@ Status parse_validation(MapReader& parent, const std::string& origin, Validation
   if (!parent.has("validate_limits")) return Status();
   MapReader r(parent.get("validate_limits"), origin, parent.key_path("validate_limits"));
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.check_keys({"address_space_mb", "cpu_seconds", "timeout_ms"}));
   QUIVER_RETURN_IF_ERROR(r.read("address_space_mb", out.address_space_mb, 64));
   QUIVER_RETURN_IF_ERROR(r.read("cpu_seconds", out.cpu_seconds, 1));
   QUIVER_RETURN_IF_ERROR(r.read("timeout_ms", out.timeout_ms, 100));
@@ -183,6 +214,10 @@ Status parse_validation(MapReader& parent, const std::string& origin, Validation
 Status parse_server(const YAML::Node& node, const std::string& origin, ServerConfig& out) {
   MapReader r(node, origin, "server");
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.check_keys({"host", "port", "threads", "max_batch_size",
+                                       "max_queue_delay_us", "max_queue", "request_timeout_ms",
+                                       "poll_interval_ms", "admin_token", "limits",
+                                       "validate_models", "validate_limits"}));
   QUIVER_RETURN_IF_ERROR(r.read("host", out.host));
   QUIVER_RETURN_IF_ERROR(r.read("port", out.port, 0, 65535));
   QUIVER_RETURN_IF_ERROR(r.read("threads", out.threads, 1, 256));
@@ -197,30 +232,26 @@ Status parse_server(const YAML::Node& node, const std::string& origin, ServerCon
   return r.check_no_unknown_keys();
 }
 
-Status parse_training(MapReader& parent, const std::string& origin, TrainingConfig& out) {
+// The `training:` section: every key is an option of the CLI's training table, read and
+// validated by it (same names, defaults and messages as the flags).
+Status parse_training(MapReader& parent, const std::string& origin, TrainOptions& out) {
   if (!parent.has("training")) return Status();
   MapReader r(parent.get("training"), origin, parent.key_path("training"));
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
-  QUIVER_RETURN_IF_ERROR(r.read("architecture", out.architecture));
-  const std::set<std::string> kinds = {"lstm", "bilstm", "gru", "bigru", "cnn"};
-  if (!kinds.count(out.architecture)) {
-    return r.error(r.key_path("architecture"),
-                   "expected lstm, bilstm, gru, bigru or cnn, got '" + out.architecture + "'");
+  QUIVER_RETURN_IF_ERROR(r.check_keys(train::training_keys()));
+  std::set<const train::TrainingOption*> seen;
+  for (const auto& key : r.keys()) {
+    const train::TrainingOption* option = train::find_training_key(key);
+    if (!seen.insert(option).second) {
+      return r.error(r.key_path(key), "'" + option->name + "' is given twice (also as an alias)");
+    }
+    std::string value;
+    QUIVER_RETURN_IF_ERROR(option->kind == train::OptionKind::kList ? r.read_joined(key, value)
+                                                                  : r.read(key, value));
+    Status set = option->set(value, out);
+    if (!set.ok()) return r.error(r.key_path(key), set.message());
   }
-  QUIVER_RETURN_IF_ERROR(r.read("epochs", out.epochs, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("batch_size", out.batch_size, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("embedding_dim", out.embedding_dim, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("units", out.units, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("maxlen", out.maxlen, 0));
-  QUIVER_RETURN_IF_ERROR(r.read("learning_rate", out.learning_rate));
-  QUIVER_RETURN_IF_ERROR(r.read("seed", out.seed, 0));
-  QUIVER_RETURN_IF_ERROR(r.read("validation_split", out.validation_split));
-  if (!(out.validation_split >= 0 && out.validation_split < 1)) {
-    return r.error(r.key_path("validation_split"), "expected a fraction in [0, 1)");
-  }
-  QUIVER_RETURN_IF_ERROR(r.read("text_column", out.text_column));
-  QUIVER_RETURN_IF_ERROR(r.read("label_column", out.label_column));
-  return r.check_no_unknown_keys();
+  return Status();
 }
 
 Status parse_thresholds(MapReader& r, ModelConfig& m) {
@@ -252,6 +283,12 @@ Status parse_thresholds(MapReader& r, ModelConfig& m) {
 Status parse_paths(MapReader& r, const std::string& base_dir, ModelConfig& m) {
   QUIVER_RETURN_IF_ERROR(r.read("model", m.model_path));
   if (m.model_path.empty()) return r.error(r.key_path("model"), "missing (the model file)");
+  // architecture_file: the JSON / YAML architecture of a weights-only .h5; `architecture`
+  // is its older name (not the network type: that is training.model_type).
+  if (r.has("architecture_file") && r.has("architecture")) {
+    return r.error(r.key_path("architecture"), "give architecture_file or architecture, not both");
+  }
+  QUIVER_RETURN_IF_ERROR(r.read("architecture_file", m.architecture_path));
   QUIVER_RETURN_IF_ERROR(r.read("architecture", m.architecture_path));
   QUIVER_RETURN_IF_ERROR(r.read("tokenizer", m.tokenizer_path));
   QUIVER_RETURN_IF_ERROR(r.read("train_data", m.train_data_path));
@@ -300,15 +337,19 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
                    size_t index, ModelConfig& m) {
   MapReader r(node, origin, "models[" + std::to_string(index) + "]");
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.check_keys(
+      {"name", "model", "architecture_file", "architecture", "tokenizer", "train_data", "golden", "user_dict",
+       "num_words", "golden_tolerance", "train_if_missing", "training", "labels", "maxlen",
+       "padding", "truncating", "threshold", "thresholds", "multi_label", "segmenter",
+       "weights", "max_batch_size", "max_queue_delay_us", "max_queue"}));
   QUIVER_RETURN_IF_ERROR(r.read("name", m.name));
-  if (!valid_model_name(m.name)) {
-    return r.error(r.key_path("name"), "expected a name of [A-Za-z0-9_.-]+, got '" + m.name + "'");
-  }
+  if (Status st = check_name(m.name); !st.ok()) return r.error(r.key_path("name"), st.message());
   QUIVER_RETURN_IF_ERROR(parse_paths(r, base_dir, m));
   QUIVER_RETURN_IF_ERROR(r.read("num_words", m.num_words, 1));
   QUIVER_RETURN_IF_ERROR(r.read("golden_tolerance", m.golden_tolerance));
   QUIVER_RETURN_IF_ERROR(r.read("train_if_missing", m.train_if_missing));
   QUIVER_RETURN_IF_ERROR(parse_training(r, origin, m.training));
+  m.training.validation_path = resolve(base_dir, m.training.validation_path);
   QUIVER_RETURN_IF_ERROR(r.read("labels", m.labels));
   QUIVER_RETURN_IF_ERROR(r.read("maxlen", m.maxlen, 1));
   QUIVER_RETURN_IF_ERROR(r.read("padding", m.padding));
@@ -357,10 +398,10 @@ Status parse_group(const YAML::Node& node, const std::string& origin, size_t ind
                    const ServeConfig& config, GroupConfig& g) {
   MapReader r(node, origin, "groups[" + std::to_string(index) + "]");
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
+  QUIVER_RETURN_IF_ERROR(r.check_keys({"name", "members", "model", "shadow", "default",
+                                       "labels", "shadow_max_queue"}));
   QUIVER_RETURN_IF_ERROR(r.read("name", g.name));
-  if (!valid_model_name(g.name)) {
-    return r.error(r.key_path("name"), "expected a name of [A-Za-z0-9_.-]+, got '" + g.name + "'");
-  }
+  if (Status st = check_name(g.name); !st.ok()) return r.error(r.key_path("name"), st.message());
   QUIVER_RETURN_IF_ERROR(r.read("members", g.members));
   QUIVER_RETURN_IF_ERROR(r.read("model", g.model));
   QUIVER_RETURN_IF_ERROR(r.read("shadow", g.shadow));
@@ -400,6 +441,7 @@ Status parse_root(const YAML::Node& root, const std::string& origin, const std::
   MapReader r(root, origin, "");
   if (!root.IsMap())
     return invalid_argument(origin + ": expected a mapping with 'server' and 'models'");
+  QUIVER_RETURN_IF_ERROR(r.check_keys({"server", "models", "groups"}));
   if (r.has("server")) QUIVER_RETURN_IF_ERROR(parse_server(r.get("server"), origin, out.server));
   if (!r.has("models")) return invalid_argument(origin + ": models: missing");
   YAML::Node models = r.get("models");
@@ -449,6 +491,11 @@ bool valid_model_name(const std::string& name) {
     if (!ok) return false;
   }
   return true;
+}
+
+Status check_name(const std::string& name) {
+  if (valid_model_name(name)) return Status();
+  return invalid_argument("expected a name of [A-Za-z0-9_.-]+, got '" + name + "'");
 }
 
 Result<ServeConfig> parse_config_text(const std::string& text, const std::string& origin,

@@ -18,6 +18,7 @@
 #include "quiver/model.h"
 #include "quiver/status.h"
 #include "quiver/tokenizer.h"
+#include "quiver/train.h"
 
 namespace quiver::serve {
 
@@ -50,25 +51,10 @@ struct ServerConfig {
   ValidationConfig validation;
 };
 
-// Options handed to the trainer when train_if_missing builds a missing model.
-struct TrainingConfig {
-  std::string architecture = "lstm";  // lstm | bilstm | gru | bigru | cnn
-  int64_t epochs = 5;
-  int64_t batch_size = 32;
-  int64_t embedding_dim = 32;
-  int64_t units = 32;
-  int64_t maxlen = 0;  // 0: the model's maxlen / the data's longest row
-  double learning_rate = 0.001;
-  int64_t seed = 1;
-  double validation_split = 0;  // > 0: validate on the last fraction (val loss / accuracy)
-  std::string text_column = "text";
-  std::string label_column = "label";
-};
-
 struct ModelConfig {
   std::string name;                  // the category id: [A-Za-z0-9_.-]+
   std::string model_path;            // absolute
-  std::string architecture_path;     // absolute or ""
+  std::string architecture_path;     // absolute or "" (architecture_file, alias architecture)
   std::string tokenizer_path;        // absolute or ""
   std::string train_data_path;       // absolute or ""
   std::optional<int64_t> num_words;  // for a tokenizer fitted from train_data
@@ -76,7 +62,9 @@ struct ModelConfig {
                                      // expected.jsonl are used when both exist)
   double golden_tolerance = 1e-5;
   bool train_if_missing = false;
-  TrainingConfig training;
+  // train_if_missing's options: the `training:` section, read through the one option table
+  // (src/train/option_table.h) the CLI's training flags use; TrainOptions' defaults.
+  quiver::TrainOptions training;
   std::vector<std::string> labels;  // default: the trained model's, else "0", "1", ...
   std::optional<int64_t> maxlen;    // overrides the model's input length
   std::optional<PadMode> padding;   // default: the trained model's, else pre
@@ -135,6 +123,11 @@ Result<ServeConfig> load_config(const std::string& path);
 
 // True when `name` is a valid model name ([A-Za-z0-9_.-]+, not "." or "..").
 bool valid_model_name(const std::string& name);
+
+// The one rule for model, group and category names (serve config, train-multilabel's
+// --category / --binary-model, compare's --group): InvalidArgument "expected a name of
+// [A-Za-z0-9_.-]+, got 'bad name'" unless valid_model_name(name).
+Status check_name(const std::string& name);
 
 }  // namespace quiver::serve
 

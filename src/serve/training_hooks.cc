@@ -8,23 +8,14 @@
 namespace quiver::serve {
 
 quiver::TrainOptions train_options_for(const ModelConfig& c) {
-  quiver::TrainOptions o;
-  o.text_column = c.training.text_column;
-  o.label_column = c.training.label_column;
+  // The `training:` section; the model-level keys that also shape serving (num_words for
+  // the tokenizer, maxlen / padding / truncating for pad_sequences) win over it.
+  quiver::TrainOptions o = c.training;
   if (c.num_words) o.tokenizer.num_words = *c.num_words;
-  o.maxlen = c.maxlen.value_or(c.training.maxlen);
+  if (c.maxlen) o.maxlen = *c.maxlen;
   if (c.padding) o.padding = *c.padding;
   if (c.truncating) o.truncating = *c.truncating;
-  o.type = c.training.architecture;
-  o.embed_dim = static_cast<int>(c.training.embedding_dim);
-  o.units = static_cast<int>(c.training.units);
-  o.filters = static_cast<int>(c.training.units);
-  o.epochs = static_cast<int>(c.training.epochs);
-  o.batch_size = static_cast<int>(c.training.batch_size);
-  o.learning_rate = static_cast<float>(c.training.learning_rate);
-  o.seed = static_cast<uint64_t>(c.training.seed);
-  o.validation_split = c.training.validation_split;
-  o.multi_label = c.multi_label;
+  if (c.multi_label) o.multi_label = true;
   return o;
 }
 
@@ -68,10 +59,10 @@ TrainingHooks training_hooks(std::shared_ptr<TrainingMonitor> monitor) {
   };
   hooks.fit_tokenizer = [](const ModelConfig& c) -> Result<Tokenizer> {
     QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> seg, training_segmenter(c));
-    TokenizerConfig config;
-    config.num_words = c.num_words;
-    return fit_tokenizer_on_csv(c.train_data_path, c.training.text_column, std::move(config),
-                                seg.get());
+    const quiver::TrainOptions o = train_options_for(c);
+    CsvRowOptions rows;
+    rows.skip_bad_rows = o.skip_bad_rows;
+    return fit_tokenizer_on_csv(c.train_data_path, o.text_column, o.tokenizer, seg.get(), rows);
   };
   hooks.describe = [](const std::string& model_path) -> Result<TrainedModelFacts> {
     QUIVER_ASSIGN_OR_RETURN(quiver::TrainedModelInfo info, read_trained_model_info(model_path));

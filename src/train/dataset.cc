@@ -58,13 +58,10 @@ Result<Columns> find_columns(const text::CsvTable& table, const TrainOptions& o,
 }
 
 // The labels of one row, or a message saying why the row is bad.
-Result<std::vector<std::string>> row_labels(const text::CsvRow& row, const Columns& cols,
-                                            const TrainOptions& o, bool multi,
+Result<std::vector<std::string>> row_labels(const text::CsvRow& row, size_t width,
+                                            const Columns& cols, const TrainOptions& o, bool multi,
                                             const std::vector<std::string>* known) {
-  const size_t need = std::max(cols.text, *std::max_element(cols.labels.begin(), cols.labels.end()));
-  if (row.fields.size() <= need) {
-    return invalid_argument("record has " + std::to_string(row.fields.size()) + " fields");
-  }
+  QUIVER_RETURN_IF_ERROR(check_text_row(row, width, cols.text, o.text_column));
   std::vector<std::string> labels;
   if (!o.label_columns.empty()) {
     for (size_t i = 0; i < cols.labels.size(); ++i) {
@@ -92,6 +89,23 @@ Result<std::vector<std::string>> row_labels(const text::CsvRow& row, const Colum
 
 }  // namespace
 
+Status check_text_row(const text::CsvRow& row, size_t width, size_t text_index,
+                      const std::string& text_column, bool allow_empty_text) {
+  if (row.fields.size() != width) {
+    return invalid_argument("record has " + std::to_string(row.fields.size()) +
+                            " fields, header has " + std::to_string(width));
+  }
+  if (!allow_empty_text && trim(row.fields[text_index]).empty()) {
+    return invalid_argument("column '" + text_column + "': empty text");
+  }
+  return Status();
+}
+
+Status bad_row(const std::string& path, const text::CsvRow& row, const Status& why) {
+  return invalid_argument(path + ":" + std::to_string(row.line) + ": " + why.message() +
+                          " (to skip such rows: --skip-bad-rows, or skip_bad_rows: true under training:)");
+}
+
 Result<LabeledTexts> read_labeled_csv(const std::string& path, const TrainOptions& o,
                                       bool multi_label_hint,
                                       const std::vector<std::string>* known) {
@@ -111,14 +125,11 @@ Result<LabeledTexts> read_labeled_csv(const std::string& path, const TrainOption
     }
   }
   for (const auto& row : table.rows) {
-    auto labels = row_labels(row, cols, o, out.multi_label, known);
+    auto labels = row_labels(row, table.header.size(), cols, o, out.multi_label, known);
     if (!labels.ok()) {
-      if (o.skip_bad_rows) {
-        ++out.skipped;
-        continue;
-      }
-      return invalid_argument(path + ":" + std::to_string(row.line) + ": " +
-                              labels.status().message() + " (use --skip-bad-rows to skip it)");
+      if (!o.skip_bad_rows) return bad_row(path, row, labels.status());
+      ++out.skipped;
+      continue;
     }
     out.texts.push_back(row.fields[cols.text]);
     out.labels.push_back(std::move(labels).value());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quiver/train.h"
+#include "text/csv.h"
 
 namespace quiver::train {
 
@@ -21,7 +22,18 @@ struct LabeledTexts {
   bool multi_label = false;
 };
 
-// Reads `path`. `known_labels` (for a validation / evaluation file) restricts the labels:
+// A row training can use: as many fields as the header (`width`) and, unless
+// allow_empty_text, a text that is not empty or all white space. InvalidArgument "record
+// has 3 fields, header has 2" or "column 'text': empty text" otherwise.
+Status check_text_row(const text::CsvRow& row, size_t width, size_t text_index,
+                      const std::string& text_column, bool allow_empty_text = false);
+
+// "path:line: <why> (to skip such rows: --skip-bad-rows, ...)": a bad row's error.
+Status bad_row(const std::string& path, const text::CsvRow& row, const Status& why);
+
+// Reads `path`; a bad row (check_text_row, a missing or unknown label) is an error naming
+// the file and line unless options.skip_bad_rows, which leaves it out and counts it in
+// `skipped`. `known_labels` (for a validation / evaluation file) restricts the labels:
 // an unknown one makes the row bad. Errors name the file, line and column.
 Result<LabeledTexts> read_labeled_csv(const std::string& path, const TrainOptions& options,
                                       bool multi_label_hint,

@@ -16,18 +16,20 @@ std::vector<std::string> names_under(const std::string& prefix,
 const std::vector<std::string> kRnnWeights = {"kernel", "recurrent_kernel", "bias"};
 
 Status check_spec(const ArchSpec& s) {
-  auto bad = [](const std::string& what) { return invalid_argument("architecture: " + what); };
+  // The option table's names (model_type, embedding_dim, ...; src/train/option_table.h):
+  // the CLI and the serve config check values there first, so these guard the C++ API.
+  auto bad = [](const std::string& what) { return invalid_argument("network: " + what); };
   if (s.type != "lstm" && s.type != "bilstm" && s.type != "gru" && s.type != "bigru" &&
       s.type != "cnn") {
-    return bad("unknown --type '" + s.type + "' (lstm, bilstm, gru, bigru, cnn)");
+    return bad("model_type: expected lstm, bilstm, gru, bigru or cnn, got '" + s.type + "'");
   }
   if (s.vocab_size < 2) return bad("vocabulary size must be at least 2");
   if (s.maxlen < 1) return bad("maxlen must be at least 1");
   if (s.embed_dim < 1 || s.units < 1 || s.filters < 1 || s.kernel_size < 1) {
-    return bad("embed-dim, units, filters and kernel-size must be positive");
+    return bad("embedding_dim, units, filters and kernel_size must be positive");
   }
   if (s.type == "cnn" && s.maxlen < s.kernel_size) {
-    return bad("maxlen " + std::to_string(s.maxlen) + " is shorter than kernel-size " +
+    return bad("maxlen " + std::to_string(s.maxlen) + " is shorter than the cnn's kernel_size " +
                std::to_string(s.kernel_size));
   }
   for (float r : {s.dropout, s.recurrent_dropout, s.spatial_dropout}) {

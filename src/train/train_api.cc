@@ -94,13 +94,24 @@ Status check_options(const TrainOptions& o) {
 }  // namespace
 
 Result<Tokenizer> fit_tokenizer_on_csv(const std::string& csv_path, const std::string& text_column,
-                                       TokenizerConfig config, const Segmenter* segmenter) {
+                                       TokenizerConfig config, const Segmenter* segmenter,
+                                       CsvRowOptions rows, int64_t* skipped) {
   QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::create(std::move(config)));
-  QUIVER_ASSIGN_OR_RETURN(text::CsvTable table, text::read_csv_file(csv_path));
+  text::CsvOptions csv_options;
+  csv_options.require_header_width = false;  // checked per row: a bad row may be skipped
+  QUIVER_ASSIGN_OR_RETURN(text::CsvTable table, text::read_csv_file(csv_path, csv_options));
   QUIVER_ASSIGN_OR_RETURN(size_t column, table.column(text_column, csv_path));
   std::vector<std::string> texts;
   texts.reserve(table.rows.size());
+  if (skipped != nullptr) *skipped = 0;
   for (text::CsvRow& row : table.rows) {
+    Status row_ok = train::check_text_row(row, table.header.size(), column, text_column,
+                                          rows.allow_empty_text);
+    if (!row_ok.ok()) {
+      if (!rows.skip_bad_rows) return train::bad_row(csv_path, row, row_ok);
+      if (skipped != nullptr) ++*skipped;
+      continue;
+    }
     std::string& t = row.fields[column];
     if (segmenter != nullptr) {
       QUIVER_ASSIGN_OR_RETURN(t, segment_for_tokenizer(*segmenter, t, tokenizer.config().split));
@@ -130,9 +141,12 @@ Result<TrainReport> train_model(const std::string& csv_path, const std::string& 
     seqs.push_back(tokenizer.text_to_sequence(t));
     longest = std::max(longest, seqs.back().size());
   }
+  // Keras pad_sequences: maxlen > 0 pads / truncates every row to exactly maxlen; unset,
+  // the longest row decides (a CNN needs at least kernel_size steps; network.cc refuses an
+  // explicit maxlen shorter than that).
   int64_t maxlen = std::max<int64_t>(1, static_cast<int64_t>(longest));
-  if (o.maxlen > 0) maxlen = std::min(maxlen, o.maxlen);
   if (o.type == "cnn") maxlen = std::max<int64_t>(maxlen, o.kernel_size);
+  if (o.maxlen > 0) maxlen = o.maxlen;
   const int64_t vocab = std::max<int64_t>(o.tokenizer.num_words.value_or(0),
                                           int64_t{tokenizer.max_sequence_id()} + 1);
   const size_t n = data.texts.size();

@@ -61,6 +61,22 @@ TEST(ReportTest, TextTableHasOneRowPerCategory) {
   EXPECT_NE(t.find("row 3: </script>"), std::string::npos) << t;
 }
 
+TEST(ReportTest, NotComparedNamesOnlyTheSidesThatLackCategories) {
+  Comparison c = sample();
+  EXPECT_EQ(comparison_text(c).find("not compared"), std::string::npos);
+  c.only_multilabel = {"C", "D"};
+  std::string t = comparison_text(c);
+  EXPECT_NE(t.find("\nnot compared: C, D (only in the multi-label model)\n"), std::string::npos) << t;
+  EXPECT_EQ(t.find("[]"), std::string::npos) << t;
+  c.only_binary = {"E"};
+  t = comparison_text(c);
+  EXPECT_NE(t.find("\nnot compared: E (only in the group); C, D (only in the multi-label model)\n"),
+            std::string::npos) << t;
+  c.only_multilabel.clear();
+  t = comparison_text(c);
+  EXPECT_NE(t.find("\nnot compared: E (only in the group)\n"), std::string::npos) << t;
+}
+
 TEST(ReportTest, HtmlIsSelfContainedAndEscapesScriptEnds) {
   const std::string h = comparison_html(sample());
   size_t n = 0;

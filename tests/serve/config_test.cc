@@ -1,9 +1,11 @@
 // Tests for src/serve/config.cc: every key, and the exact error messages.
 #include "serve/config.h"
+#include "serve/training_hooks.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "testutil.h"
@@ -95,14 +97,14 @@ models:
   EXPECT_EQ(m.golden_path, "/etc/quiver/g.jsonl");
   EXPECT_DOUBLE_EQ(m.golden_tolerance, 0.001);
   EXPECT_EQ(*m.num_words, 2000);
-  EXPECT_EQ(m.training.architecture, "bigru");
+  EXPECT_EQ(m.training.type, "bigru");
   EXPECT_EQ(m.training.epochs, 3);
   EXPECT_EQ(m.training.batch_size, 16);
-  EXPECT_EQ(m.training.embedding_dim, 8);
+  EXPECT_EQ(m.training.embed_dim, 8);
   EXPECT_EQ(m.training.units, 4);
   EXPECT_EQ(m.training.maxlen, 40);
-  EXPECT_DOUBLE_EQ(m.training.learning_rate, 0.01);
-  EXPECT_EQ(m.training.seed, 7);
+  EXPECT_FLOAT_EQ(m.training.learning_rate, 0.01f);
+  EXPECT_EQ(m.training.seed, 7u);
   EXPECT_EQ(m.training.text_column, "t");
   EXPECT_EQ(m.training.label_column, "y");
   EXPECT_EQ(*m.maxlen, 40);
@@ -113,6 +115,75 @@ models:
   EXPECT_EQ(*m.max_batch_size, 8);
   EXPECT_EQ(*m.max_queue_delay_us, 0);
   EXPECT_EQ(*m.max_queue, 4);
+}
+
+// The `training:` section reads the CLI's option table: new names, old names as aliases,
+// the table's defaults and messages.
+TEST(ConfigTest, TrainingKeysAreTheTrainingFlags) {
+  auto c = parse(R"(
+models:
+  - name: a
+    model: a.h5
+    architecture_file: a.json
+    training: {model_type: cnn, embedding_dim: 16, filters: 12, kernel_size: 3, mask_zero: true,
+               label_columns: [x, y], num_words: 0, oov_token: "<oov>", dropout: 0.5,
+               class_weight: balanced, skip_bad_rows: true, validation_split: 0.2, patience: 2}
+  - name: b
+    model: b.h5
+    training: {embed_dim: 24, validation: v.csv}
+  - name: c
+    model: c.h5
+)");
+  ASSERT_OK(c);
+  const TrainOptions& t = c->models[0].training;
+  EXPECT_EQ(c->models[0].architecture_path, "/etc/quiver/a.json");
+  EXPECT_EQ(t.type, "cnn");
+  EXPECT_EQ(t.embed_dim, 16);
+  EXPECT_EQ(t.filters, 12);
+  EXPECT_EQ(t.kernel_size, 3);
+  EXPECT_TRUE(t.mask_zero);
+  EXPECT_EQ(t.label_columns, (std::vector<std::string>{"x", "y"}));
+  EXPECT_FALSE(t.tokenizer.num_words.has_value());
+  EXPECT_EQ(*t.tokenizer.oov_token, "<oov>");
+  EXPECT_FLOAT_EQ(t.dropout, 0.5f);
+  EXPECT_TRUE(t.class_weight_balanced);
+  EXPECT_TRUE(t.skip_bad_rows);
+  EXPECT_DOUBLE_EQ(t.validation_split, 0.2);
+  EXPECT_EQ(t.patience, 2);
+  EXPECT_EQ(c->models[1].training.embed_dim, 24);
+  EXPECT_EQ(c->models[1].training.validation_path, "/etc/quiver/v.csv");  // like every path
+  // One set of defaults: the CLI's (TrainOptions{}), whatever the section says nothing of.
+  const TrainOptions& d = c->models[2].training;
+  EXPECT_EQ(d.type, "lstm");
+  EXPECT_EQ(d.embed_dim, 32);
+  EXPECT_EQ(d.units, 32);
+  EXPECT_EQ(d.epochs, 5);
+  EXPECT_EQ(d.maxlen, 0);
+  EXPECT_EQ(*d.tokenizer.num_words, 2000);
+}
+
+TEST(ConfigTest, TrainingValuesAreCheckedByTheTable) {
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {epochs: 0}}]"),
+            "x.yaml: models[0].training.epochs: expected an integer >= 1, got '0'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {model_type: rnn}}]"),
+            "x.yaml: models[0].training.model_type: expected lstm, bilstm, gru, bigru or cnn, "
+            "got 'rnn'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {dropout: 1}}]"),
+            "x.yaml: models[0].training.dropout: expected a number in [0, 1), got '1'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {learning_rate: 0}}]"),
+            "x.yaml: models[0].training.learning_rate: expected a number > 0, got '0'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {mask_zero: maybe}}]"),
+            "x.yaml: models[0].training.mask_zero: expected true or false, got 'maybe'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {model_type: gru, "
+                     "architecture: cnn}}]"),
+            "x.yaml: models[0].training.architecture: 'model_type' is given twice (also as an "
+            "alias)");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {embeding_dim: 8}}]"),
+            "x.yaml: models[0].training.embeding_dim: unknown key 'embeding_dim' (did you mean "
+            "'embedding_dim'?)");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, architecture: a.json, "
+                     "architecture_file: b.json}]"),
+            "x.yaml: models[0].architecture: give architecture_file or architecture, not both");
 }
 
 TEST(ConfigTest, DefaultsWhenServerIsAbsent) {
@@ -126,13 +197,29 @@ TEST(ConfigTest, DefaultsWhenServerIsAbsent) {
 
 TEST(ConfigTest, UnknownKeysAreNamed) {
   EXPECT_EQ(error_of("colour: red\nmodels: []"), "x.yaml: colour: unknown key 'colour'");
-  EXPECT_EQ(error_of("server: {prot: 1}\nmodels: []"), "x.yaml: server.prot: unknown key 'prot'");
+  EXPECT_EQ(error_of("server: {prot: 1}\nmodels: []"), "x.yaml: server.prot: unknown key 'prot' (did you mean 'port'?)");
   EXPECT_EQ(error_of("server: {limits: {max_bodybytes: 1}}\nmodels: []"),
-            "x.yaml: server.limits.max_bodybytes: unknown key 'max_bodybytes'");
+            "x.yaml: server.limits.max_bodybytes: unknown key 'max_bodybytes' (did you mean "
+            "'max_body_bytes'?)");
   EXPECT_EQ(error_of("models: [{name: a, model: a.h5, modle: b.h5}]"),
-            "x.yaml: models[0].modle: unknown key 'modle'");
+            "x.yaml: models[0].modle: unknown key 'modle' (did you mean 'model'?)");
   EXPECT_EQ(error_of("models: [{name: a, model: a.h5, training: {epoch: 3}}]"),
-            "x.yaml: models[0].training.epoch: unknown key 'epoch'");
+            "x.yaml: models[0].training.epoch: unknown key 'epoch' (did you mean 'epochs'?)");
+}
+
+// A misspelt required key is reported as unknown (with a hint), not as the key it was
+// meant to be being missing, and before any value is checked.
+TEST(ConfigTest, UnknownKeysAreReportedBeforeMissingOnes) {
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5}, {name: b, modle: b.h5}]"),
+            "x.yaml: models[1].modle: unknown key 'modle' (did you mean 'model'?)");
+  EXPECT_EQ(error_of("models: [{nmae: a, model: a.h5}]"),
+            "x.yaml: models[0].nmae: unknown key 'nmae' (did you mean 'name'?)");
+  EXPECT_EQ(error_of("modles: [{name: a, model: a.h5}]"),
+            "x.yaml: modles: unknown key 'modles' (did you mean 'models'?)");
+  EXPECT_EQ(error_of("server: {prot: x, port: y}\nmodels: []"),
+            "x.yaml: server.prot: unknown key 'prot' (did you mean 'port'?)");
+  EXPECT_EQ(error_of("models: []\ngroups: [{nam: g, members: [a]}]"),
+            "x.yaml: groups[0].nam: unknown key 'nam' (did you mean 'name'?)");
 }
 
 TEST(ConfigTest, BadValuesAreNamed) {
@@ -252,7 +339,7 @@ TEST(ConfigTest, GroupsOfMembersOrOneModelWithShadowAndDefault) {
   EXPECT_EQ(err("groups: [{name: g, model: ab, labels: [x]}]"),
             "x.yaml: groups[0].labels: expected 2 names (negative, positive)");
   EXPECT_EQ(err("groups: [{name: g, model: ab, modle: x}]"),
-            "x.yaml: groups[0].modle: unknown key 'modle'");
+            "x.yaml: groups[0].modle: unknown key 'modle' (did you mean 'model'?)");
 }
 
 TEST(ConfigTest, LoadResolvesAgainstTheFileFolderAndReadsTheTokenFromTheEnvironment) {
@@ -266,6 +353,44 @@ TEST(ConfigTest, LoadResolvesAgainstTheFileFolderAndReadsTheTokenFromTheEnvironm
   EXPECT_EQ(c->server.admin_token, "from-env");
   EXPECT_EQ(c->path, dir.file("serve.yaml"));
   EXPECT_STATUS(load_config(dir.file("missing.yaml")), kNotFound, "missing.yaml: no such file");
+}
+
+}  // namespace
+}  // namespace quiver::serve
+
+namespace quiver::serve {
+namespace {
+
+// train_if_missing's trainer and tokenizer fitting read the CSV with the trainer's row
+// rules: a wrong column count or an empty text names the file and line, unless the
+// training section sets skip_bad_rows.
+TEST(TrainingHooksTest, BadCsvRowsNameFileAndLine) {
+  testutil::TempDir dir;
+  std::ofstream(dir.file("d.csv")) << "text,label\ngood film,pos\ngood,film,pos\nbad film,neg\n";
+  auto c = parse_config_text("models: [{name: a, model: m/a.h5, train_data: d.csv, "
+                             "train_if_missing: true, training: {epochs: 1, units: 2, "
+                             "embedding_dim: 2}}]",
+                             "x.yaml", dir.path());
+  ASSERT_OK(c);
+  const std::string expected = dir.file("d.csv") +
+                               ":3: record has 3 fields, header has 2 (to skip such rows: "
+                               "--skip-bad-rows, or skip_bad_rows: true under training:)";
+  TrainingHooks hooks = training_hooks();
+  Status trained = hooks.train(c->models[0]);
+  EXPECT_NE(trained.message().find(expected), std::string::npos) << trained.to_string();
+  EXPECT_EQ(hooks.fit_tokenizer(c->models[0]).status().message(), expected);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m/a.h5")));
+}
+
+TEST(TrainingHooksTest, ModelLevelKeysWinOverTheTrainingSection) {
+  auto c = parse("models: [{name: a, model: a.h5, train_data: d.csv, num_words: 50, maxlen: 9, "
+                 "padding: post, training: {num_words: 10, maxlen: 4, padding: pre, units: 3}}]");
+  ASSERT_OK(c);
+  TrainOptions o = train_options_for(c->models[0]);
+  EXPECT_EQ(*o.tokenizer.num_words, 50);
+  EXPECT_EQ(o.maxlen, 9);
+  EXPECT_EQ(o.padding, PadMode::kPost);
+  EXPECT_EQ(o.units, 3);
 }
 
 }  // namespace

@@ -67,17 +67,59 @@ TEST(TrainDataTest, BadRowIsAnErrorNamingItsLine) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("m.h5")));
 }
 
+TEST(TrainDataTest, ExtraColumnIsAnErrorNamingItsLine) {
+  TempDir dir;
+  std::ofstream(dir.file("bad.csv")) << "text,label\ngood film,pos\ngood,film,pos\nbad film,neg\n";
+  EXPECT_EQ(train_model(dir.file("bad.csv"), dir.file("m.h5"), tiny("lstm")).status().message(),
+            dir.file("bad.csv") + ":3: record has 3 fields, header has 2 (to skip such rows: "
+            "--skip-bad-rows, or skip_bad_rows: true under training:)");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m.h5")));
+}
+
+TEST(TrainDataTest, EmptyTextIsAnErrorNamingItsLine) {
+  TempDir dir;
+  std::ofstream(dir.file("bad.csv")) << "label,text\npos,good film\nneg,bad film\n\nneg,\" \t \"\n";
+  EXPECT_EQ(train_model(dir.file("bad.csv"), dir.file("m.h5"), tiny("lstm")).status().message(),
+            dir.file("bad.csv") + ":5: column 'text': empty text (to skip such rows: "
+            "--skip-bad-rows, or skip_bad_rows: true under training:)");
+  // fit_tokenizer_on_csv: the same rule and message; skipped and counted on request.
+  EXPECT_EQ(fit_tokenizer_on_csv(dir.file("bad.csv"), "text", {}).status().message(),
+            dir.file("bad.csv") + ":5: column 'text': empty text (to skip such rows: "
+            "--skip-bad-rows, or skip_bad_rows: true under training:)");
+  int64_t skipped = -1;
+  auto t = fit_tokenizer_on_csv(dir.file("bad.csv"), "text", {}, nullptr, {.skip_bad_rows = true},
+                                &skipped);
+  ASSERT_OK(t);
+  EXPECT_EQ(skipped, 1);
+  EXPECT_EQ(t->document_count(), 2);
+  // Allowed, an empty text is a document as in Keras' fit_on_texts.
+  auto kept = fit_tokenizer_on_csv(dir.file("bad.csv"), "text", {}, nullptr,
+                                   {.allow_empty_text = true}, &skipped);
+  ASSERT_OK(kept);
+  EXPECT_EQ(skipped, 0);
+  EXPECT_EQ(kept->document_count(), 3);
+}
+
+TEST(TrainDataTest, FitTokenizerRefusesAWrongFieldCount) {
+  TempDir dir;
+  std::ofstream(dir.file("bad.csv")) << "text,label\ngood film,pos\nfilm\n";
+  EXPECT_EQ(fit_tokenizer_on_csv(dir.file("bad.csv"), "text", {}).status().message(),
+            dir.file("bad.csv") + ":3: record has 1 fields, header has 2 (to skip such rows: "
+            "--skip-bad-rows, or skip_bad_rows: true under training:)");
+}
+
 TEST(TrainDataTest, SkipBadRowsSkipsAndCounts) {
   TempDir dir;
   auto rows = toy_rows(40);
   testutil::write_csv(dir.file("d.csv"), rows);
-  std::ofstream(dir.file("d.csv"), std::ios::app) << "\"a row without label\"\n";
+  std::ofstream(dir.file("d.csv"), std::ios::app)
+      << "\"a row without label\"\n\"an extra\",column,pos\n\"\",neg\n";
   TrainOptions o = tiny("lstm");
   o.skip_bad_rows = true;
   o.epochs = 1;
   auto r = train_model(dir.file("d.csv"), dir.file("m.h5"), o);
   ASSERT_OK(r);
-  EXPECT_EQ(r->skipped_rows, 1);
+  EXPECT_EQ(r->skipped_rows, 3);
   EXPECT_EQ(r->train_rows, 40);
 }
 

@@ -1,0 +1,116 @@
+// One vocabulary for the training options (src/train/option_table.h) as the quiver binary
+// shows it: new and old flag spellings, validation through the table, maxlen as Keras
+// means it, and docs/training.md carrying the table `quiver help options --markdown` prints.
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "testutil.h"
+
+namespace quiver {
+namespace {
+
+using testutil::TempDir;
+
+using testutil::quiver_stderr;
+using testutil::quiver_stdout;
+
+void write_data(const TempDir& dir) {
+  std::ofstream f(dir.file("d.csv"));
+  f << "text,label\n";
+  for (int i = 0; i < 40; ++i) {
+    f << (i % 2 ? "good great film" : "bad awful film") << " number " << i % 5 << ","
+      << (i % 2 ? "pos" : "neg") << "\n";
+  }
+}
+
+const char* kTiny = " --units 3 --epochs 1 --quiet --json --seed 2 --threads 1";
+
+TEST(TrainOptionsCliTest, DocsCarryTheGeneratedTable) {
+  testutil::ShellRun md = quiver_stdout("help options --markdown");
+  ASSERT_EQ(md.code, 0);
+  const std::string doc = testutil::read_text_file(testutil::source_dir() + "/docs/training.md");
+  const std::string begin = "<!-- options:begin (quiver help options --markdown) -->\n";
+  const std::string end = "<!-- options:end -->";
+  const size_t b = doc.find(begin), e = doc.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()), md.out)
+      << "regenerate docs/training.md's table with `quiver help options --markdown`";
+}
+
+TEST(TrainOptionsCliTest, OldAndNewSpellingsBuildTheSameModel) {
+  TempDir dir;
+  write_data(dir);
+  const std::string base = "train --data " + dir.file("d.csv") + kTiny;
+  testutil::ShellRun old_form = quiver_stdout(base + " --model " + dir.file("a.h5") + " --type gru --embed-dim 5");
+  testutil::ShellRun new_form =
+      quiver_stdout(base + " --model " + dir.file("b.h5") + " --model-type gru --embedding-dim 5");
+  testutil::ShellRun other = quiver_stdout(base + " --model " + dir.file("c.h5") + " --model-type gru --embedding-dim 6");
+  ASSERT_EQ(old_form.code, 0) << old_form.out;
+  ASSERT_EQ(new_form.code, 0) << new_form.out;
+  ASSERT_EQ(other.code, 0) << other.out;
+  auto a = nlohmann::json::parse(old_form.out), b = nlohmann::json::parse(new_form.out),
+       c = nlohmann::json::parse(other.out);
+  EXPECT_EQ(a["params"], b["params"]);
+  EXPECT_EQ(a["epochs"][0]["loss"], b["epochs"][0]["loss"]);  // same seed, same network
+  EXPECT_NE(a["params"], c["params"]);
+}
+
+TEST(TrainOptionsCliTest, ValuesAreCheckedByTheTableUnderTheSpellingUsed) {
+  const std::string base = "train --data d.csv --model m.h5 ";
+  testutil::ShellRun r = quiver_stderr(base + "--type rnn");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "quiver train: invalid argument: --type: expected lstm, bilstm, gru, bigru or cnn, got 'rnn'\n");
+  r = quiver_stderr(base + "--model-type rnn");
+  EXPECT_EQ(r.out, "quiver train: invalid argument: --model-type: expected lstm, bilstm, gru, bigru or cnn, got 'rnn'\n");
+  r = quiver_stderr(base + "--epochs abc");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "quiver train: invalid argument: --epochs: expected an integer >= 1, got 'abc'\n");
+  r = quiver_stderr(base + "--dropout 1.5");
+  EXPECT_EQ(r.out, "quiver train: invalid argument: --dropout: expected a number in [0, 1), got '1.5'\n");
+  r = quiver_stderr(base + "--model-type gru --type cnn");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "quiver train: invalid argument: give --model-type or --type, not both\n");
+  r = quiver_stderr(base + "--epochs 2 --epochs 3");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "quiver train: invalid argument: --epochs: given more than once\n");
+  r = quiver_stderr(base + "--embeding-dim 3");
+  EXPECT_EQ(r.out, "quiver train: invalid argument: unknown option '--embeding-dim' (did you mean --embedding-dim?)\n");
+}
+
+// maxlen as Keras' pad_sequences: every row padded / truncated to exactly maxlen (longer
+// than the longest text here), 0 = the longest training text.
+TEST(TrainOptionsCliTest, MaxlenIsTheExactLength) {
+  TempDir dir;
+  write_data(dir);
+  const std::string base = "train --data " + dir.file("d.csv") + kTiny;
+  testutil::ShellRun exact = quiver_stdout(base + " --model " + dir.file("a.h5") + " --maxlen 12");
+  testutil::ShellRun longest = quiver_stdout(base + " --model " + dir.file("b.h5"));
+  testutil::ShellRun shorter = quiver_stdout(base + " --model " + dir.file("c.h5") + " --maxlen 2");
+  ASSERT_EQ(exact.code, 0) << exact.out;
+  ASSERT_EQ(longest.code, 0) << longest.out;
+  ASSERT_EQ(shorter.code, 0) << shorter.out;
+  EXPECT_EQ(nlohmann::json::parse(exact.out)["maxlen"], 12);
+  EXPECT_EQ(nlohmann::json::parse(longest.out)["maxlen"], 5);  // "good great film number 3"
+  EXPECT_EQ(nlohmann::json::parse(shorter.out)["maxlen"], 2);
+  // The model's input is that long, so serving pads / truncates to it too.
+  testutil::ShellRun inspect = quiver_stdout("inspect " + dir.file("a.h5") + " --json");
+  ASSERT_EQ(inspect.code, 0) << inspect.out;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["input_length"], 12) << inspect.out;
+}
+
+TEST(TrainOptionsCliTest, HelpOptionsListsEveryFlagWithItsKey) {
+  testutil::ShellRun r = quiver_stdout("help options");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("--model-type (--type)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("model_type (architecture)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--embedding-dim (--embed-dim)"), std::string::npos) << r.out;
+  testutil::ShellRun train_help = quiver_stdout("train --help");
+  EXPECT_NE(train_help.out.find("--model-type"), std::string::npos);
+  EXPECT_EQ(train_help.out.find("--type "), std::string::npos) << "aliases stay out of --help";
+}
+
+}  // namespace
+}  // namespace quiver
