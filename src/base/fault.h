@@ -8,10 +8,11 @@
 // (QUIVER_FAULT_SIGNAL=N sends signal N instead: 11 for a crash, 19 (SIGSTOP) for a hang;
 // 0 allocates memory until an allocation is refused, for address-space limits);
 // QUIVER_FAULT_FILL_AT=NAME fills the file system of `fill_dir` at the first point whose
-// name contains NAME (a file ".quiver-fault-fill" there, written until ENOSPC), so the
-// writes after it meet a full disk; QUIVER_FAULT_LIST=1 prints every point reached to
-// stderr ("fault point N: NAME"), so a test can enumerate them. Without these variables a
-// point costs a check of one static flag. Thread-safe.
+// name contains NAME (a file ".quiver-fault-fill" there, written until ENOSPC: only ever
+// on a small test file system such as a 256k tmpfs), so the writes after it meet a full
+// disk; QUIVER_FAULT_LIST=1 prints every point reached to stderr ("fault point N: NAME"),
+// so a test can enumerate them. Without these variables a point costs a check of one
+// static flag. Thread-safe.
 #ifndef QUIVER_BASE_FAULT_H_
 #define QUIVER_BASE_FAULT_H_
 

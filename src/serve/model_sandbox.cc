@@ -27,6 +27,7 @@ using Clock = std::chrono::steady_clock;
 // The marker `quiver validate-model` prints when an allocation fails (RLIMIT_AS).
 constexpr const char* kOutOfMemory = "out of memory";
 constexpr size_t kMaxChildOutput = 64 << 10;
+constexpr size_t kMaxRemembered = 4096;  // validated file identities kept
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitizer = true;  // they reserve terabytes of address space
@@ -263,6 +264,7 @@ class Validator {
                          " changed during validation; it is checked again on the next load");
     }
     std::lock_guard<std::mutex> lock(mu_);
+    if (passed_.size() >= kMaxRemembered) passed_.clear();  // swapped files' old identities
     passed_.insert(std::move(key));
     return Status();
   }
