@@ -49,11 +49,28 @@ Status run_validate(const ValidateArgs& a) {
   QUIVER_ASSIGN_OR_RETURN(options.weights, parse_weight_mode(a.weights));
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(a.model, options));
   base::fault_point("validate-model: loaded " + a.model);
-  int64_t len = a.maxlen.value_or(model->info().input_length);
-  if (len <= 0 && trained.ok()) len = trained->maxlen;
-  if (len <= 0) len = 1;
-  std::vector<int32_t> ids(static_cast<size_t>(len), 0);
-  auto out = model->predict(ids, 1, len);
+  const ModelInfo& info = model->info();
+  Result<std::vector<Tensor>> out = std::vector<Tensor>{};
+  if (info.text_input) {  // TextVectorization first: the model takes the text itself
+    const std::string text = "warm up";
+    out = model->predict_texts(std::span<const std::string>(&text, 1));
+  } else if (info.inputs.size() > 1) {  // one zero row per input (unknown sizes: 1)
+    std::vector<Tensor> inputs;
+    for (const InputInfo& in : info.inputs) {
+      Tensor t;
+      t.shape = {1};
+      for (int64_t d : in.shape) t.shape.push_back(d > 0 ? d : 1);
+      t.data.assign(static_cast<size_t>(t.size()), 0.0f);
+      inputs.push_back(std::move(t));
+    }
+    out = model->predict_inputs(inputs);
+  } else {
+    int64_t len = a.maxlen.value_or(info.input_length);
+    if (len <= 0 && trained.ok()) len = trained->maxlen;
+    if (len <= 0) len = 1;
+    std::vector<int32_t> ids(static_cast<size_t>(len), 0);
+    out = model->predict(ids, 1, len);
+  }
   return out.ok() ? Status() : out.status().with_context(a.model + ": warm-up prediction");
 }
 
