@@ -16,6 +16,7 @@ Exit 77 (skipped) when node / h5py / numpy are missing.
 
 import argparse
 import json
+import time
 import os
 import shutil
 import subprocess
@@ -215,6 +216,16 @@ def check_serve(quiver, work, models, expected):
     if not line.startswith("listening on "):
       return [("serve", False, "no listening line: %r %s" % (line, proc.stderr.read()[:300]))]
     base = line[len("listening on "):]
+    # The port opens before the models load (bind first): wait for readiness.
+    deadline = time.time() + 120
+    while time.time() < deadline:
+      try:
+        with urllib.request.urlopen(base + "/v2/health/ready", timeout=5) as r:
+          if r.status == 200:
+            break
+      except (urllib.error.URLError, OSError):
+        pass
+      time.sleep(0.05)
 
     def post(path, body):
       req = urllib.request.Request(base + path, data=json.dumps(body).encode("utf-8"),
