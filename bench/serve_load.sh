@@ -15,6 +15,7 @@ MODEL_DIR=${QUIVER_MODEL_DIR:-../shared/keras-models/k2.8.0_biascoder_bilstm_bin
 MODEL_DIR=$(cd "$MODEL_DIR" && pwd)
 SEQ_LEN=${QUIVER_SEQ_LEN:-80}
 WORK=$(mktemp -d)
+SERVER_PID=
 trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 cat > "$WORK/serve.yaml" <<YAML
@@ -22,13 +23,8 @@ server: {host: 127.0.0.1, threads: 2, max_batch_size: 64, max_queue_delay_us: 50
 models:
   - {name: B, model: $MODEL_DIR/model.h5, tokenizer: $MODEL_DIR/tokenizer.json}
 YAML
-"$BIN" serve --config "$WORK/serve.yaml" --port 0 > "$WORK/out" 2> "$WORK/err" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^listening on //p' "$WORK/out")
-[ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
-# The port opens before the model loads: wait until it is ready.
-for _ in $(seq 1 600); do curl -sf "$URL/v2/health/ready" >/dev/null && break; sleep 0.1; done
+source bench/lib.sh
+start_server "$WORK/serve.yaml"
 
 SENTENCE="vaksin covid aman untuk semua orang di indonesia"
 export QUIVER_BODY="{\"category\":\"B\",\"sentences\":[\"$SENTENCE\"]}"

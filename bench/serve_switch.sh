@@ -18,18 +18,7 @@ WORK=$(mktemp -d)
 SERVER_PID=
 trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-start_server() {  # config file -> sets SERVER_PID and URL
-  "$BIN" serve --config "$1" --port 0 > "$WORK/out" 2> "$WORK/err" &
-  SERVER_PID=$!
-  for _ in $(seq 1 1200); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
-  URL=$(sed -n 's/^listening on //p' "$WORK/out")
-  [ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
-  # The port opens before the models load (or train): wait until none is loading.
-  for _ in $(seq 1 6000); do
-    curl -sf "$URL/metrics" | grep -q '^quiver_models_loading 0$' && break
-    sleep 0.1
-  done
-}
+source bench/lib.sh  # start_server
 
 # The binary models: examples/sentiment.yaml trains them on its first start.
 if ! [ -f examples/models/amazon.h5 ] || ! [ -f examples/models/imdb.h5 ] || ! [ -f examples/models/yelp.h5 ]; then

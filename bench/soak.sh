@@ -55,11 +55,8 @@ models:
 groups:
   - {name: all, members: [A, B, C], default: true}
 YAML
-"$BIN" serve --config "$WORK/serve.yaml" --port 0 > "$WORK/out" 2> "$WORK/err" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^listening on //p' "$WORK/out")
-[ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
+source bench/lib.sh
+start_server "$WORK/serve.yaml"
 
 export QUIVER_BODY='{"sentences": ["good fine w3 w7", "awful ugly w1", "happy sad w2 w9 w11"]}'
 REF=$(curl -sf -X POST -d "$QUIVER_BODY" "$URL/v1/classify")

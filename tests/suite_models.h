@@ -2,13 +2,9 @@
 // clone runs every one of those tests (no ../shared): tests/server/make_suite_models.py
 // writes them once per build tree, Keras files with random weights plus the reference outputs
 // TensorFlow.js gives (see that script for the list). Several test processes may ask at
-// once: the first writes them under an flock, the others wait and reuse the files.
+// once: testutil::make_once makes the first write them and the others wait and reuse them.
 #ifndef QUIVER_TESTS_SUITE_MODELS_H_
 #define QUIVER_TESTS_SUITE_MODELS_H_
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <functional>
@@ -29,29 +25,14 @@ inline const char* kKerasZipModel = "simplernn_keras";  // .keras, T=50, 1 unit
 // made (its make.log says why). Keyed by the generator's contents, so an edited generator
 // makes fresh models.
 inline std::string suite_models_dir() {
-  namespace fs = std::filesystem;
   static const std::string dir = [] {
     const std::string script = source_dir() + "/tests/server/make_suite_models.py";
     const std::string key = std::to_string(std::hash<std::string>{}(read_text_file(script)));
-    const fs::path root = fs::absolute(fs::path(quiver_binary()).parent_path()) /
-                          ("suite_models_" + key.substr(0, 8));
-    std::error_code ec;
-    fs::create_directories(root, ec);
-    const int fd = ::open((root / ".lock").c_str(), O_CREAT | O_RDWR, 0644);
-    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) return std::string();
-    std::string result = root.string();
-    if (!fs::exists(root / "done")) {
-      const std::string cmd = "QUIVER_NPM_DIR='" + npm_dir() + "' /usr/bin/python3 '" + script +
-                              "' '" + result + "' > '" + result + "/make.log' 2>&1";
-      if (shell(cmd).code == 0) {
-        std::ofstream(root / "done") << "";
-      } else {
-        result.clear();
-      }
-    }
-    ::flock(fd, LOCK_UN);
-    ::close(fd);
-    return result;
+    return make_once("suite_models_" + key.substr(0, 8), [&](const std::string& root) {
+      return shell("QUIVER_NPM_DIR='" + npm_dir() + "' /usr/bin/python3 '" + script + "' '" +
+                   root + "' > '" + root + "/make.log' 2>&1")
+                 .code == 0;
+    });
   }();
   return dir;
 }

@@ -2,13 +2,17 @@
 #ifndef QUIVER_TESTS_TESTUTIL_H_
 #define QUIVER_TESTS_TESTUTIL_H_
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -124,6 +128,35 @@ inline ShellRun quiver_stderr(const std::string& args) {
 }
 inline ShellRun quiver_stdout(const std::string& args) {
   return shell(quiver_binary() + " " + args + " 2>/dev/null");
+}
+
+// Fixture files made once per build tree: `make(dir)` fills <build tree>/<name> (the
+// folder of the quiver binary, never the current directory) and says whether it succeeded;
+// a "done" marker records success, so later test processes reuse the files. CTest runs test
+// processes in parallel: an flock makes the others wait for the first. Returns the folder,
+// or "" when making failed (the next process tries again).
+inline std::string make_once(const std::string& name,
+                             const std::function<bool(const std::string&)>& make) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::absolute(fs::path(quiver_binary())).parent_path() / name;
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  const int fd = ::open((root / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) return "";
+  if (::flock(fd, LOCK_EX) != 0) {
+    ::close(fd);
+    return "";
+  }
+  std::string result = root.string();
+  if (!fs::exists(root / "done")) {
+    if (make(result)) {
+      std::ofstream(root / "done") << "";
+    } else {
+      result.clear();
+    }
+  }
+  ::close(fd);  // releases the flock
+  return result;
 }
 
 }  // namespace quiver::testutil

@@ -45,6 +45,16 @@ class MapReader {
     for (const auto& kv : node_) out.push_back(kv.first.Scalar());
     return out;
   }
+  // The mapping under `key` as a reader of its own that allows exactly `keys` (checked
+  // here), or an empty `out` when the key is absent.
+  Status child(const std::string& key, const std::vector<std::string>& keys,
+               std::optional<MapReader>& out) {
+    out.reset();
+    if (!has(key)) return Status();
+    out.emplace(get(key), origin_, key_path(key));
+    QUIVER_RETURN_IF_ERROR(out->check_is_map());
+    return out->check_keys(keys);
+  }
   Status check_no_unknown_keys() const {
     for (const auto& kv : node_) {
       std::string key = kv.first.Scalar();
@@ -182,18 +192,17 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-Status parse_limits(MapReader& parent, const std::string& origin, ServerLimits& out) {
-  if (!parent.has("limits")) return Status();
-  MapReader r(parent.get("limits"), origin, parent.key_path("limits"));
-  QUIVER_RETURN_IF_ERROR(r.check_is_map());
-  QUIVER_RETURN_IF_ERROR(r.check_keys({"max_body_bytes", "max_instances", "max_text_bytes"}));
-  QUIVER_RETURN_IF_ERROR(r.read("max_body_bytes", out.max_body_bytes, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("max_instances", out.max_instances, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("max_text_bytes", out.max_text_bytes, 1));
-  return r.check_no_unknown_keys();
+Status parse_limits(MapReader& parent, ServerLimits& out) {
+  std::optional<MapReader> r;
+  QUIVER_RETURN_IF_ERROR(
+      parent.child("limits", {"max_body_bytes", "max_instances", "max_text_bytes"}, r));
+  if (!r) return Status();
+  QUIVER_RETURN_IF_ERROR(r->read("max_body_bytes", out.max_body_bytes, 1));
+  QUIVER_RETURN_IF_ERROR(r->read("max_instances", out.max_instances, 1));
+  return r->read("max_text_bytes", out.max_text_bytes, 1);
 }
 
-Status parse_validation(MapReader& parent, const std::string& origin, ValidationConfig& out) {
+Status parse_validation(MapReader& parent, ValidationConfig& out) {
   std::string mode = out.sandbox ? "sandbox" : "off";
   QUIVER_RETURN_IF_ERROR(parent.read("validate_models", mode));
   if (mode != "sandbox" && mode != "off") {
@@ -201,14 +210,13 @@ Status parse_validation(MapReader& parent, const std::string& origin, Validation
                         "expected sandbox or off, got '" + mode + "'");
   }
   out.sandbox = mode == "sandbox";
-  if (!parent.has("validate_limits")) return Status();
-  MapReader r(parent.get("validate_limits"), origin, parent.key_path("validate_limits"));
-  QUIVER_RETURN_IF_ERROR(r.check_is_map());
-  QUIVER_RETURN_IF_ERROR(r.check_keys({"address_space_mb", "cpu_seconds", "timeout_ms"}));
-  QUIVER_RETURN_IF_ERROR(r.read("address_space_mb", out.address_space_mb, 64));
-  QUIVER_RETURN_IF_ERROR(r.read("cpu_seconds", out.cpu_seconds, 1));
-  QUIVER_RETURN_IF_ERROR(r.read("timeout_ms", out.timeout_ms, 100));
-  return r.check_no_unknown_keys();
+  std::optional<MapReader> r;
+  QUIVER_RETURN_IF_ERROR(parent.child(
+      "validate_limits", {"address_space_mb", "cpu_seconds", "timeout_ms"}, r));
+  if (!r) return Status();
+  QUIVER_RETURN_IF_ERROR(r->read("address_space_mb", out.address_space_mb, 64));
+  QUIVER_RETURN_IF_ERROR(r->read("cpu_seconds", out.cpu_seconds, 1));
+  return r->read("timeout_ms", out.timeout_ms, 100);
 }
 
 Status parse_server(const YAML::Node& node, const std::string& origin, ServerConfig& out) {
@@ -227,18 +235,18 @@ Status parse_server(const YAML::Node& node, const std::string& origin, ServerCon
   QUIVER_RETURN_IF_ERROR(r.read("request_timeout_ms", out.request_timeout_ms, 1));
   QUIVER_RETURN_IF_ERROR(r.read("poll_interval_ms", out.poll_interval_ms, 0));
   QUIVER_RETURN_IF_ERROR(r.read("admin_token", out.admin_token));
-  QUIVER_RETURN_IF_ERROR(parse_limits(r, origin, out.limits));
-  QUIVER_RETURN_IF_ERROR(parse_validation(r, origin, out.validation));
+  QUIVER_RETURN_IF_ERROR(parse_limits(r, out.limits));
+  QUIVER_RETURN_IF_ERROR(parse_validation(r, out.validation));
   return r.check_no_unknown_keys();
 }
 
 // The `training:` section: every key is an option of the CLI's training table, read and
 // validated by it (same names, defaults and messages as the flags).
-Status parse_training(MapReader& parent, const std::string& origin, TrainOptions& out) {
-  if (!parent.has("training")) return Status();
-  MapReader r(parent.get("training"), origin, parent.key_path("training"));
-  QUIVER_RETURN_IF_ERROR(r.check_is_map());
-  QUIVER_RETURN_IF_ERROR(r.check_keys(train::training_keys()));
+Status parse_training(MapReader& parent, TrainOptions& out) {
+  std::optional<MapReader> child;
+  QUIVER_RETURN_IF_ERROR(parent.child("training", train::training_keys(), child));
+  if (!child) return Status();
+  MapReader& r = *child;
   std::set<const train::TrainingOption*> seen;
   for (const auto& key : r.keys()) {
     const train::TrainingOption* option = train::find_training_key(key);
@@ -348,7 +356,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   QUIVER_RETURN_IF_ERROR(r.read("num_words", m.num_words, 1));
   QUIVER_RETURN_IF_ERROR(r.read("golden_tolerance", m.golden_tolerance));
   QUIVER_RETURN_IF_ERROR(r.read("train_if_missing", m.train_if_missing));
-  QUIVER_RETURN_IF_ERROR(parse_training(r, origin, m.training));
+  QUIVER_RETURN_IF_ERROR(parse_training(r, m.training));
   m.training.validation_path = resolve(base_dir, m.training.validation_path);
   QUIVER_RETURN_IF_ERROR(r.read("labels", m.labels));
   QUIVER_RETURN_IF_ERROR(r.read("maxlen", m.maxlen, 1));

@@ -42,10 +42,7 @@ bool train_model(const testutil::TempDir& dir, std::string* why) {
 }
 
 uint64_t counter(HttpClient& c, const std::string& name, const std::string& model) {
-  auto m = c.get("/metrics");
-  std::smatch match;
-  std::regex re(name + "\\{model=\"" + model + "\"\\} ([0-9]+)");
-  return std::regex_search(m.body, match, re) ? std::stoull(match[1]) : 0;
+  return static_cast<uint64_t>(std::max(0.0, metric_value(c, name + "{model=\"" + model + "\"}")));
 }
 uint64_t load_failures(HttpClient& c, const std::string& model) {
   return counter(c, "quiver_model_load_failures_total", model);

@@ -65,15 +65,21 @@ def f_merge(kind, masked=True):
   return build
 
 
-def f_textcnn(net):
-  e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=False)
-  pools = []
-  for k in (2, 3, 4):
-    c = net.add("Conv1D", e, filters=4, kernel_size=[k], strides=[1], padding="valid",
-                dilation_rate=[1], activation="relu")
-    pools.append(net.add("GlobalMaxPooling1D", c))
-  m = net.add("Concatenate", pools, axis=-1)
-  net.outputs = [(net.add("Dense", m, units=1, activation="sigmoid"), 0)]
+def textcnn(vocabulary):
+  """Kim's TextCNN: Conv1D branches of widths 2, 3, 4, max-pooled and joined, one sigmoid."""
+  def build(net):
+    e = net.add("Embedding", 0, input_dim=vocabulary, output_dim=E, mask_zero=False)
+    pools = []
+    for k in (2, 3, 4):
+      c = net.add("Conv1D", e, filters=4, kernel_size=[k], strides=[1], padding="valid",
+                  dilation_rate=[1], activation="relu")
+      pools.append(net.add("GlobalMaxPooling1D", c))
+    m = net.add("Concatenate", pools, axis=-1)
+    net.outputs = [(net.add("Dense", m, units=1, activation="sigmoid"), 0)]
+  return build
+
+
+f_textcnn = textcnn(V)
 
 
 def f_return_state(cls):

@@ -12,10 +12,6 @@
 #ifndef QUIVER_TESTS_SERVER_CONFORMANCE_MODELS_H_
 #define QUIVER_TESTS_SERVER_CONFORMANCE_MODELS_H_
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -82,24 +78,11 @@ inline bool write_two_output_model(const std::string& path) {
 
 // The folder holding txt.h5, txt2.h5 and two.h5, or "" on failure.
 inline std::string conformance_models_dir() {
-  namespace fs = std::filesystem;
-  const std::string dir = (fs::current_path() / "conformance_models_v2").string();
-  fs::create_directories(dir);
-  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
-  if (fd < 0 || ::flock(fd, LOCK_EX) != 0) return "";
-  std::string result = dir;
-  if (!fs::exists(dir + "/done")) {
+  return testutil::make_once("conformance_models_v2", [](const std::string& dir) {
     write_text(dir + "/train.csv", conformance_csv(64));
-    if (train_text_model(dir, "txt", 1) && train_text_model(dir, "txt2", 2) &&
-        write_two_output_model(dir + "/two.h5")) {
-      write_text(dir + "/done", "");
-    } else {
-      result = "";
-    }
-  }
-  ::flock(fd, LOCK_UN);
-  ::close(fd);
-  return result;
+    return train_text_model(dir, "txt", 1) && train_text_model(dir, "txt2", 2) &&
+           write_two_output_model(dir + "/two.h5");
+  });
 }
 
 // A test suite sharing one `quiver serve` of txt and two (started once per suite);

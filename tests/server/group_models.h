@@ -2,14 +2,10 @@
 // (train_if_missing): three binary models A, B, C ("does the sentence mention sunny /
 // rainy / windy weather") and one multi-label model `ml` whose labels are A, B, C. The
 // data is generated deterministically; the models are tiny CNNs (a few seconds in all).
-// Several test processes may ask at once: the first trains under an flock, the others
-// wait and reuse its files.
+// Made once per build tree by testutil::make_once (test processes running at once wait for
+// the first).
 #ifndef QUIVER_TESTS_SERVER_GROUP_MODELS_H_
 #define QUIVER_TESTS_SERVER_GROUP_MODELS_H_
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -18,6 +14,7 @@
 #include <vector>
 
 #include "http_client.h"
+#include "testutil.h"
 
 namespace quiver::testing {
 
@@ -71,13 +68,7 @@ inline std::string group_model_entries(const std::string& dir, bool train) {
 
 // The folder holding A.h5, B.h5, C.h5 and ml.h5 (+ tokenizers), or "" on failure.
 inline std::string group_models_dir() {
-  namespace fs = std::filesystem;
-  const std::string dir = (fs::current_path() / "group_models_v1").string();
-  fs::create_directories(dir);
-  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
-  if (fd < 0 || ::flock(fd, LOCK_EX) != 0) return "";
-  std::string result = dir;
-  if (!fs::exists(dir + "/done")) {
+  return testutil::make_once("group_models_v1", [](const std::string& dir) {
     const WeatherData d = weather_data(240, 7);
     std::string ml = "text,label\n";
     std::vector<std::string> binary(3, "text,label\n");
@@ -93,15 +84,8 @@ inline std::string group_models_dir() {
     write_text(dir + "/ml.csv", ml);
     write_text(dir + "/train.yaml", "models:\n" + group_model_entries(dir, true));
     ServerProcess trainer;
-    if (trainer.start(dir + "/train.yaml") && trainer.terminate() == 0) {
-      write_text(dir + "/done", "");
-    } else {
-      result = "";
-    }
-  }
-  ::flock(fd, LOCK_UN);
-  ::close(fd);
-  return result;
+    return trainer.start(dir + "/train.yaml") && trainer.terminate() == 0;
+  });
 }
 
 }  // namespace quiver::testing

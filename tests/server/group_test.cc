@@ -39,12 +39,7 @@ class GroupTest : public ServerTest {
   nlohmann::json alone(const std::string& name) {
     return classify({{"category", name}, {"sentences", sentences_}})["results"];
   }
-  double metric(const std::string& line_prefix) {
-    std::string text = client().get("/metrics").body;
-    size_t at = text.find("\n" + line_prefix + " ");
-    if (at == std::string::npos) return -1;
-    return std::atof(text.c_str() + at + line_prefix.size() + 2);
-  }
+  double metric(const std::string& series) { return metric_value(client(), series); }
 
   std::string models_;
   std::vector<std::string> sentences_;

@@ -196,12 +196,29 @@ bool ServerProcess::start(const std::string& config_path, const std::vector<std:
   return !wait_for_models_ || wait_for_models();
 }
 
+double metric_value(const std::string& metrics_body, const std::string& series) {
+  const std::string line_start = series + " ";
+  for (size_t at = 0; at < metrics_body.size();) {
+    if (metrics_body.compare(at, line_start.size(), line_start) == 0) {
+      return std::strtod(metrics_body.c_str() + at + line_start.size(), nullptr);
+    }
+    const size_t end = metrics_body.find('\n', at);
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return -1;
+}
+
+double metric_value(HttpClient& client, const std::string& series) {
+  return metric_value(client.get("/metrics").body, series);
+}
+
 bool ServerProcess::wait_for_models(int timeout_ms) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   HttpClient client(port_);
   while (std::chrono::steady_clock::now() < deadline) {
     HttpResult r = client.get("/metrics");
-    if (r.status == 200 && r.body.find("\nquiver_models_loading 0\n") != std::string::npos) {
+    if (r.status == 200 && metric_value(r.body, "quiver_models_loading") == 0) {
       return true;
     }
     siginfo_t info{};  // WNOWAIT: a dead child stays for terminate() to reap

@@ -37,6 +37,12 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// The value of the Prometheus sample `series` (its name and labels exactly as /metrics
+// writes them, e.g. `quiver_requests_total{model="B"}`) in a /metrics body, or -1 when the
+// body has no such line; the second form scrapes /metrics first.
+double metric_value(const std::string& metrics_body, const std::string& series);
+double metric_value(HttpClient& client, const std::string& series);
+
 // Sends raw bytes on a fresh connection and returns whatever the server answers until it
 // closes (or `timeout_ms` passes).
 std::string raw_exchange(int port, const std::string& bytes, int timeout_ms = 3000);

@@ -45,19 +45,6 @@ ZH_TEXTS = [
 ]
 
 
-def textcnn(v):
-  def build(net):
-    e = net.add("Embedding", 0, input_dim=v, output_dim=make_models.E, mask_zero=False)
-    pools = []
-    for k in (2, 3, 4):
-      c = net.add("Conv1D", e, filters=4, kernel_size=[k], strides=[1], padding="valid",
-                  dilation_rate=[1], activation="relu")
-      pools.append(net.add("GlobalMaxPooling1D", c))
-    m = net.add("Concatenate", pools, axis=-1)
-    net.outputs = [(net.add("Dense", m, units=1, activation="sigmoid"), 0)]
-  return build
-
-
 def chain(*layers):
   return lambda net: net.chain(*[l(net) if callable(l) else l for l in layers])
 
@@ -70,7 +57,7 @@ CASES = [
     ("ids_lstm", "tf1.15", chain(
         make_models.emb(False, input_dim=5000), make_models.lstm_k2(),
         make_models.dense(1, "sigmoid")), {"T": 40, "V": 5000, "dynamic_len": True}),
-    ("textcnn_zh", "k2.3.1", textcnn(80), {"T": 50, "V": 80}),
+    ("textcnn_zh", "k2.3.1", make_models.textcnn(80), {"T": 50, "V": 80}),
     ("multilabel_lstm", "k3.8-h5", chain(
         make_models.emb(False), make_models.rnn("LSTM", recurrent_activation="sigmoid"),
         make_models.dense(5, "sigmoid")), {"T": 50}),

@@ -6,18 +6,6 @@ namespace {
 
 class MetricsTest : public ServerTest {};
 
-// The value of the first sample line that starts with `prefix`, or -1.
-double sample(const std::string& text, const std::string& prefix) {
-  size_t pos = 0;
-  while ((pos = text.find(prefix, pos)) != std::string::npos) {
-    if (pos == 0 || text[pos - 1] == '\n') {
-      size_t space = text.find(' ', pos + prefix.size());
-      return std::stod(text.substr(space + 1, text.find('\n', space) - space - 1));
-    }
-    pos += prefix.size();
-  }
-  return -1;
-}
 
 TEST_F(MetricsTest, CountsRequestsFailuresHistogramsAndLoads) {
   QUIVER_REQUIRE_MODELS(kTextModel, kIdsModel);
@@ -32,21 +20,21 @@ TEST_F(MetricsTest, CountsRequestsFailuresHistogramsAndLoads) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
   const std::string& m = r.body;
-  EXPECT_EQ(sample(m, "quiver_requests_total{model=\"B\"}"), 4);
-  EXPECT_EQ(sample(m, "quiver_request_failures_total{model=\"B\"}"), 1);
-  EXPECT_EQ(sample(m, "quiver_in_flight_requests{model=\"B\"}"), 0);
-  EXPECT_EQ(sample(m, "quiver_request_latency_seconds_count{model=\"B\"}"), 3);
-  EXPECT_EQ(sample(m, "quiver_queue_seconds_count{model=\"B\"}"), 3);
-  EXPECT_EQ(sample(m, "quiver_batch_size_bucket{model=\"B\",le=\"2\"}"), 3);
-  EXPECT_EQ(sample(m, "quiver_batch_size_sum{model=\"B\"}"), 6);
-  EXPECT_GT(sample(m, "quiver_model_memory_bytes{model=\"a\"}"), 100000);
-  EXPECT_EQ(sample(m, "quiver_model_loads_total{model=\"a\"}"), 1);
-  EXPECT_EQ(sample(m, "quiver_model_load_failures_total{model=\"a\"}"), 0);
-  EXPECT_EQ(sample(m, "quiver_model_available{model=\"a\"}"), 1);
+  EXPECT_EQ(metric_value(m, "quiver_requests_total{model=\"B\"}"), 4);
+  EXPECT_EQ(metric_value(m, "quiver_request_failures_total{model=\"B\"}"), 1);
+  EXPECT_EQ(metric_value(m, "quiver_in_flight_requests{model=\"B\"}"), 0);
+  EXPECT_EQ(metric_value(m, "quiver_request_latency_seconds_count{model=\"B\"}"), 3);
+  EXPECT_EQ(metric_value(m, "quiver_queue_seconds_count{model=\"B\"}"), 3);
+  EXPECT_EQ(metric_value(m, "quiver_batch_size_bucket{model=\"B\",le=\"2\"}"), 3);
+  EXPECT_EQ(metric_value(m, "quiver_batch_size_sum{model=\"B\"}"), 6);
+  EXPECT_GT(metric_value(m, "quiver_model_memory_bytes{model=\"a\"}"), 100000);
+  EXPECT_EQ(metric_value(m, "quiver_model_loads_total{model=\"a\"}"), 1);
+  EXPECT_EQ(metric_value(m, "quiver_model_load_failures_total{model=\"a\"}"), 0);
+  EXPECT_EQ(metric_value(m, "quiver_model_available{model=\"a\"}"), 1);
   EXPECT_NE(m.find("# TYPE quiver_request_latency_seconds histogram"), std::string::npos);
   EXPECT_NE(m.find("quiver_request_latency_seconds_bucket{model=\"B\",le=\"+Inf\"} 3"),
             std::string::npos);
-  EXPECT_GE(sample(m, "quiver_http_responses_total{code=\"4xx\"}"), 1);
+  EXPECT_GE(metric_value(m, "quiver_http_responses_total{code=\"4xx\"}"), 1);
 }
 
 }  // namespace

@@ -36,13 +36,6 @@ class StartupTest : public ServerTest {
     config_path_ = dir_.file("serve.yaml");
     write_text(config_path_, "server:\n  host: 127.0.0.1\nmodels:\n" + models);
   }
-  // The value of a /metrics sample line `name` (with labels), or -1 when absent.
-  double metric(HttpClient& c, const std::string& name) {
-    std::string body = c.get("/metrics").body;
-    size_t at = body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(body.substr(at + name.size() + 2));
-  }
 };
 
 // "bind the port first (a conflict fails at once with a documented exit code and one
@@ -88,15 +81,15 @@ TEST_F(StartupTest, LiveButNotReadyWhileTrainingThenStopsCleanly) {
   EXPECT_EQ(infer.status, 503);
   EXPECT_EQ(json::parse(infer.body)["error"], "model 'slow' is loading");
   // Progress: wait until two epochs are done (no time limit but the test's own).
-  while (metric(c, "quiver_training_epoch{model=\"slow\"}") < 2) {
+  while (metric_value(c, "quiver_training_epoch{model=\"slow\"}") < 2) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(metric(c, "quiver_training_epochs{model=\"slow\"}"), 100000);
-  EXPECT_EQ(metric(c, "quiver_training_active{model=\"slow\"}"), 1);
-  EXPECT_GT(metric(c, "quiver_training_loss{model=\"slow\"}"), 0);
-  EXPECT_GE(metric(c, "quiver_training_val_accuracy{model=\"slow\"}"), 0);
-  EXPECT_EQ(metric(c, "quiver_model_loading{model=\"slow\"}"), 1);
-  EXPECT_EQ(metric(c, "quiver_models_loading"), 1);
+  EXPECT_EQ(metric_value(c, "quiver_training_epochs{model=\"slow\"}"), 100000);
+  EXPECT_EQ(metric_value(c, "quiver_training_active{model=\"slow\"}"), 1);
+  EXPECT_GT(metric_value(c, "quiver_training_loss{model=\"slow\"}"), 0);
+  EXPECT_GE(metric_value(c, "quiver_training_val_accuracy{model=\"slow\"}"), 0);
+  EXPECT_EQ(metric_value(c, "quiver_model_loading{model=\"slow\"}"), 1);
+  EXPECT_EQ(metric_value(c, "quiver_models_loading"), 1);
   EXPECT_TRUE(std::regex_search(
       server_.error(), std::regex("model 'slow': training epoch 1/100000: loss [0-9.]+, accuracy "
                                   "[0-9.]+, val_loss [0-9.]+, val_accuracy [0-9.]+\n")))
@@ -118,7 +111,7 @@ TEST_F(StartupTest, AModelIsLoadingUntilTrainedThenAvailable) {
   // While the training reports epochs left to run, the model is LOADING.
   bool seen_loading = false;
   for (;;) {
-    const double epoch = metric(c, "quiver_training_epoch{model=\"t\"}");
+    const double epoch = metric_value(c, "quiver_training_epoch{model=\"t\"}");
     auto state = json::parse(c.get("/v1/models/t").body)["model_version_status"][0]["state"];
     if (epoch >= 1 && epoch < 100) {
       EXPECT_EQ(state, "LOADING");
@@ -130,11 +123,11 @@ TEST_F(StartupTest, AModelIsLoadingUntilTrainedThenAvailable) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(seen_loading) << "the training finished before it could be observed";
-  EXPECT_EQ(metric(c, "quiver_training_epoch{model=\"t\"}"), 200);
-  EXPECT_EQ(metric(c, "quiver_training_active{model=\"t\"}"), 0);
+  EXPECT_EQ(metric_value(c, "quiver_training_epoch{model=\"t\"}"), 200);
+  EXPECT_EQ(metric_value(c, "quiver_training_active{model=\"t\"}"), 0);
   EXPECT_EQ(c.get("/v2/health/ready").status, 200);
   EXPECT_EQ(c.get("/v2/models/t/ready").status, 200);
-  EXPECT_EQ(metric(c, "quiver_models_loading"), 0);
+  EXPECT_EQ(metric_value(c, "quiver_models_loading"), 0);
   auto r = c.post("/v1/models/t:predict", R"({"instances": ["great food"]})");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(fs::exists(dir_.file("t.h5")));
