@@ -87,7 +87,8 @@ if(HELP2MAN AND NOT QUIVER_TSAN AND NOT QUIVER_ASAN)
 endif()
 
 # cpack -G DEB (in the build tree): quiver_VERSION_ARCH.deb (the tool, its man page, the
-# service) and quiver-dev_VERSION_ARCH.deb (headers, libquiver.a, CMake package files).
+# service), quiver-dev_VERSION_ARCH.deb (headers, libquiver.a, CMake package files) and, with
+# QUIVER_PYTHON, python3-quiver_VERSION_ARCH.deb (the Python module and its .pyi stub).
 set(CPACK_PACKAGE_NAME quiver)
 set(CPACK_PACKAGE_VENDOR "quiver")
 set(CPACK_PACKAGE_CONTACT "quiver maintainers <quiver@localhost>")
@@ -103,6 +104,20 @@ set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime development)
+if(QUIVER_PYTHON)  # python3-quiver: the Python module for Debian's python3 (python/)
+  list(APPEND CPACK_COMPONENTS_ALL python)
+  set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-quiver)
+  set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
+  set(CPACK_DEBIAN_PYTHON_PACKAGE_SHLIBDEPS ON)
+  # Built for one Python minor version (the extension's ABI tag), as Debian's own modules.
+  math(EXPR quiver_py_next "${Python_VERSION_MINOR} + 1")
+  set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "python3 (>= ${Python_VERSION_MAJOR}.${Python_VERSION_MINOR}~), \
+python3 (<< ${Python_VERSION_MAJOR}.${quiver_py_next}), python3-numpy")
+  set(CPACK_DEBIAN_PYTHON_PACKAGE_SUGGESTS "python3-jieba, python3-flask, gunicorn")
+  set(CPACK_COMPONENT_PYTHON_DESCRIPTION "quiver for Python: import quiver
+ Keras text classifiers (models, Keras' Tokenizer, jieba segmentation, training) in
+ Debian's python3, without TensorFlow.")
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME quiver)

@@ -5,7 +5,9 @@
 #                                   links, cppjieba's headers and the example's training data
 #   scripts/install-deps.sh [test]  the build set plus everything the tests and benchmarks
 #                                   use (scripts/test.sh, bench/): Python references, the
-#                                   TensorFlow.js reference, corpora, chromium, wrk, packaging
+#                                   TensorFlow.js reference, corpora, chromium, wrk, packaging,
+#                                   and the Python module's build and tests (pybind11, pytest,
+#                                   Flask, gunicorn)
 # Idempotent: packages already present are skipped; npm packages and downloads are cached in
 # third_party/ (git-ignored). Runs as root (CI and the dev machines) or with sudo. Packages
 # are installed with --no-install-recommends, and nothing here changes a system-wide setting.
@@ -36,6 +38,7 @@ if [ "$SET" = test ]; then
     wrk curl
     chromium-headless-shell
     help2man dpkg-dev file
+    pybind11-dev python3-pybind11 python3-dev python3-pytest python3-flask gunicorn python3-build
   )
 fi
 

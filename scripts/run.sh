@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: installs what building and running quiver needs (only that:
 # scripts/install-deps.sh build), builds the `quiver` binary alone in Release (no tests, no
-# benchmarks) in build-release/, and serves examples/sentiment.yaml: three sentiment
+# benchmarks, no Python module) in build-release/, and serves examples/sentiment.yaml: three sentiment
 # classifiers (amazon, imdb, yelp). On the first start their model files are missing, so they
 # are trained from the npm `sentiment` package's fixtures (converted to examples/data/*.csv,
 # git-ignored); later starts just load them. QUIVER_PORT picks the port (default 8500).
@@ -12,7 +12,7 @@ scripts/install-deps.sh build
 deps=$SECONDS
 BUILD_DIR=${QUIVER_BUILD_DIR:-build-release}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DQUIVER_BUILD_TESTS=OFF -DQUIVER_BUILD_BENCH=OFF >/dev/null
+  -DQUIVER_BUILD_TESTS=OFF -DQUIVER_BUILD_BENCH=OFF -DQUIVER_PYTHON=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target quiver
 build=$((SECONDS - deps))
 node scripts/sentiment-data.mjs third_party/cache/sentiment-5.0.2/test/fixtures examples/data

@@ -62,4 +62,22 @@ grep -q "Conv1D" "$WORK/inspect.out" || { cat "$WORK/inspect.out"; fail "inspect
 printf 'server:\n  host: 127.0.0.1\nmodels:\n  - name: weather\n    model: %s\n' \
   "$WORK/model/weather.h5" > "$WORK/serve.yaml"
 "$HERE/serve_check.sh" "$Q" "$WORK/serve.yaml" "$WORK" weather
+
+# python3-quiver (a build with the Python module): the module and its stub where Debian's
+# python3 looks, dependencies apt resolves, and `import quiver` from the unpacked files.
+if grep -q '^QUIVER_PYTHON:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+  pydeb=$(ls "$WORK"/out/python3-quiver_"$version"_*.deb) || fail "no python3-quiver package"
+  pycontents=$(dpkg-deb -c "$pydeb")
+  echo "$pycontents" | grep -q " ./usr/lib/python3/dist-packages/quiver\.cpython-.*\.so\$" ||
+    fail "the module is not in python3-quiver"
+  echo "$pycontents" | grep -q " ./usr/lib/python3/dist-packages/quiver\.pyi\$" || fail "no stub"
+  dpkg-deb -f "$pydeb" Depends | grep -q "python3-numpy" || fail "python3-quiver's Depends"
+  apt-get install --simulate -q "$deb" "$pydeb" > "$WORK/apt-py.log" 2>&1 ||
+    { cat "$WORK/apt-py.log"; exit 1; }
+  dpkg -x "$pydeb" "$ROOT"
+  PYTHONPATH=$ROOT/usr/lib/python3/dist-packages /usr/bin/python3 -c \
+    'import quiver; assert quiver.Model and issubclass(quiver.NotFoundError, quiver.Error)' ||
+    fail "import quiver from python3-quiver"
+  echo "PASS: $(basename "$pydeb")"
+fi
 echo "PASS: $(basename "$deb")"
