@@ -7,6 +7,7 @@
 #   bench/serve_load.sh [seconds per run, default 10]
 # Env: QUIVER_BIN (default build/quiver), QUIVER_MODEL_DIR (a keras-models folder with
 # model.h5 + tokenizer.json; default ../shared/keras-models/k2.8.0_biascoder_bilstm_binary).
+# QUIVER_QUEUE_DELAY_US (the server's max_queue_delay_us, default 0: compare 500 for the older default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
@@ -14,12 +15,13 @@ BIN=${QUIVER_BIN:-build/quiver}
 MODEL_DIR=${QUIVER_MODEL_DIR:-../shared/keras-models/k2.8.0_biascoder_bilstm_binary}
 MODEL_DIR=$(cd "$MODEL_DIR" && pwd)
 SEQ_LEN=${QUIVER_SEQ_LEN:-80}
+QUEUE_DELAY_US=${QUIVER_QUEUE_DELAY_US:-0}  # the server's max_queue_delay_us (default 0)
 WORK=$(mktemp -d)
 SERVER_PID=
 trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 cat > "$WORK/serve.yaml" <<YAML
-server: {host: 127.0.0.1, threads: 2, max_batch_size: 64, max_queue_delay_us: 500, max_queue: 4096}
+server: {host: 127.0.0.1, threads: 2, max_batch_size: 64, max_queue_delay_us: $QUEUE_DELAY_US, max_queue: 4096}
 models:
   - {name: B, model: $MODEL_DIR/model.h5, tokenizer: $MODEL_DIR/tokenizer.json}
 YAML

@@ -4,6 +4,11 @@
 // oldest request and gathers more that run on the same Servable version with the same
 // row length, up to max_batch_size rows or until max_queue_delay_us has passed since the
 // oldest was queued, runs one predict, and hands each request exactly its own rows.
+// With max_queue_delay_us 0 (the default) an idle worker starts at once, and batches form
+// only from the requests that queued while the previous batch ran: a lone client pays no
+// batching delay, a busy model still batches (TF Serving's batching guide starts CPU-only
+// servers at batch_timeout_micros 0; Triton's dynamic batcher delays nothing unless
+// max_queue_delay_microseconds is set).
 // quiver::Model makes a row's result independent of its batch, so batching never
 // changes a request's bytes. A request bigger than max_batch_size runs alone.
 //
@@ -34,7 +39,7 @@ namespace quiver::serve {
 
 struct BatcherOptions {
   int64_t max_batch_size = 64;
-  int64_t max_queue_delay_us = 500;
+  int64_t max_queue_delay_us = 0;
   int64_t max_queue = 256;
 };
 

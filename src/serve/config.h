@@ -42,7 +42,7 @@ struct ServerConfig {
   int port = 8500;
   int threads = 2;                     // HTTP I/O threads (async; not one per connection)
   int64_t max_batch_size = 64;         // rows per predict call (default for every model)
-  int64_t max_queue_delay_us = 500;    // how long a batch waits for more rows
+  int64_t max_queue_delay_us = 0;      // how long an idle model waits for more rows
   int64_t max_queue = 256;             // queued requests per model (default); beyond: 429
   int64_t request_timeout_ms = 30000;  // reading one request, and keep-alive idle time
   int64_t poll_interval_ms = 0;        // polling of config and model files; 0 = off

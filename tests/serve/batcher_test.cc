@@ -80,6 +80,23 @@ TEST(BatcherTest, ConcurrentRequestsAreBatchedAndBitIdenticalToRunningAlone) {
   EXPECT_GT(largest, 4) << "no two requests were ever batched together";
 }
 
+// Issue 19 item 6: by default (max_queue_delay_us 0) an idle model starts a request at once,
+// alone, and the requests that queue while it runs form the next batch together.
+TEST(BatcherTest, ByDefaultAnIdleModelStartsAtOnceAndBatchesWhatQueuedMeanwhile) {
+  EXPECT_EQ(BatcherOptions{}.max_queue_delay_us, 0);
+  auto predictor = std::make_shared<FakePredictor>(8, 100, 1, 0.0f, 300);
+  auto s = servable_of(predictor, 1);
+  Batcher batcher("m", BatcherOptions{}, nullptr);
+  std::mt19937 rng(4);
+  auto first = submit(batcher, s, random_rows(rng, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the worker took it
+  std::vector<std::future<Result<BatchResult>>> rest;
+  for (int i = 0; i < 5; ++i) rest.push_back(submit(batcher, s, random_rows(rng, 1)));
+  ASSERT_OK(first.get());
+  for (auto& f : rest) ASSERT_OK(f.get());
+  EXPECT_EQ(predictor->batches(), (std::vector<int64_t>{1, 5}));
+}
+
 TEST(BatcherTest, BatchesNeverExceedMaxBatchSize) {
   auto predictor = std::make_shared<FakePredictor>(8, 100, 1, 0.0f, 20);
   auto s = servable_of(predictor, 1);
