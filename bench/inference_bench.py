@@ -22,6 +22,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def rss_mb():
+  """VmRSS of this process in MB (the peers' rss_mb)."""
+  with open("/proc/self/status") as f:
+    for line in f:
+      if line.startswith("VmRSS:"):
+        return int(line.split()[1]) / 1024.0
+  return -1.0
+
+
 def run_json(cmd, env=None):
   p = subprocess.run(cmd, capture_output=True, text=True, env=env)
   if p.returncode != 0:

@@ -15,13 +15,7 @@ import time
 import numpy as np
 import torch
 
-
-def rss_mb():
-  with open("/proc/self/status") as f:
-    for line in f:
-      if line.startswith("VmRSS:"):
-        return int(line.split()[1]) / 1024.0
-  return -1.0
+from inference_bench import rss_mb
 
 
 def main():
