@@ -39,6 +39,7 @@ if [ "$SET" = test ]; then
     chromium-headless-shell
     help2man dpkg-dev file
     pybind11-dev python3-pybind11 python3-dev python3-pytest python3-flask gunicorn python3-build
+    nginx libnginx-mod-http-js debootstrap   # tests/deploy: nginx + njs in front of replicas; the container root
   )
 fi
 

@@ -40,6 +40,7 @@ void add_evaluate_command(CLI::App& app, CommandContext& ctx);
 void add_serve_command(CLI::App& app, CommandContext& ctx);
 void add_train_multilabel_command(CLI::App& app, CommandContext& ctx);
 void add_compare_command(CLI::App& app, CommandContext& ctx);
+void add_shard_command(CLI::App& app, CommandContext& ctx);
 void add_validate_model_command(CLI::App& app, CommandContext& ctx);  // hidden (serve's sandbox)
 void add_help_command(CLI::App& app, CommandContext& ctx);
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, ctx);
   add_train_multilabel_command(app, ctx);
   add_compare_command(app, ctx);
+  add_shard_command(app, ctx);
   add_validate_model_command(app, ctx);
   add_help_command(app, ctx);
   try {
