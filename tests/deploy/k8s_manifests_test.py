@@ -2,8 +2,8 @@
 """The Kubernetes manifests of deploy/kubernetes, checked offline (no cluster):
 
 1. Every object validates against the Kubernetes OpenAPI schemas (npm kubernetes-models,
-   k8s_validate.mjs), and a deliberately broken copy of the Deployment does not, so the
-   validator really runs.
+   k8s_validate.mjs), unknown fields included; deliberately broken copies of the
+   Deployment (a wrong type, a misspelt field) do not, so the validator really runs.
 2. What docs/deploy.md promises of them: the Deployment's startup / liveness / readiness
    probes use the KServe v2 health endpoints on the named container port; memory request
    equals the limit; Prometheus scrape annotations name the serving port; the models come
@@ -80,6 +80,13 @@ def main():
   broken["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["path"] = 7
   code, out = validate(a.npm, a.work, [{"where": "broken", "object": broken}], "broken")
   check(code != 0 and "replicas" in out, "a Deployment with replicas: \"two\" validated: " + out)
+  typo = copy.deepcopy(dep)
+  c0 = typo["spec"]["template"]["spec"]["containers"][0]
+  c0["livenesProbe"] = c0.pop("livenessProbe")
+  c0["resources"]["limits"]["memroy"] = "1Gi"
+  code, out = validate(a.npm, a.work, [{"where": "typo", "object": typo}], "typo")
+  check(code != 0 and "containers[0].livenesProbe: unknown field" in out and
+        "limits" not in out, "a misspelt field validated, or a map's key was refused: " + out)
 
   # 2. The promises.
   spec = dep["spec"]["template"]["spec"]
