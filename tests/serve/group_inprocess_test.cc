@@ -33,7 +33,9 @@ class GroupInProcessTest : public ::testing::Test {
     write("b.model", "0.2 2");
     write("c.model", "0.3 2");
     write("ml.model", "0.4 3");
-    auto server = Server::start(config("members: [a, b, c]"), ServerDeps{testing::fake_loader(), {}}, 0);
+    ServerDeps deps;
+    deps.loader = testing::fake_loader();
+    auto server = Server::start(config("members: [a, b, c]"), std::move(deps), 0);
     ASSERT_OK(server);
     server_ = std::move(server).value();
     server_->wait_loaded();  // the port opens before the models load
