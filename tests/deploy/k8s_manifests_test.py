@@ -21,6 +21,7 @@ import copy
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,6 +116,10 @@ def main():
   check(vols["config"]["configMap"]["name"] == cm["metadata"]["name"] and
         mounts["config"]["mountPath"] == "/etc/quiver", "serve.yaml from the ConfigMap")
   check(c["args"] == ["serve", "--config", "/etc/quiver/serve.yaml"], "args: %s" % c["args"])
+  version = re.search(r"^project\(quiver VERSION ([0-9.]+)", open(
+      os.path.join(a.root, "CMakeLists.txt")).read(), re.M).group(1)
+  check(c["image"].endswith(":" + version), "image %s: tagged with the project's version %s" %
+        (c["image"], version))
   check(spec["securityContext"].get("runAsNonRoot") is True, "runAsNonRoot")
   labels = dep["spec"]["template"]["metadata"]["labels"]
   check(all(labels.get(k) == v for k, v in dep["spec"]["selector"]["matchLabels"].items()),
