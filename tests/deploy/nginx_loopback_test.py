@@ -233,8 +233,14 @@ def main():
   try:
     return run(quiver, work, a.seconds, procs)
   finally:
+    # SIGTERM first: nginx's master stops its workers only when it is not SIGKILLed.
     for p in procs:
       if p.poll() is None:
+        p.terminate()
+    for p in procs:
+      try:
+        p.wait(timeout=20)
+      except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
 
