@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "quiver/limits.h"
 #include "quiver/status.h"
 #include "quiver/tensor.h"
 
@@ -44,6 +45,11 @@ struct LoadOptions {
   // Storage of the recurrent kernels (LSTM, GRU, SimpleRNN, their CuDNN and Bidirectional
   // forms); every other layer keeps float32.
   WeightMode weights = WeightMode::kFp32;
+  // The most memory the model may take: the file's bytes while it is read, its weights,
+  // and what the loaded model holds (packed kernels, token tables, padding trajectories).
+  // A model that needs more fails with ResourceExhausted naming the bytes it would need,
+  // before the weights are allocated where the file declares them (docs/limits.md).
+  int64_t max_memory_bytes = limits::kDefaultMaxModelBytes;
 };
 
 struct LayerInfo {

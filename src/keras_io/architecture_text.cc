@@ -6,14 +6,15 @@
 #include <limits>
 #include <regex>
 
+#include "base/json_depth.h"
 #include "keras_io/config_parser.h"
+#include "quiver/limits.h"
 
 namespace quiver::keras_io {
 namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxDepth = 200;
 constexpr int kMaxDecodeLevels = 4;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -64,15 +65,25 @@ json yaml_scalar(const YAML::Node& node) {
   return resolved;
 }
 
-Result<json> yaml_to_json(const YAML::Node& node, int depth) {
-  if (depth > kMaxDepth) return invalid_argument("YAML nested too deeply");
+// `budget` counts the values still allowed: aliases share nodes in yaml-cpp but are
+// expanded here, so a few kB of nested aliases would otherwise expand to gigabytes.
+Result<json> yaml_to_json(const YAML::Node& node, int depth, int64_t& budget) {
+  if (depth > limits::kMaxConfigDepth) {
+    return resource_exhausted("YAML nested more than " + std::to_string(limits::kMaxConfigDepth) +
+                              " levels deep");
+  }
+  if (--budget < 0) {
+    return resource_exhausted("YAML document expands to more than " +
+                              std::to_string(limits::kMaxYamlValues) +
+                              " values (anchors and aliases included)");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
       return yaml_scalar(node);
     case YAML::NodeType::Sequence: {  // includes !!python/tuple
       json out = json::array();
       for (const YAML::Node& item : node) {
-        QUIVER_ASSIGN_OR_RETURN(json value, yaml_to_json(item, depth + 1));
+        QUIVER_ASSIGN_OR_RETURN(json value, yaml_to_json(item, depth + 1, budget));
         out.push_back(std::move(value));
       }
       return out;
@@ -81,7 +92,7 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth) {
       json out = json::object();
       for (const auto& kv : node) {
         if (!kv.first.IsScalar()) return invalid_argument("YAML map key is not a scalar");
-        QUIVER_ASSIGN_OR_RETURN(json value, yaml_to_json(kv.second, depth + 1));
+        QUIVER_ASSIGN_OR_RETURN(json value, yaml_to_json(kv.second, depth + 1, budget));
         out[kv.first.Scalar()] = std::move(value);
       }
       return out;
@@ -93,8 +104,9 @@ Result<json> yaml_to_json(const YAML::Node& node, int depth) {
 
 Result<json> parse_yaml(const std::string& text) {
   try {
-    YAML::Node root = YAML::Load(text);
-    return yaml_to_json(root, 0);
+    YAML::Node root = YAML::Load(text);  // yaml-cpp stops at 2000 levels (DeepRecursion)
+    int64_t budget = limits::kMaxYamlValues;
+    return yaml_to_json(root, 0, budget);
   } catch (const std::exception& e) {
     return invalid_argument(std::string("neither JSON nor YAML (") + e.what() + ")");
   }
@@ -105,6 +117,8 @@ Result<json> parse_yaml(const std::string& text) {
 Result<nlohmann::json> parse_architecture_text(const std::string& text) {
   std::string current = text;
   for (int level = 0; level < kMaxDecodeLevels; ++level) {
+    QUIVER_RETURN_IF_ERROR(
+        base::check_json_depth(current, limits::kMaxConfigDepth, "model architecture"));
     json parsed = json::parse(current, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
       QUIVER_ASSIGN_OR_RETURN(parsed, parse_yaml(current));
@@ -126,6 +140,7 @@ Result<nlohmann::json> parse_architecture_text(const std::string& text) {
 Result<nlohmann::json> parse_config_json(const std::string& text) {
   std::string current = text;
   for (int level = 0; level < 2; ++level) {
+    QUIVER_RETURN_IF_ERROR(base::check_json_depth(current, limits::kMaxConfigDepth, "model config"));
     json parsed = json::parse(current, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return corruption("model config is not valid JSON");
     if (parsed.is_string()) {

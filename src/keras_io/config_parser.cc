@@ -5,6 +5,8 @@
 #include <regex>
 #include <set>
 
+#include "quiver/limits.h"
+
 namespace quiver::keras_io {
 namespace {
 
@@ -15,6 +17,13 @@ std::string layer_context(const std::string& name) { return "layer '" + name + "
 // For messages: never throws (YAML input may carry invalid UTF-8, which dump() rejects).
 std::string short_dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 80);
+}
+
+Status check_layer_count(const json& list) {
+  if (static_cast<int64_t>(list.size()) <= limits::kMaxLayers) return Status();
+  return resource_exhausted("the config lists " + std::to_string(list.size()) +
+                            " layers, more than the limit of " +
+                            std::to_string(limits::kMaxLayers));
 }
 
 std::string string_or(const json& j, const char* key, const std::string& fallback) {
@@ -146,11 +155,12 @@ Result<LayerSpec> parse_layer_entry(const json& raw, size_t index) {
   if (!raw.is_object() || !raw.contains("class_name") || !raw["class_name"].is_string()) {
     return corruption("layer #" + std::to_string(index) + " has no class_name");
   }
-  json entry = normalise_config(raw);
+  json entry = raw;  // one copy per layer entry, normalised in place
+  normalise_config_in_place(entry);
   LayerSpec layer;
   layer.class_name = entry["class_name"].get<std::string>();
   // A nested model keeps its own model config here; flatten_nested_models expands it.
-  layer.config = entry.contains("config") ? entry["config"] : json::object();
+  layer.config = entry.contains("config") ? std::move(entry["config"]) : json::object();
   if (!layer.config.is_object()) {
     return corruption("layer #" + std::to_string(index) + " (" + layer.class_name +
                       "): config is not an object");
@@ -197,6 +207,7 @@ Result<ModelGraph> parse_sequential(const json& config) {
     list = &config["layers"];
   }
   if (!list->is_array() || list->empty()) return corruption("Sequential config has no layers");
+  QUIVER_RETURN_IF_ERROR(check_layer_count(*list));
   std::vector<LayerSpec> layers;
   std::set<std::string> names;
   for (size_t i = 0; i < list->size(); ++i) {
@@ -239,6 +250,7 @@ Result<ModelGraph> parse_functional(const json& config) {
   ModelGraph graph;
   std::set<std::string> names;
   const json& list = config["layers"];
+  QUIVER_RETURN_IF_ERROR(check_layer_count(list));
   for (size_t i = 0; i < list.size(); ++i) {
     QUIVER_ASSIGN_OR_RETURN(LayerSpec layer, parse_layer_entry(list[i], i));
     if (!names.insert(layer.name).second) {
@@ -274,32 +286,44 @@ Result<ModelGraph> parse_functional(const json& config) {
 
 }  // namespace
 
-nlohmann::json normalise_config(const nlohmann::json& config) {
-  if (config.is_array()) {
-    json out = json::array();
-    for (const json& item : config) out.push_back(normalise_config(item));
-    return out;
-  }
-  if (!config.is_object()) return config;
-  bool wrapper = config.contains("class_name");
-  json out = json::object();
-  for (const auto& [key, value] : config.items()) {
-    if (wrapper && (key == "module" || key == "registered_name")) continue;
-    if (key == "dtype" && value.is_object() && value.contains("config") &&
-        value["config"].is_object() && value["config"].contains("name") &&
-        value["config"]["name"].is_string()) {
-      out[key] = value["config"]["name"];  // DTypePolicy / Policy -> its name
+void normalise_config_in_place(nlohmann::json& config) {
+  // Iterative (an explicit stack of nodes still to visit), so no input depth can exhaust
+  // the call stack; each node is rewritten before its children are pushed, and rewriting
+  // an object's keys never moves its other values (std::map), so the pointers stay valid.
+  std::vector<json*> pending = {&config};
+  while (!pending.empty()) {
+    json& node = *pending.back();
+    pending.pop_back();
+    if (node.is_array()) {
+      for (json& item : node) pending.push_back(&item);
       continue;
     }
-    out[key] = normalise_config(value);
+    if (!node.is_object()) continue;
+    if (node.contains("class_name")) {
+      node.erase("module");
+      node.erase("registered_name");
+    }
+    auto dtype = node.find("dtype");
+    if (dtype != node.end() && dtype->is_object() && dtype->contains("config") &&
+        (*dtype)["config"].is_object() && (*dtype)["config"].contains("name") &&
+        (*dtype)["config"]["name"].is_string()) {
+      json name = std::move((*dtype)["config"]["name"]);  // DTypePolicy / Policy -> its name
+      *dtype = std::move(name);
+    }
+    if (node.contains("batch_shape") && !node.contains("batch_input_shape")) {
+      node["batch_input_shape"] = node["batch_shape"];
+    }
+    for (auto& [key, value] : node.items()) pending.push_back(&value);
   }
-  if (out.contains("batch_shape") && !out.contains("batch_input_shape")) {
-    out["batch_input_shape"] = out["batch_shape"];
-  }
+}
+
+nlohmann::json normalise_config(const nlohmann::json& config) {
+  json out = config;
+  normalise_config_in_place(out);
   return out;
 }
 
-Result<ModelGraph> parse_model_config(const nlohmann::json& model_config) {
+Result<ModelGraph> parse_model_config(const nlohmann::json& model_config, int depth) {
   if (!model_config.is_object() || !model_config.contains("class_name") ||
       !model_config["class_name"].is_string()) {
     return corruption("model config has no class_name");
@@ -316,7 +340,7 @@ Result<ModelGraph> parse_model_config(const nlohmann::json& model_config) {
                          "' is not supported (supported: Sequential, Functional/Model)");
   }
   if (!graph.ok()) return graph;
-  QUIVER_RETURN_IF_ERROR(flatten_nested_models(*graph, 0));
+  QUIVER_RETURN_IF_ERROR(flatten_nested_models(*graph, depth));
   graph->keras_version = string_or(model_config, "keras_version", "");
   graph->backend = string_or(model_config, "backend", "");
   return graph;

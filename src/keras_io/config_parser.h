@@ -35,7 +35,9 @@ Result<nlohmann::json> parse_config_json(const std::string& text);
 // "registered_name"} wrappers lose "module" and "registered_name" (recursively, including
 // a wrapper's inner "layer"); a "dtype" that is a policy object becomes the policy name;
 // an object with "batch_shape" also gets it as "batch_input_shape". Other keys are kept.
+// Iterative: any depth is safe. normalise_config_in_place rewrites `config` itself.
 nlohmann::json normalise_config(const nlohmann::json& config);
+void normalise_config_in_place(nlohmann::json& config);
 
 // The graph part of a ModelSpec (layers without weights, inputs, outputs), plus the
 // keras_version / backend an architecture JSON may carry at its top level.

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "quiver/limits.h"
+
 namespace quiver::keras_io::h5 {
 namespace {
 
@@ -288,6 +290,12 @@ Result<std::vector<std::string>> read_string_attribute(hid_t loc, const std::str
                    ? 0
                    : H5Sget_simple_extent_npoints(space.get());
   if (n < 0 || n > kMaxAttributeElements) return fail("has an unreadable size");
+  if (const hsize_t stored = H5Aget_storage_size(attr.get());
+      stored > static_cast<hsize_t>(limits::kMaxAttributeBytes)) {
+    return resource_exhausted("attribute '" + name + "' holds " + std::to_string(stored) +
+                              " bytes, more than the limit of " +
+                              std::to_string(limits::kMaxAttributeBytes));
+  }
   if (n == 0) return std::vector<std::string>{};
   if (H5Tget_class(type.get()) != H5T_STRING) return fail("is not a string");
   Result<std::vector<std::string>> strings =
@@ -325,7 +333,8 @@ Result<std::vector<std::string>> child_names(hid_t group) {
   return names;
 }
 
-Result<WeightArray> read_float_dataset(hid_t loc, const std::string& path, std::string name) {
+Result<WeightArray> read_float_dataset(hid_t loc, const std::string& path, std::string name,
+                                       WeightBudget& budget) {
   auto fail = [&](const std::string& why) { return corruption("dataset '" + path + "' " + why); };
   if (!path_exists(loc, path) || is_group(loc, path)) return fail("missing");
   Handle ds(H5Dopen2(loc, path.c_str(), H5P_DEFAULT));
@@ -340,6 +349,8 @@ Result<WeightArray> read_float_dataset(hid_t loc, const std::string& path, std::
   if (Status s = check_storage(ds.get(), shape->elements, type_size); !s.ok()) {
     return fail(s.message());
   }
+  budget.needed += shape->elements * sizeof(float);
+  if (budget.exceeded()) return WeightArray{std::move(name), shape->dims, {}};
   WeightArray array{std::move(name), shape->dims, std::vector<float>(shape->elements)};
   if (shape->elements == 0) return array;
   bool bf16 = type_size == 2 && (cls == H5T_INTEGER || cls == H5T_OPAQUE) &&

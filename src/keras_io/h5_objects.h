@@ -63,10 +63,22 @@ std::string string_attribute_or_empty(hid_t loc, const std::string& name);
 // Names of the links directly below a group, in name order (at most 100000).
 Result<std::vector<std::string>> child_names(hid_t group);
 
+// The float32 bytes the weight arrays of one file may take (ReadOptions::max_memory_bytes).
+// Every dataset read adds its size to `needed`; once that passes `limit`, datasets are no
+// longer allocated or read (they come back with their shape and no values), so the caller
+// can still report how much the whole model would need.
+struct WeightBudget {
+  uint64_t limit = 0;
+  uint64_t needed = 0;
+  bool exceeded() const { return needed > limit; }
+};
+
 // Reads a dataset as float32 (any float width; bfloat16 stored as 16-bit integers or
 // opaque with attribute dtype="bfloat16"). Checks rank, element count and, for contiguous
-// storage, that the stored bytes match the shape. `name` goes into WeightArray::name.
-Result<WeightArray> read_float_dataset(hid_t loc, const std::string& path, std::string name);
+// storage, that the stored bytes match the shape, before allocating anything; charges the
+// array to `budget`. `name` goes into WeightArray::name.
+Result<WeightArray> read_float_dataset(hid_t loc, const std::string& path, std::string name,
+                                       WeightBudget& budget);
 
 // A view of a file's groups with '\' in link names treated as '/' (archives written on
 // Windows name groups "layers\\dense"). Only hard links are followed.

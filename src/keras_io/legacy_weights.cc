@@ -19,7 +19,7 @@ struct FileLayer {
 
 std::string layer_context(const std::string& name) { return "layer '" + name + "'"; }
 
-Result<FileLayer> read_file_layer(hid_t group, const std::string& name) {
+Result<FileLayer> read_file_layer(hid_t group, const std::string& name, h5::WeightBudget& budget) {
   FileLayer layer{name, {}};
   if (!h5::is_group(group, name)) return corruption(layer_context(name) + ": weight group missing");
   Result<h5::Handle> g = h5::open_group(group, name);
@@ -29,7 +29,7 @@ Result<FileLayer> read_file_layer(hid_t group, const std::string& name) {
     return corruption(layer_context(name) + ": " + weight_names.status().message());
   }
   for (const std::string& weight_name : *weight_names) {
-    Result<WeightArray> array = h5::read_float_dataset(g->get(), weight_name, weight_name);
+    Result<WeightArray> array = h5::read_float_dataset(g->get(), weight_name, weight_name, budget);
     if (!array.ok()) return array.status().with_context(layer_context(name));
     layer.weights.push_back(std::move(array).value());
   }
@@ -133,13 +133,13 @@ Status assign_nested(FileLayer& f, const NestedModels& nested, std::vector<Layer
 }  // namespace
 
 Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers,
-                                const NestedModels& nested) {
+                                h5::WeightBudget& budget, const NestedModels& nested) {
   Result<std::vector<std::string>> names = h5::read_string_list(group, "layer_names");
   if (!names.ok()) return corruption(names.status().message());
   std::vector<FileLayer> file_layers;
   std::map<std::string, size_t> by_name;
   for (const std::string& name : *names) {
-    QUIVER_ASSIGN_OR_RETURN(FileLayer layer, read_file_layer(group, name));
+    QUIVER_ASSIGN_OR_RETURN(FileLayer layer, read_file_layer(group, name, budget));
     by_name[name] = file_layers.size();
     file_layers.push_back(std::move(layer));
   }

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "quiver/limits.h"
 #include "quiver/status.h"
 
 namespace quiver::keras_io {
@@ -74,9 +75,13 @@ struct ModelSpec {
 
 struct ReadOptions {
   std::string architecture_path;  // JSON/YAML architecture for weights-only .h5 files
+  // The file and its weight arrays (as float32) must each fit; ResourceExhausted with the
+  // bytes needed otherwise, before any weight array is allocated beyond the limit.
+  int64_t max_memory_bytes = limits::kDefaultMaxModelBytes;
 };
 
-// Reads a Keras model file. Detects the format from the bytes (HDF5 signature, zip
+// Reads a Keras model file. Checks that nothing it declares exceeds quiver/limits.h
+// (ResourceExhausted). Detects the format from the bytes (HDF5 signature, zip
 // signature), not the extension. Errors: NotFound (no file), Corruption (damaged,
 // truncated, missing groups, inconsistent), Unimplemented (unsupported layer class or
 // option; the message names the file, the layer, its class and what is supported),

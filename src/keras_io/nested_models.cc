@@ -8,6 +8,7 @@
 #include <set>
 
 #include "keras_io/config_parser.h"
+#include "quiver/limits.h"
 
 namespace quiver::keras_io {
 namespace {
@@ -39,8 +40,8 @@ Status flatten_nested_models(ModelGraph& graph, int depth) {
       return unimplemented(where + ": called " + std::to_string(l.inbound_nodes.size()) +
                            " times (a nested model called once is supported)");
     }
-    Result<ModelGraph> inner_r =
-        parse_model_config(nlohmann::json{{"class_name", l.class_name}, {"config", l.config}});
+    Result<ModelGraph> inner_r = parse_model_config(
+        nlohmann::json{{"class_name", l.class_name}, {"config", std::move(l.config)}}, depth + 1);
     if (!inner_r.ok()) return inner_r.status().with_context(where);
     ModelGraph inner = std::move(inner_r).value();
     const std::vector<InboundRef>& args = l.inbound_nodes[0];
@@ -95,6 +96,11 @@ Status flatten_nested_models(ModelGraph& graph, int depth) {
       }
     }
     for (InboundRef& r : graph.outputs) QUIVER_RETURN_IF_ERROR(redirect(r));
+  }
+  if (static_cast<int64_t>(flat.size()) > limits::kMaxLayers) {
+    return resource_exhausted("the model and its nested models have " +
+                              std::to_string(flat.size()) + " layers, more than the limit of " +
+                              std::to_string(limits::kMaxLayers));
   }
   graph.layers = std::move(flat);
   return Status();

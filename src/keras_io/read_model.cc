@@ -1,9 +1,12 @@
 // read_model: format detection and the two container formats (HDF5, .keras zip).
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
 
 #include "base/file.h"
+#include "base/json_depth.h"
+#include "quiver/limits.h"
 #include "keras_io/config_parser.h"
 #include "keras_io/h5_objects.h"
 #include "keras_io/hdf5.h"
@@ -80,17 +83,26 @@ Result<ModelGraph> h5_graph(hid_t file, const ReadOptions& options, bool& weight
   return parse_model_config(config);
 }
 
-Status h5_weights(hid_t file, std::vector<LayerSpec>& layers, const NestedModels& nested) {
+// The weights' error, or the memory limit's when they would not fit (whatever else failed).
+Status within_budget(const h5::WeightBudget& budget, Status read) {
+  if (!budget.exceeded()) return read;
+  return resource_exhausted("the weights need " + std::to_string(budget.needed) +
+                            " bytes as float32, more than the memory limit of " +
+                            std::to_string(budget.limit) + " bytes (max_memory_bytes)");
+}
+
+Status h5_weights(hid_t file, std::vector<LayerSpec>& layers, const NestedModels& nested,
+                  h5::WeightBudget& budget) {
   if (h5::is_group(file, "model_weights")) {
     QUIVER_ASSIGN_OR_RETURN(h5::Handle group, h5::open_group(file, "model_weights"));
-    return read_layer_names_weights(group.get(), layers, nested);
+    return read_layer_names_weights(group.get(), layers, budget, nested);
   }
   if (h5::has_attribute(file, "layer_names") || h5::has_attribute(file, "layer_names0")) {
-    return read_layer_names_weights(file, layers, nested);
+    return read_layer_names_weights(file, layers, budget, nested);
   }
   if (h5::is_group(file, "layers") || h5::is_group(file, "_layer_checkpoint_dependencies")) {
     QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file));
-    return read_saveable_weights(file, tree, layers, nested);
+    return read_saveable_weights(file, tree, layers, budget, nested);
   }
   return corruption(
       "no weights: neither a model_weights group, a layer_names attribute nor "
@@ -103,7 +115,9 @@ Result<ModelSpec> read_h5(std::string bytes, const ReadOptions& options) {
   std::string().swap(bytes);  // HDF5 holds its own copy of the image now
   bool weights_only = false;
   QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, h5_graph(file.get(), options, weights_only));
-  QUIVER_RETURN_IF_ERROR(h5_weights(file.get(), graph.layers, graph.nested));
+  h5::WeightBudget budget{static_cast<uint64_t>(options.max_memory_bytes)};
+  QUIVER_RETURN_IF_ERROR(
+      within_budget(budget, h5_weights(file.get(), graph.layers, graph.nested, budget)));
   ModelSpec spec = spec_from_graph(std::move(graph));
   spec.keras_version = h5::string_attribute_or_empty(file.get(), "keras_version");
   spec.backend = h5::string_attribute_or_empty(file.get(), "backend");
@@ -130,7 +144,7 @@ constexpr uint64_t kMaxAssetBytes = uint64_t{1} << 28;  // all asset files toget
 
 // Takes what read_zip needs out of the archive, so the archive's bytes can be dropped
 // before HDF5 copies the weights image.
-Result<ZipMembers> read_zip_members(std::string bytes) {
+Result<ZipMembers> read_zip_members(std::string bytes, int64_t max_bytes) {
   QUIVER_ASSIGN_OR_RETURN(ZipArchive archive, ZipArchive::open(std::move(bytes)));
   for (const char* member : {"config.json", "model.weights.h5"}) {
     if (!archive.contains(member)) {
@@ -142,11 +156,13 @@ Result<ZipMembers> read_zip_members(std::string bytes) {
   if (archive.contains("metadata.json")) {
     QUIVER_ASSIGN_OR_RETURN(members.metadata, archive.read("metadata.json", 1 << 20));
   }
-  QUIVER_ASSIGN_OR_RETURN(members.weights, archive.read("model.weights.h5"));
+  QUIVER_ASSIGN_OR_RETURN(members.weights,
+                          archive.read("model.weights.h5", static_cast<uint64_t>(max_bytes)));
+  const uint64_t max_asset_bytes = std::min(kMaxAssetBytes, static_cast<uint64_t>(max_bytes));
   uint64_t asset_bytes = 0;
   for (const std::string& name : archive.names()) {
     if (name.rfind("assets/", 0) != 0 || name.back() == '/') continue;
-    Result<std::string> data = archive.read(name, kMaxAssetBytes - asset_bytes);
+    Result<std::string> data = archive.read(name, max_asset_bytes - asset_bytes);
     if (!data.ok()) return data.status().with_context(name);
     asset_bytes += data->size();
     members.assets.emplace(name, std::move(*data));
@@ -156,6 +172,7 @@ Result<ZipMembers> read_zip_members(std::string bytes) {
 
 Result<std::string> metadata_version(const std::string& text) {
   if (text.empty()) return std::string();
+  QUIVER_RETURN_IF_ERROR(base::check_json_depth(text, limits::kMaxConfigDepth, "metadata.json"));
   json meta = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!meta.is_object()) return corruption("metadata.json is not a JSON object");
   if (meta.contains("keras_version") && meta["keras_version"].is_string()) {
@@ -178,8 +195,9 @@ void attach_assets(std::map<std::string, std::string> assets, std::vector<LayerS
   }
 }
 
-Result<ModelSpec> read_zip(std::string bytes) {
-  QUIVER_ASSIGN_OR_RETURN(ZipMembers members, read_zip_members(std::move(bytes)));
+Result<ModelSpec> read_zip(std::string bytes, const ReadOptions& options) {
+  QUIVER_ASSIGN_OR_RETURN(ZipMembers members,
+                          read_zip_members(std::move(bytes), options.max_memory_bytes));
   Result<json> config = parse_config_json(members.config);
   if (!config.ok()) return config.status().with_context("config.json");
   QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, parse_model_config(*config));
@@ -190,7 +208,9 @@ Result<ModelSpec> read_zip(std::string bytes) {
     if (!file.ok()) return file.status().with_context("model.weights.h5");
     std::string().swap(members.weights);  // HDF5 holds its own copy of the image now
     QUIVER_ASSIGN_OR_RETURN(h5::TreeNode tree, h5::build_tree(file->get()));
-    Status s = read_saveable_weights(file->get(), tree, graph.layers, graph.nested);
+    h5::WeightBudget budget{static_cast<uint64_t>(options.max_memory_bytes)};
+    Status s = within_budget(
+        budget, read_saveable_weights(file->get(), tree, graph.layers, budget, graph.nested));
     if (!s.ok()) return s.with_context("model.weights.h5");
   }
   attach_assets(std::move(members.assets), graph.layers);
@@ -210,7 +230,8 @@ Result<ModelSpec> read_model(const std::string& path, const ReadOptions& options
                          ": a directory (a TensorFlow SavedModel?); quiver reads Keras "
                          ".h5 and .keras files");
   }
-  QUIVER_ASSIGN_OR_RETURN(std::string bytes, base::read_file(path));
+  QUIVER_ASSIGN_OR_RETURN(std::string bytes,
+                          base::read_file(path, static_cast<size_t>(options.max_memory_bytes)));
   return read_model_bytes(std::move(bytes), path, options);
 }
 
@@ -218,7 +239,7 @@ Result<ModelSpec> read_model_bytes(std::string bytes, const std::string& name,
                                    const ReadOptions& options) {
   Result<ModelSpec> spec = corruption("empty file");
   if (is_zip(bytes)) {
-    spec = read_zip(std::move(bytes));
+    spec = read_zip(std::move(bytes), options);
   } else if (is_hdf5(bytes)) {
     spec = read_h5(std::move(bytes), options);
   } else if (!bytes.empty()) {

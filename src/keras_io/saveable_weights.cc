@@ -44,7 +44,7 @@ long key_counter(const std::string& key, const std::string& snake) {
 }
 
 Status read_vars(hid_t file, const h5::TreeNode& object, const std::string& path,
-                 std::vector<WeightArray>& out, int depth) {
+                 std::vector<WeightArray>& out, int depth, h5::WeightBudget& budget) {
   if (depth > kMaxNesting) return corruption("objects nested too deeply at '" + path + "'");
   if (const h5::TreeNode* vars = object.find("vars")) {
     // Layer variables are "0".."n-1"; named entries (index_lookup.py::save_own_variables
@@ -64,13 +64,14 @@ Status read_vars(hid_t file, const h5::TreeNode& object, const std::string& path
       const h5::TreeNode& node = vars->children.at(key);
       if (!node.is_dataset) return corruption("'" + path + "/vars/" + key + "' is not a dataset");
       QUIVER_ASSIGN_OR_RETURN(WeightArray array,
-                              h5::read_float_dataset(file, node.actual_path, path + "/vars/" + key));
+                              h5::read_float_dataset(file, node.actual_path, path + "/vars/" + key,
+                                                     budget));
       out.push_back(std::move(array));
     }
   }
   for (const char* child : kWeightChildren) {
     if (const h5::TreeNode* node = object.find(child)) {
-      QUIVER_RETURN_IF_ERROR(read_vars(file, *node, path + "/" + child, out, depth + 1));
+      QUIVER_RETURN_IF_ERROR(read_vars(file, *node, path + "/" + child, out, depth + 1, budget));
     }
   }
   return Status();
@@ -100,7 +101,7 @@ struct Entry {
 
 Status assign_level(hid_t file, const h5::TreeNode& container, const std::string& path,
                     const std::vector<LayerSpec*>& members, size_t level,
-                    const NestedModels& nested) {
+                    const NestedModels& nested, h5::WeightBudget& budget) {
   std::vector<Entry> entries;
   std::map<std::string, std::vector<LayerSpec*>> model_members;
   for (LayerSpec* l : members) {
@@ -148,7 +149,7 @@ Status assign_level(hid_t file, const h5::TreeNode& container, const std::string
     const h5::TreeNode& node = container.children.at(key);
     if (e.layer) {
       e.layer->object_path = path + "/" + key;
-      Status s = read_vars(file, node, path + "/" + key, e.layer->weights, 0);
+      Status s = read_vars(file, node, path + "/" + key, e.layer->weights, 0, budget);
       if (!s.ok()) return s.with_context(what);
       continue;
     }
@@ -157,7 +158,7 @@ Status assign_level(hid_t file, const h5::TreeNode& container, const std::string
       return corruption(what + ": '" + path + "/" + key + "/layers' missing");
     }
     QUIVER_RETURN_IF_ERROR(assign_level(file, *inner, path + "/" + key + "/layers",
-                                        model_members[e.model], level + 1, nested));
+                                        model_members[e.model], level + 1, nested, budget));
   }
   return Status();
 }
@@ -165,13 +166,13 @@ Status assign_level(hid_t file, const h5::TreeNode& container, const std::string
 }  // namespace
 
 Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<LayerSpec>& layers,
-                             const NestedModels& nested) {
+                             h5::WeightBudget& budget, const NestedModels& nested) {
   std::string container_name;
   const h5::TreeNode* container = find_container(tree, container_name);
   if (!container) return corruption("weights file has no 'layers' group");
   std::vector<LayerSpec*> members;
   for (LayerSpec& l : layers) members.push_back(&l);
-  return assign_level(file, *container, container_name, members, 0, nested);
+  return assign_level(file, *container, container_name, members, 0, nested, budget);
 }
 
 }  // namespace quiver::keras_io

@@ -27,8 +27,9 @@ namespace quiver::keras_io {
 // A nested model is one entry of layer_names; its weight_names ("dense_1/kernel:0" in
 // tf.keras, the variable paths in Keras 3) go to the inner layer named by the first path
 // component that names one of its layers, in file order.
+// Both readers charge every array to `budget` (h5::WeightBudget) before allocating it.
 Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers,
-                                const NestedModels& nested = {});
+                                h5::WeightBudget& budget, const NestedModels& nested = {});
 
 // .keras archives (Keras 3, tf.keras 2.12-2.15) and Keras 3 .weights.h5: layers live
 // under layers/ (or _layer_checkpoint_dependencies/ in tf.keras 2.13), keyed by
@@ -38,7 +39,7 @@ Status read_layer_names_weights(hid_t group, std::vector<LayerSpec>& layers,
 // A nested model is keyed like a layer (snake_case of "Sequential" / "Functional") and holds
 // its own layers/ container.
 Status read_saveable_weights(hid_t file, const h5::TreeNode& tree, std::vector<LayerSpec>& layers,
-                             const NestedModels& nested = {});
+                             h5::WeightBudget& budget, const NestedModels& nested = {});
 
 }  // namespace quiver::keras_io
 

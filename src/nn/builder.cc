@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "nn/declared_sizes.h"
 #include "nn/embedding.h"
 #include "nn/model_impl.h"
 #include "nn/text_vectorization.h"
@@ -20,8 +21,11 @@ struct OutFacts {
 
 class Builder {
  public:
-  Builder(const keras_io::ModelSpec& spec, ModelMeta meta)
-      : spec_(spec), meta_(std::move(meta)), impl_(std::make_unique<ModelImpl>()) {}
+  Builder(const keras_io::ModelSpec& spec, ModelMeta meta, int64_t max_memory_bytes)
+      : spec_(spec),
+        meta_(std::move(meta)),
+        max_memory_bytes_(max_memory_bytes),
+        impl_(std::make_unique<ModelImpl>()) {}
 
   Result<std::unique_ptr<ModelImpl>> build();
 
@@ -42,6 +46,8 @@ class Builder {
 
   const keras_io::ModelSpec& spec_;
   ModelMeta meta_;
+  const int64_t max_memory_bytes_;  // LoadOptions::max_memory_bytes
+  int64_t memory_bytes_ = 0;        // held by the layers built so far
   std::unique_ptr<ModelImpl> impl_;
   std::map<std::string, size_t> by_name_;
   std::vector<std::vector<long>> node_of_call_;   // per spec layer, per call: node or -1
@@ -192,12 +198,23 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
                          "quiver::register_layer, see docs/nn.md)");
   }
   LayerContext ctx{ls, meta_, shapes, masked};
+  QUIVER_RETURN_IF_ERROR(check_declared_sizes(ctx));
   QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<Layer> layer, factory(ctx));
+  QUIVER_RETURN_IF_ERROR(check_output_sizes(ctx, layer->output_shapes()));
   if (dynamic_cast<const EmbeddingLayer*>(layer.get()) && !in[0]->raw_ids) {
     return unimplemented(where(si) + ": an Embedding must take a model input's token ids");
   }
   if (in.size() == 1 && in[0]->embedding && !layer->is_identity()) {
     layer->use_token_projection(*in[0]->embedding);
+  }
+  // Each layer's own allocations are bounded by its weights (checked against the limit by
+  // keras_io) plus kMaxTableBytes per direction, so this check comes soon enough.
+  memory_bytes_ += layer->memory_bytes();
+  if (memory_bytes_ > max_memory_bytes_) {
+    return resource_exhausted(where(si) + ": the model needs at least " +
+                              std::to_string(memory_bytes_) +
+                              " bytes once loaded, more than the memory limit of " +
+                              std::to_string(max_memory_bytes_) + " bytes (max_memory_bytes)");
   }
   first_inputs_[si] = shapes;
   layer_index_[si] = static_cast<long>(impl_->layers.size());
@@ -249,7 +266,7 @@ Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
   freeze_custom_layers();  // the set of layer classes is fixed from the first model on
   ModelMeta meta = model_meta(spec, options.hard_sigmoid);
   meta.weights = options.weights;
-  Builder b(spec, std::move(meta));
+  Builder b(spec, std::move(meta), options.max_memory_bytes);
   return b.build();
 }
 

@@ -300,6 +300,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& path,
                                                  const LoadOptions& options) {
   keras_io::ReadOptions read;
   read.architecture_path = options.architecture_path;
+  read.max_memory_bytes = options.max_memory_bytes;
   QUIVER_ASSIGN_OR_RETURN(keras_io::ModelSpec spec, keras_io::read_model(path, read));
   QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<ModelImpl> impl, nn::build_model(spec, options));
   return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(impl)));

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "base/json_depth.h"
+#include "quiver/limits.h"
+
 namespace quiver::serve {
 
 int http_status_for(const Status& status) {
@@ -72,6 +75,10 @@ bool valid_utf8(std::string_view s) {
 
 Result<nlohmann::json> parse_json_object(const std::string& body) {
   if (!valid_utf8(body)) return invalid_argument("request body is not valid UTF-8");
+  if (Status s = base::check_json_depth(body, limits::kMaxRequestDepth, "request body");
+      !s.ok()) {
+    return invalid_argument(s.message());  // a bad request (400), not a full server
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     // Parse again with exceptions for the position and reason; caught right here.
@@ -149,6 +156,9 @@ Status read_int_array(const nlohmann::json& j, const std::string& what, bool fla
   for (const auto& e : j) {
     if (flatten && e.is_array()) {
       QUIVER_RETURN_IF_ERROR(read_int_array(e, what, true, out));
+    } else if (e.is_number_unsigned() && e.get<uint64_t>() > uint64_t{INT64_MAX}) {
+      // get<int64_t>() would wrap it to a negative id in the range message
+      return invalid_argument(what + ": id " + e.dump() + " is outside any vocabulary");
     } else if (e.is_number_integer()) {
       out.push_back(e.get<int64_t>());
     } else if (e.is_number_float() && std::floor(e.get<double>()) == e.get<double>() &&

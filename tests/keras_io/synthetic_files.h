@@ -20,15 +20,20 @@ namespace quiver::testutil {
 
 class SyntheticFiles {
  public:
-  SyntheticFiles() {
+  // `script` (in tests/keras_io) may import make_keras_files.py: both are hashed.
+  explicit SyntheticFiles(const std::string& script_name = "make_keras_files.py") {
     namespace fs = std::filesystem;
-    std::string script = source_dir() + "/tests/keras_io/make_keras_files.py";
-    std::ifstream in(script);
+    std::string folder = source_dir() + "/tests/keras_io/";
+    std::string script = folder + script_name;
     std::stringstream text;
-    text << in.rdbuf();
+    for (const std::string& f : {script, folder + "make_keras_files.py"}) {
+      std::ifstream in(f);
+      text << in.rdbuf();
+    }
     char hash[32];
     std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(text.str()));
-    dir_ = (fs::temp_directory_path() / ("quiver_keras_io_files_" + std::string(hash))).string();
+    std::string stem = fs::path(script_name).stem().string();
+    dir_ = (fs::temp_directory_path() / ("quiver_" + stem + "_" + std::string(hash))).string();
     if (!fs::exists(dir_ + "/DONE")) generate(script);
     ok_ = fs::exists(dir_ + "/DONE");
   }
