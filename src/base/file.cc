@@ -71,19 +71,51 @@ void sync_dir(const std::string& dir) {
   ::close(fd);
 }
 
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+Status not_regular(const std::string& path, mode_t mode) {
+  return io_error(path + ": " + kind_of(mode) + ", not a regular file");
+}
+
+// The error for an open()/stat() that failed with `e`.
+Status open_error(const std::string& path, int e) {
+  if (e == ELOOP) return io_error(path + ": a symlink loop (too many levels of symbolic links)");
+  if (e == ENOENT) {
+    struct stat link {};
+    if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      return not_found(path + ": a symbolic link to a missing file");
+    }
+    return not_found(path + ": no such file");
+  }
+  if (e == ENOTDIR) return not_found(path + ": no such file (a parent is not a directory)");
+  return io_error(path + ": " + std::strerror(e));
+}
+
 }  // namespace
 
+Status check_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return open_error(path, errno);
+  if (!S_ISREG(st.st_mode)) return not_regular(path, st.st_mode);
+  if (::access(path.c_str(), R_OK) != 0) return io_error(path + ": " + std::strerror(errno));
+  return Status();
+}
+
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int e = errno;
-    if (e == ENOENT) return not_found(path + ": no such file");
-    return io_error(path + ": " + std::strerror(e));
-  }
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return open_error(path, errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return io_error(path + ": not a regular file");
+    return not_regular(path, st.st_mode);
   }
   if (static_cast<size_t>(st.st_size) > max_bytes) {
     ::close(fd);

@@ -9,8 +9,17 @@
 
 namespace quiver::base {
 
-// Reads a whole file. Refuses files larger than max_bytes (ResourceExhausted).
+// Reads a whole file. Refuses files larger than max_bytes (ResourceExhausted), and
+// anything but a regular file with the reason (check_regular_file's messages); never
+// blocks on a FIFO.
 Result<std::string> read_file(const std::string& path, size_t max_bytes = size_t{1} << 32);
+
+// OK when `path` is (or links to) a regular file. NotFound "PATH: no such file" when
+// nothing exists there ("PATH: a symbolic link to a missing file" for a dangling link);
+// otherwise IOError with the real reason: "PATH: a symlink loop (too many levels of symbolic
+// links)", "PATH: a directory, not a regular file" (likewise a character device, a block
+// device, a FIFO, a socket), "PATH: Permission denied".
+Status check_regular_file(const std::string& path);
 
 // Writes `data` to `path` atomically: a temp file "<path>.tmp.<pid>.<random>" in the same
 // folder, fsync, rename, fsync of the folder. A crash mid-write leaves either the old file

@@ -124,8 +124,14 @@ Result<std::vector<int32_t>> parse_ids(const std::string& line, size_t line_no) 
   std::vector<int32_t> row;
   row.reserve(j.size());
   for (const auto& v : j) {
-    if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
+    if (!v.is_number_integer()) {
       return invalid_argument(where + "'" + v.dump() + "' is not an integer token id");
+    }
+    // Unsigned values above INT64_MAX would wrap to negative ids through get<int64_t>().
+    if ((v.is_number_unsigned() && v.get<uint64_t>() > INT32_MAX) ||
+        v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
+      return invalid_argument(where + "token id " + v.dump() +
+                              " is outside the vocabulary (ids are 32-bit)");
     }
     row.push_back(static_cast<int32_t>(v.get<int64_t>()));
   }

@@ -38,9 +38,12 @@ bool file_exists(const std::string& p) {
 }
 
 Status ensure_files(const ModelConfig& c, const TrainingHooks& hooks) {
-  std::error_code ec;  // something at the path (a FIFO, a symlink loop): validation names it
-  if (file_exists(c.model_path) || fs::exists(fs::symlink_status(c.model_path, ec))) return Status();
-  if (!c.train_if_missing) return not_found(c.model_path + ": no such file");
+  // Only a path where nothing exists is "missing": a symlink loop, a directory or a
+  // device is reported as what it is, and never trained over.
+  Status present = base::check_regular_file(c.model_path);
+  if (present.ok() || present.code() != StatusCode::kNotFound || !c.train_if_missing) {
+    return present;
+  }
   if (!hooks.train) {
     return unimplemented(c.model_path + ": missing, and training is not available in this build");
   }
@@ -56,7 +59,10 @@ Status ensure_files(const ModelConfig& c, const TrainingHooks& hooks) {
 Result<std::shared_ptr<const Tokenizer>> load_tokenizer(const ModelConfig& c,
                                                         const TrainedModelFacts* trained,
                                                         const TrainingHooks& hooks) {
-  if (file_exists(c.tokenizer_path)) {
+  const Status present =
+      c.tokenizer_path.empty() ? not_found("") : base::check_regular_file(c.tokenizer_path);
+  if (!present.ok() && present.code() != StatusCode::kNotFound) return present;
+  if (present.ok()) {
     QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(c.tokenizer_path, 1u << 30));
     QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(trained ? trained->tokenizer_json : "",
                                                    c.model_path, text, c.tokenizer_path));
@@ -70,7 +76,7 @@ Result<std::shared_ptr<const Tokenizer>> load_tokenizer(const ModelConfig& c,
     return std::make_shared<const Tokenizer>(std::move(t).value());
   }
   if (!c.tokenizer_path.empty() && c.train_data_path.empty()) {
-    return not_found(c.tokenizer_path + ": no such file");
+    return base::check_regular_file(c.tokenizer_path);  // why it cannot be read
   }
   if (c.train_data_path.empty()) return std::shared_ptr<const Tokenizer>();
   if (!hooks.fit_tokenizer) {

@@ -103,7 +103,8 @@ Result<EncodedInput> encode_ids(const Servable& s, const std::vector<std::vector
   const int64_t want = s.input_length > 0 ? s.input_length : out.seq_len;
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t len = static_cast<int64_t>(rows[i].size());
-    if (len == 0 || len != want) {
+    if (len == 0) return invalid_argument(what + "[" + std::to_string(i) + "]: an empty id row");
+    if (len != want) {
       return invalid_argument(what + "[" + std::to_string(i) + "]: " + std::to_string(len) +
                               " ids, expected " + std::to_string(want) +
                               (s.input_length > 0 ? " (the model's input length)" : " (as row 0)"));

@@ -12,14 +12,19 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/file.h"
 #include "quiver/train.h"
 
 namespace quiver {
 namespace {
 
-bool file_exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
+// Present (true), missing (false), or there but unreadable as a model (a symlink loop, a
+// directory, a device: an error, never trained over).
+Result<bool> model_present(const std::string& path) {
+  Status s = base::check_regular_file(path);
+  if (s.ok()) return true;
+  if (s.code() == StatusCode::kNotFound) return false;
+  return s;
 }
 
 // True when fd is the file now at path (same device and inode).
@@ -65,9 +70,11 @@ Result<std::shared_ptr<const Model>> load_or_train(const std::string& model_path
                                                    const std::string& csv_path,
                                                    const TrainOptions& options,
                                                    const LoadOptions& load_options) {
-  if (file_exists(model_path)) return Model::load(model_path, load_options);
+  QUIVER_ASSIGN_OR_RETURN(bool present, model_present(model_path));
+  if (present) return Model::load(model_path, load_options);
   QUIVER_ASSIGN_OR_RETURN(auto lock, FileLock::acquire(model_path + ".lock"));
-  if (!file_exists(model_path)) {  // we won the race (or the winner failed): train
+  QUIVER_ASSIGN_OR_RETURN(present, model_present(model_path));
+  if (!present) {  // we won the race (or the winner failed): train
     auto report = train_model(csv_path, model_path, options);
     if (!report.ok()) return report.status().with_context("training missing model " + model_path);
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,29 @@ TEST(FileTest, FailedAtomicWriteNamesTheTargetAndLeavesNoTempFile) {
 TEST(FileTest, DirnameOfBareNameIsDot) {
   EXPECT_EQ(dirname("model.h5"), ".");
   EXPECT_EQ(dirname("/a/b/model.h5"), "/a/b");
+}
+
+// Only a path where nothing exists is "no such file"; everything else says what it is.
+TEST(FileTest, UnreadablePathsNameTheRealReason) {
+  testutil::TempDir dir;
+  ASSERT_EQ(::symlink("loop", dir.file("loop").c_str()), 0);
+  ASSERT_EQ(::symlink("missing", dir.file("dangling").c_str()), 0);
+  ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0644), 0);  // read_file must not block on it
+  ASSERT_OK(write_file_atomic(dir.file("plain"), "x"));
+  ASSERT_EQ(::symlink("plain", dir.file("link").c_str()), 0);
+  for (auto check : {+[](const std::string& p) { return read_file(p).status(); },
+                     +[](const std::string& p) { return check_regular_file(p); }}) {
+    EXPECT_STATUS(check(dir.file("loop")), kIOError,
+                  "loop: a symlink loop (too many levels of symbolic links)");
+    EXPECT_STATUS(check(dir.file("dangling")), kNotFound,
+                  "dangling: a symbolic link to a missing file");
+    EXPECT_STATUS(check(dir.file("fifo")), kIOError, "fifo: a FIFO, not a regular file");
+    EXPECT_STATUS(check("/dev/zero"), kIOError, "/dev/zero: a character device, not a regular file");
+    EXPECT_STATUS(check(dir.path()), kIOError, "a directory, not a regular file");
+    EXPECT_STATUS(check(dir.file("none")), kNotFound, "none: no such file");
+    EXPECT_STATUS(check(dir.file("plain/x")), kNotFound, "a parent is not a directory");
+    ASSERT_OK(check(dir.file("link")));
+  }
 }
 
 }  // namespace

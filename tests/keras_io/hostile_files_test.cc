@@ -189,9 +189,9 @@ TEST(FileKindTest, CliNamesWhyAPathIsNotAModelFile) {
     int code;
     std::string message;
   };
-  for (const Case& c : {Case{dir.file("loop"), 6, "a symbolic link loop"},
+  for (const Case& c : {Case{dir.file("loop"), 6, "a symlink loop"},
                         Case{dir.file("dangling"), 3, "a symbolic link to a missing file"},
-                        Case{dir.file("fifo"), 6, "a FIFO (named pipe), not a regular file"},
+                        Case{dir.file("fifo"), 6, "a FIFO, not a regular file"},
                         Case{"/dev/zero", 6, "/dev/zero: a character device, not a regular file"},
                         Case{dir.file("none.h5"), 3, "none.h5: no such file"}}) {
     testutil::ShellRun run =

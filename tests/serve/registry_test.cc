@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <thread>
 
@@ -203,6 +206,36 @@ TEST_F(RegistryTest, TrainIfMissingCallsTheTrainerOnce) {
   Registry without(c, fake_loader(), {}, &metrics_);
   std::remove(c.models[0].model_path.c_str());
   EXPECT_STATUS(without.load_all(), kUnimplemented, "missing, and training is not available");
+}
+
+// The status says why a path is not a model file; train_if_missing never trains over it.
+TEST_F(RegistryTest, UnreadableModelPathsAreReportedAsWhatTheyAre) {
+  ASSERT_EQ(::symlink("a.model", dir_.file("a.model").c_str()), 0);  // a loop
+  ASSERT_EQ(::mkfifo(dir_.file("b.model").c_str(), 0644), 0);
+  ServeConfig c = config({"a", "b", "c"});
+  c.models[2].model_path = "/dev/zero";
+  for (ModelConfig& m : c.models) {
+    m.train_if_missing = true;
+    m.train_data_path = dir_.file("x.csv");
+  }
+  int trained = 0;
+  TrainingHooks hooks;
+  hooks.train = [&](const ModelConfig&) {
+    ++trained;
+    return Status();
+  };
+  Registry r(c, fake_loader(), hooks, &metrics_);
+  (void)r.load_all();
+  EXPECT_EQ(trained, 0);
+  for (auto [name, reason] : {std::pair{"a", "a.model: a symlink loop (too many levels"},
+                              std::pair{"b", "b.model: a FIFO, not a regular file"},
+                              std::pair{"c", "/dev/zero: a character device, not a regular file"}}) {
+    auto st = r.status(name);
+    ASSERT_OK(st);
+    EXPECT_EQ(st->last_error.code(), StatusCode::kIOError) << name;
+    EXPECT_NE(st->last_error.message().find(reason), std::string::npos)
+        << st->last_error.message();
+  }
 }
 
 TEST_F(RegistryTest, ReadersNeverSeeAVersionGoBackwardsDuringReloads) {
