@@ -1,5 +1,6 @@
 #include "serve/batcher.h"
 
+#include <exception>
 #include <utility>
 
 namespace quiver::serve {
@@ -25,6 +26,35 @@ std::vector<Tensor> slice_rows(const std::vector<Tensor>& outputs, int64_t first
   return out;
 }
 
+std::string what_of(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an unknown exception";
+  }
+}
+
+// request.done(result), or (when it throws) done(Internal) once more.
+void deliver(const std::string& model, BatchRequest& request, Result<BatchResult> result) {
+  // Cleared afterwards, so the worker's last-resort handler never answers it twice.
+  std::function<void(Result<BatchResult>)> done = std::move(request.done);
+  request.done = nullptr;
+  std::exception_ptr failure;
+  try {
+    done(std::move(result));
+    return;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  try {
+    done(internal_error("model '" + model + "': formatting the answer failed: " +
+                        what_of(failure)));
+  } catch (...) {  // nothing more can be done for this request; the worker carries on
+  }
+}
+
 }  // namespace
 
 Batcher::Batcher(std::string name, BatcherOptions options, std::function<void(int64_t)> on_batch)
@@ -35,7 +65,7 @@ Batcher::Batcher(std::string name, BatcherOptions options, std::function<void(in
 Batcher::~Batcher() { stop(); }
 
 Status Batcher::submit(BatchRequest request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (stopping_) return unavailable("model '" + name_ + "' is shutting down");
   if (static_cast<int64_t>(queue_.size()) >= options_.max_queue) {
     return resource_exhausted("model '" + name_ + "': queue full (" +
@@ -47,7 +77,7 @@ Status Batcher::submit(BatchRequest request) {
 }
 
 void Batcher::set_options(BatcherOptions options) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   options_ = options;
   cv_.notify_one();
 }
@@ -55,7 +85,7 @@ void Batcher::set_options(BatcherOptions options) {
 void Batcher::stop() {
   std::lock_guard<std::mutex> stop_lock(stop_mu_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     stopping_ = true;
     cv_.notify_one();
   }
@@ -63,25 +93,35 @@ void Batcher::stop() {
 }
 
 int64_t Batcher::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return static_cast<int64_t>(queue_.size());
 }
 
 void Batcher::run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  base::UniqueLock lock(mu_);
   for (;;) {
     std::vector<Item> batch = take_batch(lock);
     if (batch.empty()) return;  // stopping and drained
     lock.unlock();
-    execute(batch);
+    try {
+      execute(batch);
+    } catch (...) {  // execute() delivers every error itself; this is the last resort
+      const std::string why = what_of(std::current_exception());
+      for (Item& it : batch) {
+        if (it.request.done) deliver(name_, it.request, internal_error("model '" + name_ + "': " + why));
+      }
+    }
     lock.lock();
   }
 }
 
 // Waits for work, then for the batch to fill or the oldest request's delay to pass.
 // Returns empty only when stopping with an empty queue.
-std::vector<Batcher::Item> Batcher::take_batch(std::unique_lock<std::mutex>& lock) {
-  cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+std::vector<Batcher::Item> Batcher::take_batch(base::UniqueLock& lock) {
+  cv_.wait(lock.native(), [&] {
+    mu_.assert_held();  // the predicate runs with the lock held
+    return !queue_.empty() || stopping_;
+  });
   if (queue_.empty()) return {};
   for (;;) {
     const auto deadline =
@@ -94,7 +134,7 @@ std::vector<Batcher::Item> Batcher::take_batch(std::unique_lock<std::mutex>& loc
         std::chrono::steady_clock::now() >= deadline) {
       break;
     }
-    cv_.wait_until(lock, deadline);
+    cv_.wait_until(lock.native(), deadline);
   }
   std::vector<Item> batch;
   int64_t rows = 0;
@@ -119,25 +159,30 @@ void Batcher::execute(std::vector<Item>& batch) {
   for (const Item& it : batch) rows += it.request.rows;
   if (on_batch_) on_batch_(rows);
   Result<std::vector<Tensor>> outputs = std::vector<Tensor>{};
-  if (!first.texts.empty()) {  // a TextVectorization model: its rows are texts
-    std::vector<std::string> texts;
-    for (const Item& it : batch) {
-      texts.insert(texts.end(), it.request.texts.begin(), it.request.texts.end());
+  try {
+    if (!first.texts.empty()) {  // a TextVectorization model: its rows are texts
+      std::vector<std::string> texts;
+      for (const Item& it : batch) {
+        texts.insert(texts.end(), it.request.texts.begin(), it.request.texts.end());
+      }
+      outputs = first.servable->predictor->predict_texts(texts);
+    } else if (batch.size() == 1) {
+      outputs = first.servable->predictor->predict(first.ids, rows, first.seq_len);
+    } else {
+      std::vector<int32_t> ids;
+      ids.reserve(static_cast<size_t>(rows * first.seq_len));
+      for (const Item& it : batch)
+        ids.insert(ids.end(), it.request.ids.begin(), it.request.ids.end());
+      outputs = first.servable->predictor->predict(ids, rows, first.seq_len);
     }
-    outputs = first.servable->predictor->predict_texts(texts);
-  } else if (batch.size() == 1) {
-    outputs = first.servable->predictor->predict(first.ids, rows, first.seq_len);
-  } else {
-    std::vector<int32_t> ids;
-    ids.reserve(static_cast<size_t>(rows * first.seq_len));
-    for (const Item& it : batch)
-      ids.insert(ids.end(), it.request.ids.begin(), it.request.ids.end());
-    outputs = first.servable->predictor->predict(ids, rows, first.seq_len);
+  } catch (...) {
+    outputs = internal_error("model '" + name_ + "': predict failed: " +
+                             what_of(std::current_exception()));
   }
   int64_t offset = 0;
   for (Item& it : batch) {
     if (!outputs.ok()) {
-      it.request.done(outputs.status());
+      deliver(name_, it.request, outputs.status());
       continue;
     }
     BatchResult r;
@@ -146,7 +191,7 @@ void Batcher::execute(std::vector<Item>& batch) {
     r.queue_seconds = std::chrono::duration<double>(start - it.enqueued).count();
     r.batch_rows = rows;
     offset += it.request.rows;
-    it.request.done(std::move(r));
+    deliver(name_, it.request, std::move(r));
   }
 }
 

@@ -16,7 +16,8 @@
 // after stop() it refuses with Unavailable (503). stop() lets queued requests finish.
 //
 // Thread-safety: thread-safe. Completion callbacks run on the worker thread and must not
-// block for long.
+// block for long. An exception from predict or from a callback becomes an Internal error
+// for the requests concerned; the worker keeps serving.
 #ifndef QUIVER_SERVE_BATCHER_H_
 #define QUIVER_SERVE_BATCHER_H_
 
@@ -31,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "quiver/status.h"
 #include "quiver/tensor.h"
 #include "serve/servable.h"
@@ -55,7 +57,10 @@ struct BatchRequest {
   std::vector<std::string> texts;            // or: raw texts (seq_len -1; text models)
   int64_t rows = 0;
   int64_t seq_len = 0;
-  std::function<void(Result<BatchResult>)> done;  // called exactly once
+  // Called once with the result. If it throws (a formatter's bug), it is called once more
+  // with an Internal error, so the client still gets an answer; that second call's
+  // exceptions are swallowed. The worker never dies of an exception.
+  std::function<void(Result<BatchResult>)> done;
 };
 
 class Batcher {
@@ -67,32 +72,32 @@ class Batcher {
   Batcher& operator=(const Batcher&) = delete;
 
   // Queues a request or refuses it at once (done is then not called).
-  Status submit(BatchRequest request);
+  Status submit(BatchRequest request) EXCLUDES(mu_);
 
   // New limits for batches formed from now on.
-  void set_options(BatcherOptions options);
+  void set_options(BatcherOptions options) EXCLUDES(mu_);
 
   // Stops accepting, finishes every queued request, joins the worker. Idempotent.
-  void stop();
+  void stop() EXCLUDES(mu_);
 
-  int64_t queued() const;
+  int64_t queued() const EXCLUDES(mu_);
 
  private:
   struct Item {
     BatchRequest request;
     std::chrono::steady_clock::time_point enqueued;
   };
-  void run();
-  std::vector<Item> take_batch(std::unique_lock<std::mutex>& lock);
-  void execute(std::vector<Item>& batch);
+  void run() EXCLUDES(mu_);
+  std::vector<Item> take_batch(base::UniqueLock& lock) REQUIRES(mu_);
+  void execute(std::vector<Item>& batch) EXCLUDES(mu_);
 
   const std::string name_;
   const std::function<void(int64_t)> on_batch_;
-  mutable std::mutex mu_;
+  mutable base::Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Item> queue_;  // GUARDED_BY(mu_)
-  BatcherOptions options_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;   // GUARDED_BY(mu_)
+  std::deque<Item> queue_ GUARDED_BY(mu_);
+  BatcherOptions options_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::mutex stop_mu_;      // serialises stop() callers
   std::thread worker_;
 };

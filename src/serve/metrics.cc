@@ -69,21 +69,21 @@ ModelMetrics::ModelMetrics()
       batch_rows({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}) {}
 
 ModelMetrics& Metrics::for_model(const std::string& model) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto& slot = models_[model];
   if (!slot) slot = std::make_unique<ModelMetrics>();
   return *slot;
 }
 
 CategoryCounters& GroupMetrics::category(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu);
+  base::MutexLock lock(mu);
   auto& slot = categories[name];
   if (!slot) slot = std::make_unique<CategoryCounters>();
   return *slot;
 }
 
 GroupMetrics& Metrics::for_group(const std::string& group) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto& slot = groups_[group];
   if (!slot) slot = std::make_unique<GroupMetrics>();
   return *slot;
@@ -91,6 +91,7 @@ GroupMetrics& Metrics::for_group(const std::string& group) {
 
 void Metrics::render_groups(const std::vector<GroupFacts>& groups, std::string& out) const {
   auto each = [&](const char* name, const char* type, const char* help, auto value) {
+    mu_.assert_held();  // called only below, under render()'s lock
     append_help(out, name, type, help);
     for (const auto& [group, g] : groups_)
       out += std::string(name) + "{" + group_label(group) + "} " + std::to_string(value(*g)) + "\n";
@@ -114,7 +115,7 @@ void Metrics::render_groups(const std::vector<GroupFacts>& groups, std::string& 
   append_help(out, "quiver_shadow_disagreements_total", "counter",
               "Sentences whose decision differs between serving side and shadow, per category.");
   for (const auto& [group, g] : groups_) {
-    std::lock_guard<std::mutex> lock(g->mu);
+    base::MutexLock lock(g->mu);
     for (const auto& [category, c] : g->categories) {
       const std::string labels = group_label(group) + ",category=\"" + label_value(category) + "\"";
       out += "quiver_shadow_compared_total{" + labels + "} " + std::to_string(c->compared.load()) +
@@ -166,7 +167,7 @@ void Metrics::count_http(int status) {
 std::string Metrics::render(const std::vector<ModelFacts>& facts,
                             const std::vector<GroupFacts>& groups) const {
   std::string out;
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   append_help(out, "quiver_requests_total", "counter", "Inference requests per model.");
   for (const auto& [name, m] : models_) {
     out += "quiver_requests_total{" + model_label(name) + "} " +

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "base/thread_annotations.h"
+
 namespace quiver::serve {
 
 class Histogram {
@@ -74,8 +76,8 @@ struct GroupMetrics {
   std::atomic<int64_t> shadow_in_flight{0};
   CategoryCounters& category(const std::string& name);
 
-  mutable std::mutex mu;
-  std::map<std::string, std::unique_ptr<CategoryCounters>> categories;  // GUARDED_BY(mu)
+  mutable base::Mutex mu;
+  std::map<std::string, std::unique_ptr<CategoryCounters>> categories GUARDED_BY(mu);
 };
 
 // What the registry knows about one group when metrics are rendered.
@@ -110,12 +112,13 @@ class Metrics {
                      const std::vector<GroupFacts>& groups = {}) const;
 
  private:
-  mutable std::mutex mu_;
-  void render_groups(const std::vector<GroupFacts>& groups, std::string& out) const;  // REQUIRES(mu_)
-  void render_training(std::string& out) const;  // REQUIRES(mu_)
+  mutable base::Mutex mu_;
+  void render_groups(const std::vector<GroupFacts>& groups, std::string& out) const
+      REQUIRES(mu_);
+  void render_training(std::string& out) const REQUIRES(mu_);
 
-  std::map<std::string, std::unique_ptr<ModelMetrics>> models_;  // GUARDED_BY(mu_)
-  std::map<std::string, std::unique_ptr<GroupMetrics>> groups_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::unique_ptr<ModelMetrics>> models_ GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<GroupMetrics>> groups_ GUARDED_BY(mu_);
   std::array<std::atomic<uint64_t>, 6> http_by_class_{};         // 0: other, 1..5: 1xx..5xx
 };
 

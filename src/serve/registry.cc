@@ -77,7 +77,7 @@ Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hoo
       hooks_(std::move(hooks)),
       metrics_(metrics),
       config_(std::move(config)) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   (void)set_groups_locked(config_.groups);  // no model serves yet: nothing to refuse
   // Every configured model is LOADING from the start (readiness is false until it serves).
   for (const ModelConfig& m : config_.models) {
@@ -89,7 +89,7 @@ Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hoo
 Registry::~Registry() {
   std::vector<std::shared_ptr<Batcher>> batchers;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     for (auto& [name, e] : entries_) batchers.push_back(e->batcher);
   }
   for (auto& b : batchers) b->stop();
@@ -165,13 +165,13 @@ void Registry::abandon_locked(const std::string& name, int64_t version) {
 Status Registry::load_one(const ModelConfig& m) {
   int64_t version = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     version = begin_load_locked(m);
     entry_locked(m.name).configured = true;
   }
   auto loaded = build(m, version);
   std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock is released
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (!loaded.ok()) {
     fail_locked(m, version, loaded.status());
     return loaded.status();
@@ -181,11 +181,11 @@ Status Registry::load_one(const ModelConfig& m) {
 }
 
 Status Registry::load_all() {
-  std::lock_guard<std::mutex> control(control_mu_);
+  base::MutexLock control(control_mu_);
   std::vector<ModelConfig> models;
   std::vector<int64_t> versions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     models = config_.models;
     for (const ModelConfig& m : models) {
       Entry& e = entry_locked(m.name);
@@ -199,7 +199,7 @@ Status Registry::load_all() {
   parallel_for(models.size(), [&](size_t i) {
     auto loaded = build(models[i], versions[i]);
     std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (loaded.ok()) {
       commit_locked(models[i], versions[i], std::move(loaded).value(), retired);
     } else {
@@ -215,7 +215,7 @@ Status Registry::load_all() {
 
 Result<ModelHandle> Registry::acquire(const std::string& name,
                                       std::optional<int64_t> version) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return acquire_locked(name, version);
 }
 
@@ -241,10 +241,10 @@ Result<ModelHandle> Registry::acquire_locked(const std::string& name,
 }
 
 Status Registry::reload(const std::string& name) {
-  std::lock_guard<std::mutex> control(control_mu_);
+  base::MutexLock control(control_mu_);
   std::optional<ModelConfig> m;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (const ModelConfig* c = config_.find(name)) m = *c;
   }
   if (!m) return not_found("model '" + name + "' is not in the config");
@@ -260,9 +260,9 @@ void Registry::unload_locked(Entry& e) {
 }
 
 Status Registry::unload(const std::string& name) {
-  std::lock_guard<std::mutex> control(control_mu_);
+  base::MutexLock control(control_mu_);
   std::shared_ptr<const Servable> old;
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = entries_.find(name);
   if (it == entries_.end()) return not_found("model '" + name + "' not found");
   old = it->second->serving;
@@ -271,11 +271,11 @@ Status Registry::unload(const std::string& name) {
 }
 
 Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* failures) {
-  std::lock_guard<std::mutex> control(control_mu_);
+  base::MutexLock control(control_mu_);
   const std::vector<ModelConfig>& models = config.models;
   std::vector<int64_t> versions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     for (const ModelConfig& m : models) versions.push_back(begin_load_locked(m));
   }
   // Build and check every model beside the serving versions; nothing is swapped yet.
@@ -283,7 +283,7 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
       models.size(), Result<std::shared_ptr<const Servable>>(internal_error("not built")));
   parallel_for(models.size(), [&](size_t i) { built[i] = build(models[i], versions[i]); });
   std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock is released
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   std::string refused;
   for (size_t i = 0; i < models.size(); ++i) {
     if (built[i].ok()) continue;
@@ -314,7 +314,7 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
 }
 
 std::vector<ModelStatus> Registry::statuses() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   std::vector<ModelStatus> out;
   for (const auto& [name, e] : entries_) {
     ModelStatus s;
@@ -339,12 +339,12 @@ std::optional<ModelStatus> Registry::status(const std::string& name) const {
 }
 
 ServeConfig Registry::config() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return config_;
 }
 
 bool Registry::all_ready() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   for (const auto& m : config_.models) {
     auto it = entries_.find(m.name);
     if (it == entries_.end() || !it->second->serving) return false;

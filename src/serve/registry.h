@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "quiver/segmenter.h"
 #include "quiver/status.h"
 #include "serve/batcher.h"
@@ -143,27 +144,27 @@ class Registry {
 
  private:
   struct Entry;
-  Entry& entry_locked(const std::string& name);                // REQUIRES(mu_)
-  BatcherOptions batcher_options(const ModelConfig& m) const;  // REQUIRES(mu_)
-  Status load_one(const ModelConfig& m);                       // REQUIRES(control_mu_)
+  Entry& entry_locked(const std::string& name) REQUIRES(mu_);
+  BatcherOptions batcher_options(const ModelConfig& m) const REQUIRES(mu_);
+  Status load_one(const ModelConfig& m) REQUIRES(control_mu_);
   // A new version number for `m`, recorded as LOADING.
-  int64_t begin_load_locked(const ModelConfig& m);  // REQUIRES(mu_)
+  int64_t begin_load_locked(const ModelConfig& m) REQUIRES(mu_);
   // Builds and checks version `version` of `m` (no lock held; the slow part of a load).
   Result<std::shared_ptr<const Servable>> build(const ModelConfig& m, int64_t version);
   // Serves `servable` as version `version` of `m`; the replaced one goes to `retired`.
   void commit_locked(const ModelConfig& m, int64_t version,
                      std::shared_ptr<const Servable> servable,
-                     std::vector<std::shared_ptr<const Servable>>& retired);  // REQUIRES(mu_)
+                     std::vector<std::shared_ptr<const Servable>>& retired) REQUIRES(mu_);
   // Records a failed build of `version` (UNAVAILABLE, error, counters, the log).
-  void fail_locked(const ModelConfig& m, int64_t version, const Status& error);  // REQUIRES(mu_)
+  void fail_locked(const ModelConfig& m, int64_t version, const Status& error) REQUIRES(mu_);
   // Forgets a built version that was not swapped in (a refused config reload).
-  void abandon_locked(const std::string& name, int64_t version);  // REQUIRES(mu_)
-  void unload_locked(Entry& e);                                // REQUIRES(mu_)
+  void abandon_locked(const std::string& name, int64_t version) REQUIRES(mu_);
+  void unload_locked(Entry& e) REQUIRES(mu_);
   Result<ModelHandle> acquire_locked(const std::string& name,
-                                     std::optional<int64_t> version) const;  // REQUIRES(mu_)
-  Status side_serves_locked(const GroupSide& side) const;                    // REQUIRES(mu_)
-  Status set_groups_locked(const std::vector<GroupConfig>& groups);          // REQUIRES(mu_)
-  bool used_by_group_locked(const std::string& model) const;                 // REQUIRES(mu_)
+                                     std::optional<int64_t> version) const REQUIRES(mu_);
+  Status side_serves_locked(const GroupSide& side) const REQUIRES(mu_);
+  Status set_groups_locked(const std::vector<GroupConfig>& groups) REQUIRES(mu_);
+  bool used_by_group_locked(const std::string& model) const REQUIRES(mu_);
 
   struct GroupState {
     GroupConfig config;  // side (members / model) as switched
@@ -176,12 +177,12 @@ class Registry {
   const TrainingHooks hooks_;
   Metrics* const metrics_;
   SegmenterCache segmenters_;  // thread-safe; models with one jieba dictionary share it
-  std::mutex control_mu_;
-  mutable std::mutex mu_;
-  ServeConfig config_;                                     // GUARDED_BY(mu_)
-  std::map<std::string, std::unique_ptr<Entry>> entries_;  // GUARDED_BY(mu_)
-  std::map<std::string, GroupState> groups_;               // GUARDED_BY(mu_)
-  std::string default_group_;                              // GUARDED_BY(mu_); "" = none
+  base::Mutex control_mu_;  // serialises loads, reloads, unloads and config changes
+  mutable base::Mutex mu_;  // the maps below; held for pointer copies only
+  ServeConfig config_ GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<Entry>> entries_ GUARDED_BY(mu_);
+  std::map<std::string, GroupState> groups_ GUARDED_BY(mu_);
+  std::string default_group_ GUARDED_BY(mu_);  // "" = none
 };
 
 }  // namespace quiver::serve

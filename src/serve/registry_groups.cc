@@ -78,7 +78,7 @@ Status Registry::set_groups_locked(const std::vector<GroupConfig>& groups) {
 }
 
 Result<GroupHandle> Registry::acquire_group(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   const std::string& wanted = name.empty() ? default_group_ : name;
   auto it = groups_.find(wanted);
   if (it == groups_.end()) {
@@ -116,8 +116,8 @@ Result<GroupHandle> Registry::acquire_group(const std::string& name) const {
 }
 
 Status Registry::switch_group(const std::string& name, GroupSide side) {
-  std::lock_guard<std::mutex> control(control_mu_);
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock control(control_mu_);
+  base::MutexLock lock(mu_);
   auto it = groups_.find(name);
   if (it == groups_.end()) return not_found("group '" + name + "' not found");
   GroupState& g = it->second;
@@ -147,7 +147,7 @@ Status Registry::switch_group(const std::string& name, GroupSide side) {
 }
 
 std::vector<GroupStatus> Registry::group_statuses() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   std::vector<GroupStatus> out;
   for (const auto& [name, g] : groups_) {
     out.push_back(GroupStatus{name, side_of(g.config), g.config.shadow, name == default_group_,

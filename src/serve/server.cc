@@ -138,7 +138,7 @@ std::string Server::url() const {
 }
 
 void Server::track_files() {
-  std::lock_guard<std::mutex> lock(poll_mu_);
+  base::MutexLock lock(poll_mu_);
   poller_.clear();
   poller_.track(config_path_);
   for (const ModelConfig& m : registry_->config().models) {
@@ -170,7 +170,7 @@ Status Server::reload_config(std::vector<ReloadFailure>* failures) {
 void Server::poll_files() {
   std::vector<std::string> changed;
   {
-    std::lock_guard<std::mutex> lock(poll_mu_);
+    base::MutexLock lock(poll_mu_);
     changed = poller_.poll();
   }
   if (changed.empty()) return;

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "quiver/status.h"
 #include "serve/config.h"
 #include "serve/http_server.h"
@@ -104,8 +105,8 @@ class Server {
   std::unique_ptr<Service> service_;
   std::shared_ptr<TrainingMonitor> training_;
   std::thread loader_;  // the start-up load; joined by shutdown()
-  std::mutex poll_mu_;
-  FilePoller poller_;  // GUARDED_BY(poll_mu_)
+  base::Mutex poll_mu_;
+  FilePoller poller_ GUARDED_BY(poll_mu_);
 };
 
 // `quiver serve --config FILE [--port N]`: blocks SIGTERM, SIGINT and SIGHUP in the

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/thread_annotations.h"
 #include "text/jieba_cut.h"
 #include "text/jieba_dict.h"
 #include "text/jieba_text.h"
@@ -195,11 +196,11 @@ Result<std::string> segment_for_tokenizer(const Segmenter& segmenter, std::strin
 }
 
 struct SegmenterCache::Impl {
-  std::mutex mu;
+  base::Mutex mu;
   // (jieba_dir, user_dict, user_dict_text) -> the dictionary, while some segmenter holds it.
   std::map<std::tuple<std::string, std::string, std::string>,
            std::weak_ptr<const text::JiebaDictionary>>
-      dictionaries;  // GUARDED_BY(mu)
+      dictionaries GUARDED_BY(mu);
 };
 
 SegmenterCache::SegmenterCache() : impl_(std::make_unique<Impl>()) {}
@@ -210,7 +211,7 @@ Result<std::shared_ptr<const Segmenter>> SegmenterCache::get(std::string_view mo
   QUIVER_ASSIGN_OR_RETURN(SegmenterMode mode, checked_mode(mode_name, options));
   if (!uses_jieba(mode)) return make_segmenter(mode, nullptr);
   // Loading under the lock: two models asking for the same dictionary at once load it once.
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  base::MutexLock lock(impl_->mu);
   auto& slot =
       impl_->dictionaries[{options.jieba_dir, options.user_dict, options.user_dict_text}];
   std::shared_ptr<const text::JiebaDictionary> dict = slot.lock();

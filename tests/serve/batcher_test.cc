@@ -6,6 +6,7 @@
 #include <cstring>
 #include <future>
 #include <random>
+#include <stdexcept>
 
 #include "fake_predictor.h"
 #include "testutil.h"
@@ -184,6 +185,55 @@ TEST(BatcherTest, ReportsEveryBatchSize) {
   std::mt19937 rng(6);
   ASSERT_OK(submit(batcher, servable_of(predictor, 1), random_rows(rng, 3)).get());
   EXPECT_EQ(rows.load(), 3);
+}
+
+// A predictor whose predict throws, as a bug in a model or an allocation failure would.
+class ThrowingPredictor final : public Predictor {
+ public:
+  Result<std::vector<Tensor>> predict(std::span<const int32_t>, int64_t, int64_t) const override {
+    throw std::runtime_error("boom");
+  }
+  const ModelInfo& info() const override { return info_; }
+
+ private:
+  ModelInfo info_;
+};
+
+TEST(BatcherTest, PredictExceptionIsAnInternalErrorAndTheWorkerSurvives) {
+  Batcher batcher("m", BatcherOptions{4, 0, 100}, nullptr);
+  std::mt19937 rng(3);
+  auto failed = submit(batcher, servable_of(std::make_shared<ThrowingPredictor>(), 1),
+                       random_rows(rng, 2)).get();
+  EXPECT_STATUS(failed, kInternal, "model 'm': predict failed: boom");
+  auto predictor = std::make_shared<FakePredictor>(8, 100, 2, 0.0f);
+  auto ids = random_rows(rng, 3);
+  auto out = submit(batcher, servable_of(predictor, 2), ids).get();
+  ASSERT_OK(out);
+  EXPECT_TRUE(same_bits(out->outputs[0], (*predictor->predict(ids, 3, 8))[0]));
+}
+
+TEST(BatcherTest, ThrowingCompletionIsCalledAgainWithAnInternalError) {
+  Batcher batcher("m", BatcherOptions{4, 0, 100}, nullptr);
+  auto predictor = std::make_shared<FakePredictor>(8, 100, 2, 0.0f);
+  std::mt19937 rng(4);
+  auto second = std::make_shared<std::promise<Status>>();
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  BatchRequest r;
+  r.servable = servable_of(predictor, 1);
+  r.rows = 1;
+  r.seq_len = 8;
+  r.ids = random_rows(rng, 1);
+  r.done = [second, calls](Result<BatchResult> out) {
+    if (++*calls == 1) throw std::runtime_error("formatter bug");
+    second->set_value(out.status());
+  };
+  ASSERT_OK(batcher.submit(std::move(r)));
+  EXPECT_STATUS(second->get_future().get(), kInternal,
+                "model 'm': formatting the answer failed: formatter bug");
+  auto ids = random_rows(rng, 2);  // and the worker still serves
+  auto out = submit(batcher, servable_of(predictor, 1), ids).get();
+  ASSERT_OK(out);
+  EXPECT_EQ(*calls, 2);
 }
 
 }  // namespace
