@@ -1,6 +1,6 @@
 // libFuzzer target for keras_io: arbitrary bytes as a model file (HDF5 / .keras zip
 // detection, HDF5 parsing, zip parsing, config JSON) and as an architecture text
-// (JSON / YAML). Build and run with fuzz/run_keras_io_fuzz.sh (clang++ -fsanitize=fuzzer).
+// (JSON / YAML). fuzz/CMakeLists.txt builds it; fuzz/run_fuzzers.sh runs it.
 // Any crash, sanitizer report or uncaught exception is a bug; error Statuses are expected.
 #include <cstddef>
 #include <cstdint>

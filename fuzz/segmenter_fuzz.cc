@@ -1,8 +1,8 @@
 // libFuzzer target for the segmenters: arbitrary bytes as the text of a request (the first
-// byte picks the mode). Build and run with fuzz/run_segmenter_fuzz.sh (clang++
-// -fsanitize=fuzzer). Besides crashes and sanitizer reports it checks two invariants:
-// ill-formed UTF-8 is an error in every mode, and in the jieba and jieba-nohmm modes the
-// tokens concatenate back to the text (as Python jieba's do).
+// byte picks the mode). fuzz/CMakeLists.txt builds it; fuzz/run_fuzzers.sh runs it.
+// Besides crashes and sanitizer reports it checks two invariants: ill-formed UTF-8 is an
+// error in every mode, and in the jieba and jieba-nohmm modes the tokens concatenate back
+// to the text (as Python jieba's do).
 #include <cstddef>
 #include <cstdint>
 #include <memory>

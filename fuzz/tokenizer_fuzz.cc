@@ -5,7 +5,7 @@
 //   1: text::parse_csv (RFC 4180 on libcsv).
 //   2: fit_on_texts + text_to_sequence on arbitrary text with a config taken from the input
 //      (ill-formed UTF-8 must be refused by fit and tolerated by text_to_sequence).
-// Build and run with fuzz/run_tokenizer_fuzz.sh.
+// fuzz/CMakeLists.txt builds it; fuzz/run_fuzzers.sh runs it.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -40,6 +40,7 @@ if [ "$SET" = test ]; then
     help2man dpkg-dev file
     pybind11-dev python3-pybind11 python3-dev python3-pytest python3-flask gunicorn python3-build
     nginx libnginx-mod-http-js debootstrap   # tests/deploy: nginx + njs in front of replicas; the container root
+    clang libclang-rt-14-dev  # fuzz targets (libFuzzer, ASan, UBSan), thread-safety analysis
   )
 fi
 

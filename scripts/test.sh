@@ -46,6 +46,21 @@ tsan() {
 junits+=("$ROOT/build-tsan/ctest-junit.xml")
 step "ThreadSanitizer build-tsan/" tsan
 
+# Fuzzing (docs/limits.md, fuzz/CMakeLists.txt): one clang tree, build-fuzz/, with libFuzzer,
+# ASan and UBSan everywhere and the thread-safety analysis as errors (-Werror=thread-safety:
+# every GUARDED_BY / REQUIRES annotation is checked while the libraries compile). Each
+# target then runs FUZZ_SECONDS (default 30) from its corpus; a finding fails the step.
+fuzz() {
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DQUIVER_FUZZ=ON -DQUIVER_THREAD_SAFETY=ON -DQUIVER_BUILD_TESTS=OFF \
+    -DQUIVER_BUILD_BENCH=OFF >/dev/null &&
+  cmake --build build-fuzz -j "$JOBS" --target fuzz_keras_io fuzz_model_config fuzz_zip \
+    fuzz_h5_walk fuzz_model_build fuzz_tokenizer fuzz_csv fuzz_segmenter fuzz_serve_request \
+    quiver_multilabel &&
+  fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-30}"
+}
+step "fuzz + thread-safety build-fuzz/" fuzz
+
 echo "== test.sh: summary" >&2
 step "skips" /usr/bin/python3 scripts/ctest-skips.py "$SHARED_DIR" "${junits[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
