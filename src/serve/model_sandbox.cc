@@ -19,6 +19,8 @@
 #include <thread>
 #include <tuple>
 
+#include "base/thread_annotations.h"
+
 namespace quiver::serve {
 namespace {
 
@@ -252,7 +254,7 @@ class Validator {
     QUIVER_ASSIGN_OR_RETURN(ValidationKey key, key_of(c));
     if (!config_.sandbox || executable_.empty()) return Status();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       if (passed_.count(key)) return Status();
     }
     ChildPlan plan = plan_for(executable_, c, config_);
@@ -263,7 +265,7 @@ class Validator {
       return unavailable("model file " + c.model_path +
                          " changed during validation; it is checked again on the next load");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (passed_.size() >= kMaxRemembered) passed_.clear();  // swapped files' old identities
     passed_.insert(std::move(key));
     return Status();
@@ -272,8 +274,8 @@ class Validator {
  private:
   const ValidationConfig config_;
   const std::string executable_;
-  std::mutex mu_;
-  std::set<ValidationKey> passed_;  // GUARDED_BY(mu_)
+  base::Mutex mu_;
+  std::set<ValidationKey> passed_ GUARDED_BY(mu_);
 };
 
 }  // namespace
