@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: fuzz/make_corpus.sh OUT_DIR [--shared]}
 SHARED=${2:-}
-TARGETS=(keras_io model_config zip h5_walk model_build tokenizer csv segmenter serve_request)
+TARGETS=($(ls fuzz/*_fuzz.cc | sed 's|fuzz/\(.*\)_fuzz.cc|\1|'))
 for t in "${TARGETS[@]}"; do
   mkdir -p "$OUT/$t"
   cp -n fuzz/corpus/$t/* "$OUT/$t/" 2>/dev/null || true

@@ -12,8 +12,7 @@ SECONDS_EACH=${2:-30}
 WORK=${3:-/tmp/quiver_fuzz}
 shift $(( $# < 3 ? $# : 3 ))
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(keras_io model_config zip h5_walk model_build tokenizer csv
-                                       segmenter serve_request)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=($(ls fuzz/*_fuzz.cc | sed 's|fuzz/\(.*\)_fuzz.cc|\1|'))
 fuzz/make_corpus.sh "$WORK/corpus" --shared >/dev/null
 failed=()
 for t in "${TARGETS[@]}"; do

@@ -58,7 +58,7 @@ struct World {
                                           TrainingHooks{}, &metrics);
     if (!registry->load_all().ok()) __builtin_trap();
     service = std::make_unique<Service>(registry.get(), &metrics, server,
-                                        [] { return Status(); });
+                                        [](std::vector<ReloadFailure>*) { return Status(); });
   }
   ~World() {
     service.reset();

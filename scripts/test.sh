@@ -54,9 +54,7 @@ fuzz() {
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DQUIVER_FUZZ=ON -DQUIVER_THREAD_SAFETY=ON -DQUIVER_BUILD_TESTS=OFF \
     -DQUIVER_BUILD_BENCH=OFF >/dev/null &&
-  cmake --build build-fuzz -j "$JOBS" --target fuzz_keras_io fuzz_model_config fuzz_zip \
-    fuzz_h5_walk fuzz_model_build fuzz_tokenizer fuzz_csv fuzz_segmenter fuzz_serve_request \
-    quiver_multilabel &&
+  cmake --build build-fuzz -j "$JOBS" --target fuzz_all quiver_multilabel &&
   fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-30}"
 }
 step "fuzz + thread-safety build-fuzz/" fuzz

@@ -100,13 +100,15 @@ Status open_error(const std::string& path, int e) {
 
 }  // namespace
 
-Status check_regular_file(const std::string& path) {
+Result<struct stat> stat_regular_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return open_error(path, errno);
   if (!S_ISREG(st.st_mode)) return not_regular(path, st.st_mode);
   if (::access(path.c_str(), R_OK) != 0) return io_error(path + ": " + std::strerror(errno));
-  return Status();
+  return st;
 }
+
+Status check_regular_file(const std::string& path) { return stat_regular_file(path).status(); }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.

@@ -3,6 +3,8 @@
 #define QUIVER_BASE_FILE_H_
 
 #include <cstdint>
+#include <sys/stat.h>
+
 #include <string>
 
 #include "quiver/status.h"
@@ -20,6 +22,8 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes = size_t
 // links)", "PATH: a directory, not a regular file" (likewise a character device, a block
 // device, a FIFO, a socket), "PATH: Permission denied".
 Status check_regular_file(const std::string& path);
+// The same check, also giving the file's stat (size, inode, mtime: its identity).
+Result<struct stat> stat_regular_file(const std::string& path);
 
 // Writes `data` to `path` atomically: a temp file "<path>.tmp.<pid>.<random>" in the same
 // folder, fsync, rename, fsync of the folder. A crash mid-write leaves either the old file

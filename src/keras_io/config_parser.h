@@ -63,8 +63,9 @@ struct ModelGraph {
 // called on; refs to its outputs become refs to its inner outputs (nested_models.cc).
 // Errors: Corruption (malformed config, unknown layer referenced), Unimplemented (other
 // model classes, a nested model called several times or sharing a layer name with the
-// outer model, tensors passed as keyword arguments).
-Result<ModelGraph> parse_model_config(const nlohmann::json& model_config);
+// outer model, tensors passed as keyword arguments). `depth` is the nesting level of
+// `model_config` (0 for the model itself); models nested more than 8 deep are refused.
+Result<ModelGraph> parse_model_config(const nlohmann::json& model_config, int depth = 0);
 
 // Flattens the nested models of `graph` (called by parse_model_config; `depth` counts the
 // nesting levels above).

@@ -27,6 +27,17 @@ constexpr SizeKey kSizeKeys[] = {
     {"strides", limits::kMaxDimension, false},
     {"dilation_rate", limits::kMaxDimension, false},
     {"n", limits::kMaxDimension, false},
+    {"nb_filter", limits::kMaxDimension, false},  // Keras 1 names
+    {"filter_length", limits::kMaxDimension, false},
+    {"subsample_length", limits::kMaxDimension, false},
+    {"pool_length", limits::kMaxDimension, false},
+    {"stride", limits::kMaxDimension, false},
+    {"num_heads", limits::kMaxDimension, false},  // MultiHeadAttention
+    {"key_dim", limits::kMaxDimension, false},
+    {"value_dim", limits::kMaxDimension, false},
+    {"output_shape", limits::kMaxDimension, true},
+    {"output_sequence_length", limits::kMaxSequenceLength, false},  // TextVectorization
+    {"max_tokens", limits::kMaxVocabulary, false},
     {"input_length", limits::kMaxSequenceLength, false},
     {"input_dim", limits::kMaxVocabulary, false},
     {"batch_input_shape", limits::kMaxSequenceLength, true},

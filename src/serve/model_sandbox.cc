@@ -19,6 +19,7 @@
 #include <thread>
 #include <tuple>
 
+#include "base/file.h"
 #include "base/thread_annotations.h"
 
 namespace quiver::serve {
@@ -49,25 +50,12 @@ constexpr bool kSanitizer = false;
 using FileId = std::tuple<dev_t, ino_t, off_t, int64_t>;
 
 Result<FileId> regular_file(const std::string& path, const char* what) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const int e = errno;
-    if (e == ENOENT) return not_found(std::string(what) + " " + path + ": no such file");
-    if (e == ELOOP) return io_error(std::string(what) + " " + path + ": symlink loop");
-    return io_error(std::string(what) + " " + path + ": " + std::strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    const char* kind = S_ISDIR(st.st_mode)    ? "a folder"
-                       : S_ISFIFO(st.st_mode) ? "a FIFO"
-                       : S_ISCHR(st.st_mode)  ? "a character device"
-                       : S_ISBLK(st.st_mode)  ? "a block device"
-                       : S_ISSOCK(st.st_mode) ? "a socket"
-                                              : "not a regular file";
-    return io_error(std::string(what) + " " + path + ": " + kind + ", not a regular file");
-  }
-  return FileId{st.st_dev, st.st_ino, st.st_size,
-                int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  Result<struct stat> st = base::stat_regular_file(path);  // one file-kind check (base/file.h)
+  if (!st.ok()) return st.status().with_context(what);
+  return FileId{st->st_dev, st->st_ino, st->st_size,
+                int64_t(st->st_mtim.tv_sec) * 1000000000 + st->st_mtim.tv_nsec};
 }
+
 
 // Identity of everything the child read, plus the options that change what it checked.
 struct ValidationKey {

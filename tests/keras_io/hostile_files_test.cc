@@ -66,6 +66,26 @@ TEST(ConfigDepthTest, NormaliseInPlaceWalksAnyDepthWithoutRecursion) {
   EXPECT_FALSE(node->contains("module"));
 }
 
+// A Sequential holding a Sequential ... `levels` deep, the innermost holding one Dense.
+json nested_sequentials(int levels) {
+  json model = {{"class_name", "Dense"},
+                {"config", {{"name", "dense"}, {"units", 2}, {"batch_input_shape", {nullptr, 3}}}}};
+  for (int i = 0; i < levels; ++i) {
+    model = {{"class_name", "Sequential"},
+             {"config", {{"name", "seq_" + std::to_string(i)}, {"layers", json::array({model})}}}};
+  }
+  return model;
+}
+
+TEST(ConfigDepthTest, ModelsNestedMoreThanEightDeepAreRefused) {
+  // The nesting counts across the recursive parse of each nested model's own config.
+  Result<ModelGraph> eight = parse_model_config(nested_sequentials(9));  // outer + 8 nested
+  ASSERT_OK(eight);
+  EXPECT_EQ(eight->layers.back().class_name, "Dense");
+  EXPECT_STATUS(parse_model_config(nested_sequentials(10)), kCorruption,
+                "models nested more than 8 deep");
+}
+
 TEST_F(HostileFilesTest, DeepModelConfigInH5IsRefused) {
   EXPECT_STATUS(read_model(file("deep_config.h5")), kResourceExhausted,
                 "deep_config.h5: model config: JSON nested 100004 levels deep, more than the limit of 256");
@@ -77,11 +97,13 @@ TEST_F(HostileFilesTest, DeepConfigJsonInKerasZipIsRefused) {
 }
 
 TEST_F(HostileFilesTest, DeepArchitectureFilesAreRefused) {
-  for (const char* name : {"deep_arch.json", "deep_flow.yaml"}) {
+  // The JSON document nests its brackets in one more object than the YAML mapping.
+  for (auto [name, levels] : {std::pair{"deep_arch.json", 100001}, std::pair{"deep_flow.yaml", 100000}}) {
     ReadOptions options;
     options.architecture_path = file(name);
     EXPECT_STATUS(read_model(file("weights_only.h5"), options), kResourceExhausted,
-                  std::string(name) + ": model architecture: JSON nested 100001 levels deep");
+                  std::string(name) + ": model architecture: JSON nested " +
+                      std::to_string(levels) + " levels deep, more than the limit of 256");
   }
 }
 
