@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <vector>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -20,6 +21,7 @@ struct FaultConfig {
   long kill_index = 0;    // > 0: kill at this point number
   std::string kill_name;  // non-empty: kill at the first point containing it
   int signal = SIGKILL;
+  bool spin = false;  // QUIVER_FAULT_SIGNAL=spin: burn CPU forever instead of a signal
   std::string fill_name;  // non-empty: fill the disk at the first point containing it
 };
 
@@ -44,6 +46,7 @@ const FaultConfig& config() {
     const char* sig = std::getenv("QUIVER_FAULT_SIGNAL");
     const char* fill = std::getenv("QUIVER_FAULT_FILL_AT");
     if (sig != nullptr && *sig >= '0' && *sig <= '9') f.signal = std::atoi(sig);
+    f.spin = sig != nullptr && std::string_view(sig) == "spin";
     if (fill != nullptr) f.fill_name = fill;
     f.list = list != nullptr && *list != '\0' && std::string_view(list) != "0";
     if (at != nullptr && *at != '\0') {
@@ -83,6 +86,10 @@ void fault_point(const std::string& name, const std::string& fill_dir) {
   if (c.list) std::fprintf(stderr, "fault point %ld: %s\n", n, name.c_str());
   const bool hit = n == c.kill_index || (!c.kill_name.empty() && name.find(c.kill_name) != std::string::npos);
   if (hit && c.signal == 0) exhaust_memory();
+  if (hit && c.spin) {
+    volatile uint64_t spins = 0;
+    for (;;) spins = spins + 1;
+  }
   if (hit) {
     std::fflush(stderr);
     ::kill(::getpid(), c.signal);

@@ -6,7 +6,8 @@
 //   QUIVER_FAULT_KILL_AT=NAME   (the first point whose name contains NAME)
 // the process kills itself there with SIGKILL, as `kill -9` or a power cut would
 // (QUIVER_FAULT_SIGNAL=N sends signal N instead: 11 for a crash, 19 (SIGSTOP) for a hang;
-// 0 allocates memory until an allocation is refused, for address-space limits);
+// 0 allocates memory until an allocation is refused, for address-space limits; "spin"
+// burns CPU forever, for CPU-time limits);
 // QUIVER_FAULT_FILL_AT=NAME fills the file system of `fill_dir` at the first point whose
 // name contains NAME (a file ".quiver-fault-fill" there, written until ENOSPC: only ever
 // on a small test file system such as a 256k tmpfs), so the writes after it meet a full

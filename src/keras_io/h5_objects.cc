@@ -324,6 +324,23 @@ std::string string_attribute_or_empty(hid_t loc, const std::string& name) {
   return values.ok() && !values->empty() ? values->front() : "";
 }
 
+Result<std::map<std::string, std::string>> root_string_attributes(hid_t file) {
+  Handle root(H5Gopen2(file, "/", H5P_DEFAULT));
+  if (!root.valid()) return corruption("root group unreadable");
+  const int count = H5Aget_num_attrs(root.get());
+  std::map<std::string, std::string> out;
+  for (int i = 0; i < count; ++i) {
+    char name[1024] = {};
+    if (H5Aget_name_by_idx(root.get(), ".", H5_INDEX_NAME, H5_ITER_INC, static_cast<hsize_t>(i),
+                           name, sizeof name, H5P_DEFAULT) < 0) {
+      continue;
+    }
+    Result<std::vector<std::string>> values = read_string_attribute(root.get(), name);
+    if (values.ok() && values->size() == 1) out[name] = values->front();
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> child_names(hid_t group) {
   std::vector<std::string> names;
   hsize_t index = 0;

@@ -63,6 +63,10 @@ std::string string_attribute_or_empty(hid_t loc, const std::string& name);
 // Names of the links directly below a group, in name order (at most 100000).
 Result<std::vector<std::string>> child_names(hid_t group);
 
+// Every string attribute of the root group "/" that holds one string (fixed- or
+// variable-length; others are skipped), by name.
+Result<std::map<std::string, std::string>> root_string_attributes(hid_t file);
+
 // The float32 bytes the weight arrays of one file may take (ReadOptions::max_memory_bytes).
 // Every dataset read adds its size to `needed`; once that passes `limit`, datasets are no
 // longer allocated or read (they come back with their shape and no values), so the caller

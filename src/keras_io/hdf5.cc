@@ -44,20 +44,9 @@ Result<std::map<std::string, std::string>> read_root_string_attributes(const std
   Hdf5Lock lock;
   Result<h5::Handle> file = h5::open_image(bytes);
   if (!file.ok()) return file.status().with_context(path);
-  h5::Handle root(H5Gopen2(file->get(), "/", H5P_DEFAULT));
-  if (!root.valid()) return corruption(path + ": root group unreadable");
-  int count = H5Aget_num_attrs(root.get());
-  std::map<std::string, std::string> out;
-  for (int i = 0; i < count; ++i) {
-    char name[1024] = {};
-    if (H5Aget_name_by_idx(root.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
-                           H5P_DEFAULT) < 0) {
-      continue;
-    }
-    Result<std::vector<std::string>> values = h5::read_string_attribute(root.get(), name);
-    if (values.ok() && values->size() == 1) out[name] = values->front();
-  }
-  return out;
+  Result<std::map<std::string, std::string>> attrs = h5::root_string_attributes(file->get());
+  if (!attrs.ok()) return attrs.status().with_context(path);
+  return attrs;
 }
 
 }  // namespace quiver::keras_io

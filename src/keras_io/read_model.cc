@@ -10,6 +10,7 @@
 #include "keras_io/config_parser.h"
 #include "keras_io/h5_objects.h"
 #include "keras_io/hdf5.h"
+#include "keras_io/quiver_checksum.h"
 #include "keras_io/model_spec.h"
 #include "keras_io/weights_reader.h"
 #include "keras_io/zip_archive.h"
@@ -118,6 +119,9 @@ Result<ModelSpec> read_h5(std::string bytes, const ReadOptions& options) {
   h5::WeightBudget budget{static_cast<uint64_t>(options.max_memory_bytes)};
   QUIVER_RETURN_IF_ERROR(
       within_budget(budget, h5_weights(file.get(), graph.layers, graph.nested, budget)));
+  // A file quiver wrote: refused when what it holds is not what quiver recorded.
+  QUIVER_RETURN_IF_ERROR(
+      verify_checksum(file.get(), static_cast<uint64_t>(options.max_memory_bytes)));
   ModelSpec spec = spec_from_graph(std::move(graph));
   spec.keras_version = h5::string_attribute_or_empty(file.get(), "keras_version");
   spec.backend = h5::string_attribute_or_empty(file.get(), "backend");

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "base/file.h"
 #include "keras_io/hdf5.h"
+#include "keras_io/quiver_checksum.h"
 
 namespace quiver::train {
 namespace {
@@ -156,11 +158,39 @@ Result<std::string> build_image(const std::string& path, const std::string* imag
   return file_image(file.get(), path);
 }
 
+// quiver_checksum (keras_io/quiver_checksum.h) of what write_groups writes.
+std::string checksum_of(const H5Model& m) {
+  std::map<std::string, std::string> attrs(m.string_attrs.begin(), m.string_attrs.end());
+  attrs["model_config"] = m.model_config;
+  std::map<std::string, uint32_t> layers;
+  for (const H5Layer& l : m.layers) {
+    keras_io::WeightsCrc crc;
+    for (const H5Weight& w : l.weights) crc.add(w.name, w.shape, w.values.data(), w.values.size());
+    layers[l.name] = crc.value();
+  }
+  return keras_io::checksum_text(keras_io::attributes_crc(attrs), layers);
+}
+
+// After quiver changed root attributes of a file it wrote: "attributes" recomputed, so the
+// file stays verifiable (train-multilabel's quiver_thresholds).
+Status update_checksum(hid_t file, const std::string& path) {
+  Result<std::string> text = keras_io::recomputed_checksum(file);
+  if (!text.ok()) return text.status().with_context(path);
+  if (text->empty()) return Status();  // not a file quiver wrote with a checksum
+  if (H5Adelete(file, keras_io::kChecksumAttribute) < 0 ||
+      !put_vlen(file, keras_io::kChecksumAttribute, *text)) {
+    return fail(path, "attribute quiver_checksum");
+  }
+  return Status();
+}
+
 }  // namespace
 
 Status write_keras_h5(const std::string& path, const H5Model& model) {
+  H5Model m = model;
+  m.string_attrs.push_back({keras_io::kChecksumAttribute, checksum_of(model)});
   QUIVER_ASSIGN_OR_RETURN(std::string bytes, build_image(path, nullptr, [&](hid_t file) {
-                            return write_groups(file, path, model);
+                            return write_groups(file, path, m);
                           }));
   return base::write_file_atomic(path, bytes);
 }
@@ -175,7 +205,7 @@ Status set_root_string_attributes(const std::string& path,
                               }
                               if (!put_vlen(file, k.c_str(), v)) return fail(path, "attribute " + k);
                             }
-                            return Status();
+                            return update_checksum(file, path);
                           }));
   return base::write_file_atomic(path, bytes);
 }

@@ -12,6 +12,8 @@ Every file here must fail to load cleanly without harming the process that serve
   config_not_json.h5 model_config that is not JSON
   truncated.h5       the first half of the valid file
   bitflip_K.h5       the valid file with 16 bytes flipped (K = 0..7, seeded)
+  weight_bitflip.h5  one low mantissa bit of the first weight flipped: still a valid file
+                     that parses, caught only by quiver_checksum
   zeros.h5           the valid file's size of zero bytes
   empty.h5           zero bytes
   zip_bomb.keras     a .keras zip whose config.json inflates to 256 MB of spaces
@@ -35,6 +37,9 @@ def with_config(src, dst, edit):
         new = edit(cfg)
         del f.attrs["model_config"]
         f.attrs["model_config"] = new.encode() if isinstance(new, str) else new
+        # Without quiver_checksum, as a file from another tool: the limits, not the
+        # checksum, must be what refuses it.
+        f.attrs.pop("quiver_checksum", None)
 
 
 def set_key(cfg_text, key, value):
@@ -86,6 +91,14 @@ def main():
             i = rng.randrange(len(b))
             b[i] ^= 1 << rng.randrange(8)
         open(f"{out}/bitflip_{k}.h5", "wb").write(bytes(b))
+    with h5py.File(valid, "r") as f:  # the first weight's bytes in the file
+        mw = f["model_weights"]
+        first = [n.decode() if isinstance(n, bytes) else n for n in mw.attrs["layer_names"]][0]
+        wname = mw[first].attrs["weight_names"][0]
+        offset = mw[first][wname.decode() if isinstance(wname, bytes) else wname].id.get_offset()
+    b = bytearray(data)
+    b[offset + 1] ^= 0x01
+    open(f"{out}/weight_bitflip.h5", "wb").write(bytes(b))
     open(f"{out}/zeros.h5", "wb").write(bytes(len(data)))
     open(f"{out}/empty.h5", "wb").write(b"")
     with zipfile.ZipFile(f"{out}/zip_bomb.keras", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:

@@ -237,5 +237,61 @@ TEST_F(ServerFaultsTest, WithoutTheSandboxAFifoIsStillRefused) {
   EXPECT_EQ(client().post("/v1/classify", kClassify).status, 200);
 }
 
+// Polling (poll_interval_ms): hostile files a deploying job drops in place are noticed by
+// the poller and refused like any other load (sandboxed validation, then the checks in
+// process); the old version keeps serving throughout, and the good file loads again. (A
+// symlink loop or a dangling link cannot be stat'ed: the poller sees no new file, and the
+// old version serves on.)
+TEST_F(ServerFaultsTest, HostileFilesArrivingThroughPollingAreRefused) {
+  ASSERT_TRUE(start(model_yaml(), "  admin_token: tok\n  poll_interval_ms: 100\n"));
+  const HttpResult reference = client().post("/v1/classify", kClassify);
+  ASSERT_EQ(reference.status, 200) << reference.body;
+  uint64_t failures = load_failures(client(), "m"), successes = loads(client(), "m");
+  std::vector<std::pair<std::string, std::function<void(const std::string&)>>> files;
+  for (const char* name : {"deep_nesting.h5", "huge_length.h5", "huge_units.h5", "truncated.h5",
+                           "weight_bitflip.h5", "zip_bomb.keras", "dotdot.keras", "empty.h5"}) {
+    const std::string src = dir_.file("hostile/" + std::string(name));
+    ASSERT_TRUE(fs::exists(src)) << src;
+    files.push_back({name, [src](const std::string& to) { fs::copy_file(src, to); }});
+  }
+  files.push_back({"a FIFO", [](const std::string& to) { ASSERT_EQ(::mkfifo(to.c_str(), 0644), 0); }});
+  files.push_back({"/dev/zero", [](const std::string& to) { fs::create_symlink("/dev/zero", to); }});
+  for (const auto& [name, make] : files) {
+    SCOPED_TRACE(name);
+    replace_with(dir_.file("live/m.h5"), make);
+    EXPECT_TRUE(next_load_failed(&failures, &successes)) << "a hostile file was loaded";
+    const HttpResult now = client().post("/v1/classify", kClassify);
+    ASSERT_EQ(now.status, 200) << now.body;
+    EXPECT_EQ(results(now), results(reference)) << "the serving version must answer as before";
+    EXPECT_EQ(client().get("/v2/health/live").status, 200);
+  }
+  const std::string log = server_.error();
+  EXPECT_NE(log.find("reloading model 'm': " + dir_.file("live/m.h5") + " changed"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("does not match quiver_checksum"), std::string::npos) << log;
+  replace_with(dir_.file("live/m.h5"), [this](const std::string& to) { fs::copy_file(dir_.file("good.h5"), to); });
+  EXPECT_FALSE(next_load_failed(&failures, &successes)) << "the good file must load again";
+  EXPECT_EQ(results(client().post("/v1/classify", kClassify)), results(reference));
+  EXPECT_EQ(server_.terminate(), 0);
+}
+
+// The CPU-time limit: a validating child that computes forever (forced: the test-only
+// QUIVER_FAULT_SIGNAL=spin) is stopped by RLIMIT_CPU, and the load fails with the limit.
+TEST_F(ServerFaultsTest, CpuTimeLimitIsReported) {
+  fs::copy_file(dir_.file("good.h5"), dir_.file("live/spin.h5"));
+  ASSERT_TRUE(start("  - name: s\n    model: " + dir_.file("live/spin.h5") + "\n" + model_yaml(),
+                    "  admin_token: tok\n  validate_limits:\n    cpu_seconds: 1\n"
+                    "    timeout_ms: 120000\n",
+                    {{"QUIVER_FAULT_KILL_AT", "validate-model: loaded " + dir_.file("live/spin.h5")},
+                     {"QUIVER_FAULT_SIGNAL", "spin"}}));
+  auto s = client().get("/v1/models/s");
+  EXPECT_NE(s.body.find("model file " + dir_.file("live/spin.h5") +
+                        " failed validation in a sandboxed process: exceeded 1 s of CPU time "
+                        "(SIGXCPU)"),
+            std::string::npos)
+      << s.body;
+  EXPECT_EQ(client().post("/v1/classify", kClassify).status, 200);
+}
+
 }  // namespace
 }  // namespace quiver::testing
