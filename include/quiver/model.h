@@ -9,6 +9,7 @@
 #define QUIVER_MODEL_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -85,6 +86,11 @@ struct ModelInfo {
   std::vector<std::vector<int64_t>> output_shapes;  // per model output, batch dim -1
   int64_t total_params = 0;
   int64_t memory_bytes = 0;   // bytes held by the loaded model (weights + precomputed tables)
+  // quiver's metadata, read in the same pass as the model (never a second read of the
+  // file): an .h5's quiver_* root string attributes (include/quiver/train.h lists them), or
+  // the "quiver" object of a .keras archive's metadata.json with the same keys. Empty for
+  // a file quiver did not write.
+  std::map<std::string, std::string> metadata;
 };
 
 struct PredictOptions {
@@ -130,6 +136,9 @@ class Model {
   // The ids TextVectorization gives `text` (output_mode "int" only; padded/cut to
   // output_sequence_length when set): what predict() receives for it.
   Result<std::vector<int32_t>> text_ids(std::string_view text) const;
+  // For a model with info().text_input: how many tokens of `text` its TextVectorization
+  // knows (neither mask nor OOV; within output_sequence_length in int mode). 0 otherwise.
+  int64_t text_known_tokens(std::string_view text) const;
 
   ~Model();
   Model(const Model&) = delete;

@@ -35,6 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -156,6 +157,12 @@ Result<std::shared_ptr<const Model>> load_or_train(const std::string& model_path
                                                    const TrainOptions& options,
                                                    const LoadOptions& load_options = {});
 
+// Runs `train` (which must write model_path) when model_path does not exist, holding the
+// flock on "<model_path>.lock" that load_or_train uses; a caller that finds the file
+// written by a racing process while it waited for the lock does not train. Errors: the
+// lock's IOError, or `train`'s with context.
+Status train_if_missing_locked(const std::string& model_path, const std::function<Status()>& train);
+
 // The quiver_* root attributes of a model trained by quiver.
 struct TrainedModelInfo {
   std::vector<std::string> labels;
@@ -169,7 +176,13 @@ struct TrainedModelInfo {
 };
 // NotFound if the file has no quiver_labels attribute (not trained by quiver); Corruption
 // for malformed quiver_* attributes, naming the file.
+// Reads the file again: prefer trained_model_info(model->info().metadata, ...) on a loaded
+// model, which also covers a .keras archive.
 Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path);
+// The same from metadata already read with the model (ModelInfo::metadata); `model_path`
+// names the file in messages.
+Result<TrainedModelInfo> trained_model_info(const std::map<std::string, std::string>& metadata,
+                                            const std::string& model_path);
 
 // Checks that a tokenizer JSON read from `tokenizer_path` is the one the model was trained
 // with. A model trained by quiver records its tokenizer (quiver_tokenizer, passed here as

@@ -2,10 +2,12 @@
 //   stdin: JSON lines, each one padded id sequence ([0,0,12,7]); stdout: JSON lines, each the
 //   model's output for that row (flat for 2-D outputs, nested for 3-D, an array of them for
 //   several outputs), floats with %.9g.
-// quiver predict --model MODEL --tokenizer FILE [--labels a,b] [--maxlen N --padding pre|post
-//   --truncating pre|post]
-//   stdin: text lines; stdout: {"scores":[...]} (+ "label") per line. Padding defaults to
-//   what a quiver-trained model records (quiver_padding / quiver_truncating), else pre.
+// quiver predict --model MODEL [--tokenizer FILE] [--labels a,b] [--maxlen N --padding
+//   pre|post --truncating pre|post] [--hard-sigmoid M] [--weights W]
+//   stdin: text lines; stdout: {"scores":[...],"label":...,"known_tokens":N} per line (a
+//   multi-label model adds "labels"). The model is assembled by quiver::Classifier, as serve
+//   assembles it: every unset option defaults to what a quiver-trained model records
+//   (tokenizer, labels, maxlen, padding, segmenter, thresholds), else Keras' default.
 // quiver predict --model B.h5 --train-data B.csv [train options]: trains B.h5 first when it
 //   is missing; then --maxlen caps the training length and --padding / --truncating are
 //   recorded in the model, and prediction uses the model's own length.
@@ -34,6 +36,7 @@
 #include "cli/model_args.h"
 #include "cli/segmenter_args.h"
 #include "cli/train_options.h"
+#include "quiver/classifier.h"
 #include "quiver/tokenizer.h"
 #include "quiver/train.h"
 
@@ -55,21 +58,24 @@ struct PredictArgs {
   const CLI::Option* segmenter_flag = nullptr;  // count() > 0: --segmenter was given
 };
 
-// Formats one output row (all outputs) as a line of text, without the newline.
-using RowFormatter = std::function<void(const std::vector<Tensor>&, int64_t, std::string*)>;
+// Formats one output row (all outputs) and the row's known-token count as a line of text,
+// without the newline.
+using RowFormatter =
+    std::function<void(const std::vector<Tensor>&, int64_t row, int64_t known, std::string*)>;
 
 // Collects consecutive rows of equal length and runs them as one predict call.
 class RowBatcher {
  public:
-  RowBatcher(const Model& model, const PredictArgs& args, RowFormatter format)
+  RowBatcher(const Classifier& model, const PredictArgs& args, RowFormatter format)
       : model_(model), args_(args), format_(std::move(format)) {}
 
-  Status add(std::vector<int32_t> row) {
+  Status add(std::vector<int32_t> row, int64_t known_tokens = 0) {
     if (rows_ > 0 && (static_cast<int64_t>(row.size()) != len_ || rows_ >= args_.batch)) {
       QUIVER_RETURN_IF_ERROR(flush());
     }
     len_ = static_cast<int64_t>(row.size());
     ids_.insert(ids_.end(), row.begin(), row.end());
+    known_.push_back(known_tokens);
     ++rows_;
     return Status();
   }
@@ -81,21 +87,23 @@ class RowBatcher {
     QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model_.predict(ids_, rows_, len_, options));
     std::string text;
     for (int64_t r = 0; r < rows_; ++r) {
-      format_(out, r, &text);
+      format_(out, r, known_[static_cast<size_t>(r)], &text);
       text.push_back('\n');
     }
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (std::fflush(stdout) != 0) return io_error("stdout: write failed");
     ids_.clear();
+    known_.clear();
     rows_ = 0;
     return Status();
   }
 
  private:
-  const Model& model_;
+  const Classifier& model_;
   const PredictArgs& args_;
   RowFormatter format_;
   std::vector<int32_t> ids_;
+  std::vector<int64_t> known_;
   int64_t rows_ = 0;
   int64_t len_ = 0;
 };
@@ -140,15 +148,16 @@ Result<std::vector<int32_t>> parse_ids(const std::string& line, size_t line_no) 
 
 bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
-Status run_ids(const Model& model, const PredictArgs& args) {
-  RowBatcher batcher(model, args, append_outputs_row);
+Status run_ids(const Classifier& model, const PredictArgs& args) {
+  RowBatcher batcher(model, args, [](const std::vector<Tensor>& out, int64_t row, int64_t,
+                                     std::string* text) { append_outputs_row(out, row, text); });
   std::string line;
   size_t line_no = 0;
   while (std::getline(std::cin, line)) {
     ++line_no;
     if (blank(line)) continue;
     QUIVER_ASSIGN_OR_RETURN(std::vector<int32_t> row, parse_ids(line, line_no));
-    QUIVER_RETURN_IF_ERROR(check_row(model.info(), row, line_no));
+    QUIVER_RETURN_IF_ERROR(check_row(model.info().model, row, line_no));
     QUIVER_RETURN_IF_ERROR(batcher.add(std::move(row)));
   }
   return batcher.flush();
@@ -177,8 +186,8 @@ bool flatten_json(const nlohmann::json& j, std::vector<float>* values, std::vect
 // Models with several inputs: one JSON object per line, one field per input
 // ({"input_1": [ids...], "features": [floats...]}); consecutive lines whose arrays have the
 // same shapes run as one predict_inputs call.
-Status run_named_inputs(const Model& model, const PredictArgs& args) {
-  const std::vector<InputInfo>& inputs = model.info().inputs;
+Status run_named_inputs(const Classifier& model, const PredictArgs& args) {
+  const std::vector<InputInfo>& inputs = model.info().model.inputs;
   std::vector<Tensor> batch(inputs.size());
   int64_t rows = 0;
   PredictOptions options;
@@ -253,10 +262,14 @@ std::vector<std::string> split_labels(const std::string& s) {
   return out;
 }
 
-// {"scores":[...],"label":"..."}: argmax over several scores; for one sigmoid unit
-// labels[1] if score >= 0.5 else labels[0].
-void append_scores(const std::vector<std::string>& labels, const std::vector<Tensor>& out,
-                   int64_t row, std::string* text) {
+void append_label(const std::string& label, std::string* text) {
+  *text += nlohmann::json(label).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// {"scores":[...],"label":"...",["labels":[...],]"known_tokens":N}: the model's output row
+// and Classifier::decide's answer (the rule serve uses).
+void append_scores(const Classifier& c, const std::vector<Tensor>& out, int64_t row,
+                   int64_t known_tokens, std::string* text) {
   const Tensor& t = out[0];
   const int64_t n = t.shape[0] ? t.size() / t.shape[0] : 0;
   const float* s = t.data.data() + row * n;
@@ -266,130 +279,106 @@ void append_scores(const std::vector<std::string>& labels, const std::vector<Ten
     append_float(s[i], text);
   }
   text->push_back(']');
-  if (!labels.empty() && n > 0) {
-    int64_t best = 0;
-    for (int64_t i = 1; i < n; ++i) best = s[i] > s[best] ? i : best;
-    const std::string& label = n == 1 ? labels[s[0] >= 0.5f ? 1 : 0] : labels[best];
-    *text += ",\"label\":" + nlohmann::json(label).dump(-1, ' ', false,
-                                                        nlohmann::json::error_handler_t::replace);
+  const ClassifierInfo& info = c.info();
+  if (!info.labels.empty()) {
+    const Decision d = c.decide(s);
+    *text += ",\"label\":";
+    append_label(info.labels[d.label], text);
+    if (info.multi_label) {
+      *text += ",\"labels\":[";
+      for (size_t i = 0; i < d.chosen.size(); ++i) {
+        if (i) text->push_back(',');
+        append_label(info.labels[d.chosen[i]], text);
+      }
+      text->push_back(']');
+    }
   }
-  text->push_back('}');
+  *text += ",\"known_tokens\":" + std::to_string(known_tokens) + "}";
 }
 
-Result<PadMode> pad_mode(const std::string& flag, const std::string& value) {
-  if (value == "pre") return PadMode::kPre;
-  if (value == "post") return PadMode::kPost;
-  return invalid_argument(flag + ": expected pre or post, got '" + value + "'");
-}
-
-// The explicit --segmenter, else the model's recorded one (else none); the explicit
-// --user-dict, else the model's recorded dictionary (for a jieba mode). `recorded`: what a
-// quiver-trained model records, null for other models (a Keras .h5, a .keras archive).
-Result<std::shared_ptr<const Segmenter>> predict_segmenter(const PredictArgs& args,
-                                                           const TrainedModelInfo* recorded) {
-  SegmenterArgs s{args.train.segmenter, args.train.user_dict, args.train.jieba_dir,
-                  recorded ? recorded->user_dict : ""};
-  if (args.segmenter_flag == nullptr || args.segmenter_flag->count() == 0) {
-    s.mode = recorded && !recorded->segmenter.empty() ? recorded->segmenter : "none";
-  }
-  return create_segmenter(s);
-}
-
-// --padding / --truncating when given, else what a quiver-trained model records, else pre.
-Status resolve_padding(const PredictArgs& args, const TrainedModelInfo* recorded,
-                       PadMode* padding, PadMode* truncating) {
-  *padding = recorded ? recorded->padding : PadMode::kPre;
-  *truncating = recorded ? recorded->truncating : PadMode::kPre;
+// The explicit options of this command line (the top of the precedence rule).
+Result<ClassifierOptions> classifier_options(const PredictArgs& args) {
+  ClassifierOptions o;
+  o.model_path = args.model.model;
+  if (!args.model.architecture.empty()) o.architecture_path = args.model.architecture;
+  QUIVER_ASSIGN_OR_RETURN(o.hard_sigmoid, parse_hard_sigmoid_mode(args.model.hard_sigmoid));
+  QUIVER_ASSIGN_OR_RETURN(o.weights, parse_weight_mode(args.model.weights));
+  if (!args.tokenizer.empty()) o.tokenizer_path = args.tokenizer;
+  if (!args.labels.empty()) o.labels = split_labels(args.labels);
+  o.maxlen = args.maxlen;
   if (!args.padding.empty()) {
-    QUIVER_ASSIGN_OR_RETURN(*padding, pad_mode("--padding", args.padding));
+    auto p = parse_pad_mode(args.padding);
+    if (!p.ok()) return p.status().with_context("--padding");
+    o.padding = *p;
   }
   if (!args.truncating.empty()) {
-    QUIVER_ASSIGN_OR_RETURN(*truncating, pad_mode("--truncating", args.truncating));
+    auto t = parse_pad_mode(args.truncating);
+    if (!t.ok()) return t.status().with_context("--truncating");
+    o.truncating = *t;
   }
-  return Status();
+  if (args.segmenter_flag != nullptr && args.segmenter_flag->count() > 0) {
+    o.segmenter = args.train.segmenter;
+  }
+  if (!args.train.user_dict.empty()) o.user_dict = args.train.user_dict;
+  if (!args.train.jieba_dir.empty()) o.jieba_dir = args.train.jieba_dir;
+  return o;
 }
 
-Status run_text(const Model& model, const PredictArgs& args) {
-  const Result<TrainedModelInfo> trained = read_trained_model_info(args.model.model);
-  const TrainedModelInfo* recorded = trained.ok() ? &*trained : nullptr;
-  PadMode padding, truncating;
-  QUIVER_RETURN_IF_ERROR(resolve_padding(args, recorded, &padding, &truncating));
-  const ModelInfo& info = model.info();
-  int64_t maxlen = args.maxlen.value_or(info.input_length);
-  if (args.maxlen && (maxlen < 1 || (info.input_length >= 0 && maxlen != info.input_length))) {
-    return invalid_argument("--maxlen " + std::to_string(maxlen) + ": the model takes " +
-                            (info.input_length < 0 ? std::string("any length >= 1")
-                                                   : std::to_string(info.input_length)));
+Status run_text(const Classifier& c, const PredictArgs& args) {
+  if (c.tokenizer() == nullptr) {
+    return invalid_argument(args.model.model +
+                            ": the model records no tokenizer: give --tokenizer FILE, or "
+                            "--input-ids with id rows");
   }
-  std::vector<std::string> labels = split_labels(args.labels);
-  const int64_t n_scores = info.output_shapes.empty() ? 0 : info.output_shapes[0].back();
-  if (!labels.empty() && static_cast<int64_t>(labels.size()) != std::max<int64_t>(n_scores, 2)) {
-    return invalid_argument("--labels: " + std::to_string(labels.size()) + " labels for " +
-                            std::to_string(n_scores) + " scores");
-  }
-  QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(args.tokenizer));
-  QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(recorded ? recorded->tokenizer_json : "",
-                                                 args.model.model, json, args.tokenizer));
-  auto tokenizer = Tokenizer::from_bytes(json);  // JSON or pickle
-  if (!tokenizer.ok()) return tokenizer.status().with_context(args.tokenizer);
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Segmenter> segmenter,
-                          predict_segmenter(args, recorded));
-  const std::string& split = tokenizer->config().split;
-  RowBatcher batcher(model, args, [&labels](const std::vector<Tensor>& out, int64_t row,
-                                            std::string* text) {
-    append_scores(labels, out, row, text);
-  });
+  RowBatcher batcher(c, args, [&c](const std::vector<Tensor>& out, int64_t row, int64_t known,
+                                    std::string* text) { append_scores(c, out, row, known, text); });
   std::string line;
   size_t line_no = 0;
   while (std::getline(std::cin, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    auto text = segment_line(*segmenter, line, split, line_no);
-    if (!text.ok()) {
+    auto encoded = c.encode(line);
+    if (!encoded.ok()) {
       QUIVER_RETURN_IF_ERROR(batcher.flush());  // the lines before the bad one are answered
-      return text.status();
+      return encoded.status().with_context("stdin line " + std::to_string(line_no));
     }
-    std::vector<int32_t> ids = tokenizer->text_to_sequence(*text);
-    // Without a fixed length, each line keeps its own length (at least one pad id).
-    const int64_t len = maxlen > 0 ? maxlen : std::max<int64_t>(static_cast<int64_t>(ids.size()), 1);
-    ids = pad_sequence(ids, len, padding, truncating);
-    QUIVER_RETURN_IF_ERROR(check_row(info, ids, line_no));
-    QUIVER_RETURN_IF_ERROR(batcher.add(std::move(ids)));
+    QUIVER_RETURN_IF_ERROR(check_row(c.info().model, encoded->ids, line_no));
+    QUIVER_RETURN_IF_ERROR(batcher.add(std::move(encoded->ids), encoded->known_tokens));
   }
   return batcher.flush();
 }
 
-// A model that starts with TextVectorization: text lines straight into the model.
-Status run_model_text(const Model& model, const PredictArgs& args) {
-  if (args.maxlen || !args.padding.empty() || !args.truncating.empty()) {
-    return invalid_argument("--maxlen / --padding / --truncating: the model's TextVectorization "
-                            "sets the length");
-  }
-  std::vector<std::string> labels = split_labels(args.labels);
-  const ModelInfo& info = model.info();
-  const int64_t n_scores = info.output_shapes.empty() ? 0 : info.output_shapes[0].back();
-  if (!labels.empty() && static_cast<int64_t>(labels.size()) != std::max<int64_t>(n_scores, 2)) {
-    return invalid_argument("--labels: " + std::to_string(labels.size()) + " labels for " +
-                            std::to_string(n_scores) + " scores");
-  }
+// A model that starts with TextVectorization (Classifier::takes_raw_text): text lines
+// straight into the model; output as run_text.
+Status run_model_text(const Classifier& c, const PredictArgs& args) {
   PredictOptions options;
   options.threads = args.threads;
   std::vector<std::string> texts;
+  std::vector<int64_t> known;
   auto flush = [&]() -> Status {
     if (texts.empty()) return Status();
-    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model.predict_texts(texts, options));
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, c.predict_texts(texts, options));
     std::string text;
     for (size_t r = 0; r < texts.size(); ++r) {
-      append_scores(labels, out, static_cast<int64_t>(r), &text);
+      append_scores(c, out, static_cast<int64_t>(r), known[r], &text);
       text.push_back('\n');
     }
     std::fwrite(text.data(), 1, text.size(), stdout);
     texts.clear();
+    known.clear();
     return std::fflush(stdout) == 0 ? Status() : io_error("stdout: write failed");
   };
   std::string line;
+  size_t line_no = 0;
   while (std::getline(std::cin, line)) {
+    ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto encoded = c.encode(line);
+    if (!encoded.ok()) {
+      QUIVER_RETURN_IF_ERROR(flush());
+      return encoded.status().with_context("stdin line " + std::to_string(line_no));
+    }
+    known.push_back(encoded->known_tokens);
     texts.push_back(std::move(line));
     if (static_cast<int64_t>(texts.size()) >= args.batch) QUIVER_RETURN_IF_ERROR(flush());
   }
@@ -405,37 +394,33 @@ Status run_predict(PredictArgs args) {
     args.maxlen.reset();
     if (!args.padding.empty()) args.train.padding = args.padding;
     if (!args.truncating.empty()) args.train.truncating = args.truncating;
-    std::string unused;
-    QUIVER_RETURN_IF_ERROR(train_if_missing(args.model.model, args.train_data, &args.train,
-                                            args.input_ids ? &unused : &args.tokenizer,
-                                            &args.labels));
+    QUIVER_RETURN_IF_ERROR(finish_train_options(&args.train));
   }
   if (args.input_ids && !args.tokenizer.empty()) {
-    return invalid_argument("give one of --input-ids and --tokenizer FILE");
+    return invalid_argument("give --input-ids or --tokenizer FILE, not both");
   }
   if (args.batch < 1 || args.threads < 1) return invalid_argument("--batch and --threads must be >= 1");
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, load_model(args.model));
-  if (model->info().inputs.size() > 1) {
-    if (!args.tokenizer.empty()) {
-      return invalid_argument("--tokenizer: the model has " +
-                              std::to_string(model->info().inputs.size()) +
+  QUIVER_ASSIGN_OR_RETURN(ClassifierOptions options, classifier_options(args));
+  std::optional<InterruptGuard> guard;  // Ctrl-C stops training cleanly
+  if (!args.train_data.empty()) {  // Classifier::load trains under the model's flock
+    guard.emplace();
+    args.train.options.stop = guard->flag();
+    options.train_data = args.train_data;
+    options.train_if_missing = true;
+    options.training = args.train.options;
+  }
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Classifier> c, Classifier::load(options));
+  const size_t n_inputs = c->info().model.inputs.size();
+  if (n_inputs > 1) {
+    if (c->tokenizer() != nullptr && !args.tokenizer.empty()) {
+      return invalid_argument("--tokenizer: the model has " + std::to_string(n_inputs) +
                               " inputs; give one JSON object per line with a field per input");
     }
-    return run_named_inputs(*model, args);
+    return run_named_inputs(*c, args);
   }
-  if (args.input_ids) return run_ids(*model, args);
-  if (model->info().text_input) {
-    if (!args.tokenizer.empty()) {
-      return invalid_argument("--tokenizer: the model takes text itself (its first layer is "
-                              "TextVectorization)");
-    }
-    return run_model_text(*model, args);
-  }
-  if (args.tokenizer.empty()) {
-    return invalid_argument("give --input-ids or --tokenizer FILE (the model takes token ids; "
-                            "only a model that starts with TextVectorization reads text lines)");
-  }
-  return run_text(*model, args);
+  if (args.input_ids) return run_ids(*c, args);
+  if (c->takes_raw_text()) return run_model_text(*c, args);
+  return run_text(*c, args);
 }
 
 }  // namespace

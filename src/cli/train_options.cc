@@ -149,21 +149,4 @@ Status finish_train_options(TrainArgs* a) {
   return Status();
 }
 
-Status train_if_missing(const std::string& model, const std::string& csv, TrainArgs* args,
-                        std::string* tokenizer, std::string* labels) {
-  QUIVER_RETURN_IF_ERROR(finish_train_options(args));
-  InterruptGuard guard;
-  args->options.stop = guard.flag();
-  QUIVER_ASSIGN_OR_RETURN(auto loaded, load_or_train(model, csv, args->options));
-  (void)loaded;
-  if (tokenizer->empty()) *tokenizer = tokenizer_path_for(model);
-  if (labels->empty()) {
-    auto info = read_trained_model_info(model);
-    if (info.ok()) {
-      for (const auto& l : info->labels) *labels += (labels->empty() ? "" : ",") + l;
-    }
-  }
-  return Status();
-}
-
 }  // namespace quiver::cli

@@ -36,13 +36,6 @@ struct TrainArgs {
 // `quiver predict` already has.
 void add_train_options(CLI::App* cmd, TrainArgs* args, bool for_predict = false);
 
-// For `quiver predict --model M --train-data CSV`: trains M from CSV when M is missing
-// (quiver::load_or_train: flock'ed, atomic), then, for text input, fills in the tokenizer
-// path (beside the model) and the labels (from the model's quiver_labels) when the caller
-// gave none.
-Status train_if_missing(const std::string& model, const std::string& csv, TrainArgs* args,
-                        std::string* tokenizer, std::string* labels);
-
 // Applies the given options through the table (InvalidArgument "--epochs: expected an
 // integer >= 1, got 'x'"), builds the segmenter and installs the progress printer (a bar
 // on a terminal, one line per epoch otherwise, on stderr) unless quiet.

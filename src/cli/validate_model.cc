@@ -7,6 +7,7 @@
 // and exits 7, which the server reports as the address-space limit.
 #include <unistd.h>
 
+#include <algorithm>
 #include <new>
 #include <optional>
 #include <string>
@@ -15,9 +16,7 @@
 #include "base/fault.h"
 #include "base/file.h"
 #include "cli/commands.h"
-#include "quiver/model.h"
-#include "quiver/tokenizer.h"
-#include "quiver/train.h"
+#include "quiver/classifier.h"
 
 namespace quiver::cli {
 namespace {
@@ -35,43 +34,19 @@ void out_of_memory() {
 
 Status run_validate(const ValidateArgs& a) {
   std::set_new_handler(out_of_memory);
-  auto trained = read_trained_model_info(a.model);
-  if (!trained.ok() && trained.status().code() != StatusCode::kNotFound) return trained.status();
-  if (!a.tokenizer.empty()) {
-    QUIVER_ASSIGN_OR_RETURN(std::string json, base::read_file(a.tokenizer, size_t{1} << 30));
-    auto t = Tokenizer::from_bytes(json);  // JSON or pickle
-    if (!t.ok()) return t.status().with_context(a.tokenizer);
-    QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(trained.ok() ? trained->tokenizer_json : "",
-                                                   a.model, json, a.tokenizer));
-  }
-  LoadOptions options;
-  options.architecture_path = a.architecture;
+  // The load serve does, through the same Classifier (the quiver_* metadata comes with the
+  // model, for .h5 and .keras alike; a tokenizer file must belong to the model), without
+  // the segmenter: its dictionary is not part of the model file.
+  ClassifierOptions options;
+  options.model_path = a.model;
+  if (!a.architecture.empty()) options.architecture_path = a.architecture;
+  if (!a.tokenizer.empty()) options.tokenizer_path = a.tokenizer;
   QUIVER_ASSIGN_OR_RETURN(options.weights, parse_weight_mode(a.weights));
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(a.model, options));
+  options.maxlen = a.maxlen;
+  options.segmenter = "none";
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Classifier> c, Classifier::load(options));
   base::fault_point("validate-model: loaded " + a.model);
-  const ModelInfo& info = model->info();
-  Result<std::vector<Tensor>> out = std::vector<Tensor>{};
-  if (info.text_input) {  // TextVectorization first: the model takes the text itself
-    const std::string text = "warm up";
-    out = model->predict_texts(std::span<const std::string>(&text, 1));
-  } else if (info.inputs.size() > 1) {  // one zero row per input (unknown sizes: 1)
-    std::vector<Tensor> inputs;
-    for (const InputInfo& in : info.inputs) {
-      Tensor t;
-      t.shape = {1};
-      for (int64_t d : in.shape) t.shape.push_back(d > 0 ? d : 1);
-      t.data.assign(static_cast<size_t>(t.size()), 0.0f);
-      inputs.push_back(std::move(t));
-    }
-    out = model->predict_inputs(inputs);
-  } else {
-    int64_t len = a.maxlen.value_or(info.input_length);
-    if (len <= 0 && trained.ok()) len = trained->maxlen;
-    if (len <= 0) len = 1;
-    std::vector<int32_t> ids(static_cast<size_t>(len), 0);
-    out = model->predict(ids, 1, len);
-  }
-  return out.ok() ? Status() : out.status().with_context(a.model + ": warm-up prediction");
+  return c->warm_up().with_context(a.model);
 }
 
 }  // namespace
@@ -82,7 +57,7 @@ void add_validate_model_command(CLI::App& app, CommandContext& ctx) {
   cmd->group("");  // hidden from --help: an internal command of `quiver serve`
   cmd->add_option("--model", args->model, "model file")->required();
   cmd->add_option("--architecture", args->architecture, "architecture file");
-  cmd->add_option("--tokenizer", args->tokenizer, "tokenizer JSON");
+  cmd->add_option("--tokenizer", args->tokenizer, "tokenizer JSON or pickle");
   cmd->add_option("--weights", args->weights, "fp32, bf16 or int8");
   cmd->add_option("--maxlen", args->maxlen, "input length of the warm-up prediction");
   cmd->callback([&ctx, args] {

@@ -71,6 +71,11 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;
   std::vector<InboundRef> inputs;   // the model's input tensors
   std::vector<InboundRef> outputs;  // the model's output tensors
+  // quiver's own metadata, read in the same pass as the model: the quiver_* string
+  // attributes on an .h5 file's root group, or the string members of the "quiver" object
+  // in a .keras archive's metadata.json (keys as the .h5 attribute names). Empty for files
+  // quiver did not write.
+  std::map<std::string, std::string> metadata;
 };
 
 struct ReadOptions {

@@ -134,6 +134,11 @@ Result<ModelSpec> read_h5(std::string bytes, const ReadOptions& options) {
   // .weights.h5 files carry none either.
   spec.keras_major = major_of(spec.keras_version, saveable_layout ? 3 : 1);
   spec.format = weights_only ? "weights-h5" : h5_format(spec.keras_version);
+  // quiver's own metadata (quiver_* root attributes), from this same open file.
+  QUIVER_ASSIGN_OR_RETURN(auto root_attributes, h5::root_string_attributes(file.get()));
+  for (auto& [name, value] : root_attributes) {
+    if (name.rfind("quiver_", 0) == 0) spec.metadata.emplace(name, std::move(value));
+  }
   return spec;
 }
 
@@ -174,15 +179,31 @@ Result<ZipMembers> read_zip_members(std::string bytes, int64_t max_bytes) {
   return members;
 }
 
-Result<std::string> metadata_version(const std::string& text) {
-  if (text.empty()) return std::string();
+struct ZipMetadata {
+  std::string keras_version;                   // "" when absent
+  std::map<std::string, std::string> quiver;  // see ModelSpec::metadata
+};
+
+Result<ZipMetadata> zip_metadata(const std::string& text) {
+  ZipMetadata out;
+  if (text.empty()) return out;
   QUIVER_RETURN_IF_ERROR(base::check_json_depth(text, limits::kMaxConfigDepth, "metadata.json"));
   json meta = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!meta.is_object()) return corruption("metadata.json is not a JSON object");
   if (meta.contains("keras_version") && meta["keras_version"].is_string()) {
-    return meta["keras_version"].get<std::string>();
+    out.keras_version = meta["keras_version"].get<std::string>();
   }
-  return std::string();
+  if (auto q = meta.find("quiver"); q != meta.end()) {
+    if (!q->is_object()) return corruption("metadata.json: \"quiver\" is not a JSON object");
+    for (const auto& [key, value] : q->items()) {
+      if (key.rfind("quiver_", 0) != 0 || !value.is_string()) {
+        return corruption("metadata.json: quiver." + key +
+                          ": expected a quiver_* key with a string value");
+      }
+      out.quiver[key] = value.get<std::string>();
+    }
+  }
+  return out;
 }
 
 // saving_lib.py::_save_state calls save_assets(assets_store.make(inner_path)) with the
@@ -205,7 +226,7 @@ Result<ModelSpec> read_zip(std::string bytes, const ReadOptions& options) {
   Result<json> config = parse_config_json(members.config);
   if (!config.ok()) return config.status().with_context("config.json");
   QUIVER_ASSIGN_OR_RETURN(ModelGraph graph, parse_model_config(*config));
-  QUIVER_ASSIGN_OR_RETURN(std::string version, metadata_version(members.metadata));
+  QUIVER_ASSIGN_OR_RETURN(ZipMetadata meta, zip_metadata(members.metadata));
   {
     Hdf5Lock lock;
     Result<h5::Handle> file = h5::open_image(members.weights);
@@ -220,8 +241,9 @@ Result<ModelSpec> read_zip(std::string bytes, const ReadOptions& options) {
   attach_assets(std::move(members.assets), graph.layers);
   ModelSpec spec = spec_from_graph(std::move(graph));
   spec.format = "keras-zip";
-  spec.keras_version = version;
-  spec.keras_major = major_of(version, 3);
+  spec.keras_version = meta.keras_version;
+  spec.keras_major = major_of(meta.keras_version, 3);
+  spec.metadata = std::move(meta.quiver);
   return spec;
 }
 

@@ -181,7 +181,7 @@ Result<Comparison> compare_models(const std::vector<GroupMember>& group, const s
     CategoryComparison c;
     c.category = shared[i]->category;
     c.binary_model = shared[i]->model_path;
-    QUIVER_ASSIGN_OR_RETURN(auto bin, ScoringModel::load(c.binary_model));
+    QUIVER_ASSIGN_OR_RETURN(auto bin, ScoringModel::load(shared[i]->options));
     if (bin->multi_label()) return invalid_argument(c.binary_model + ": not a binary model");
     QUIVER_ASSIGN_OR_RETURN(Scores bs, timed_score(*bin, corpus.texts, o.threads));
     c.binary_seconds = bs.seconds;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "serve/config.h"
+#include "serve/servable.h"
 
 namespace quiver::multilabel {
 namespace {
@@ -25,11 +26,12 @@ Result<GroupMember> parse_member(const std::string& text, const std::string& fla
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
     return invalid_argument(flag + " '" + text + "': expected CATEGORY=FILE");
   }
-  GroupMember member{text.substr(0, eq), text.substr(eq + 1)};
+  GroupMember m{text.substr(0, eq), text.substr(eq + 1), {}};
   // Categories become model names, group categories and metric labels in serve: its rule.
-  Status name = serve::check_name(member.category);
+  Status name = serve::check_name(m.category);
   if (!name.ok()) return name.with_context(flag + " '" + text + "'");
-  return member;
+  m.options.model_path = m.model_path;
+  return m;
 }
 
 Result<std::vector<GroupMember>> resolve_group(const std::string& group,
@@ -60,7 +62,9 @@ Result<std::vector<GroupMember>> resolve_group(const std::string& group,
   for (const auto& name : g->members) {
     const serve::ModelConfig* m = config.find(name);
     if (m == nullptr) return internal_error(config_path + ": group member '" + name + "' has no model");
-    out.push_back({name, m->model_path});
+    ClassifierOptions options = serve::classifier_options(*m);
+    options.train_if_missing = false;  // compare scores existing models, it never trains
+    out.push_back({name, m->model_path, std::move(options)});
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "quiver/classifier.h"
 #include "quiver/status.h"
 
 namespace quiver::multilabel {
@@ -17,6 +18,10 @@ namespace quiver::multilabel {
 struct GroupMember {
   std::string category;    // the category (= model name in a serve config)
   std::string model_path;
+  // How the member is assembled: the model path alone, or the serve config entry's
+  // settings (serve::classifier_options: tokenizer, labels, maxlen, padding, segmenter,
+  // thresholds, weights, ...), so compare scores exactly what serve answers.
+  ClassifierOptions options;
 };
 
 // "A=A.h5,B=B.h5" (a '=' in the text selects this form) or a group name in config_path.

@@ -1,6 +1,5 @@
-// A model trained by quiver, ready to score raw texts: the loaded Model plus what its
-// quiver_* attributes say (labels, maxlen, padding, tokenizer, segmenter, and for a
-// multi-label model quiver_thresholds). Thread-safety: immutable after load(); score() is
+// A binary or multi-label text classifier (quiver::Classifier) ready to score raw texts
+// for `quiver compare` and `quiver train-multilabel`. Thread-safety: immutable after load(); score() is
 // const and may run concurrently.
 #ifndef QUIVER_MULTILABEL_SCORER_H_
 #define QUIVER_MULTILABEL_SCORER_H_
@@ -9,10 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "quiver/model.h"
-#include "quiver/segmenter.h"
-#include "quiver/tokenizer.h"
-#include "quiver/train.h"
+#include "quiver/classifier.h"
 
 namespace quiver::multilabel {
 
@@ -27,17 +23,23 @@ struct Scores {
 
 class ScoringModel {
  public:
-  // Loads a quiver-trained model. Errors name the file: NotFound when it has no quiver_*
-  // attributes, Corruption for malformed ones, anything Model::load reports.
+  // Loads a quiver-trained model through quiver::Classifier (its recorded tokenizer,
+  // segmenter, labels, maxlen, padding and thresholds).
   static Result<std::unique_ptr<const ScoringModel>> load(const std::string& path);
+  // The same with explicit settings over the recorded ones (e.g. a serve config's entry:
+  // serve::classifier_options). Errors name the file: anything Classifier::load reports,
+  // NotFound without a tokenizer, InvalidArgument for a model that is neither binary nor
+  // multi-label.
+  static Result<std::unique_ptr<const ScoringModel>> load(const ClassifierOptions& options);
 
   const std::string& path() const { return path_; }
-  const TrainedModelInfo& info() const { return info_; }
-  bool multi_label() const { return info_.task == "multilabel"; }
+  const ClassifierInfo& info() const { return classifier_->info(); }
+  bool multi_label() const { return info().multi_label; }
   // The score columns: a multi-label model's labels, or one column for a binary model
   // (P(labels[1]), from a 2-way softmax or a single sigmoid unit).
-  int columns() const { return multi_label() ? static_cast<int>(info_.labels.size()) : 1; }
-  // quiver_thresholds (one per label) of a multi-label model; 0.5 each when absent.
+  int columns() const { return multi_label() ? static_cast<int>(info().labels.size()) : 1; }
+  // A multi-label model's thresholds (one per label; 0.5 each unless set or recorded); a
+  // binary model's 0.5.
   const std::vector<double>& thresholds() const { return thresholds_; }
 
   // Scores every text. Errors: a segmenter failure (invalid UTF-8, naming the row).
@@ -45,13 +47,9 @@ class ScoringModel {
 
  private:
   ScoringModel() = default;
-  Status check_outputs(int outputs) const;
 
   std::string path_;
-  std::shared_ptr<const Model> model_;
-  TrainedModelInfo info_;
-  std::shared_ptr<const Tokenizer> tokenizer_;
-  std::shared_ptr<const Segmenter> segmenter_;  // null for "none"
+  std::shared_ptr<const Classifier> classifier_;
   std::vector<double> thresholds_;
 };
 

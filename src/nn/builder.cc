@@ -322,6 +322,7 @@ void Builder::fill_info() {
   info.format = spec_.format;
   info.keras_version = spec_.keras_version;
   info.backend = spec_.backend;
+  info.metadata = spec_.metadata;
   info.input_length = facts_[impl_->input_node][0].shape[0];
   if (impl_->text_input) {
     const text::TextVectorizer& v = impl_->text_input->vectorizer();

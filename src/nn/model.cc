@@ -296,6 +296,10 @@ Result<std::vector<int32_t>> Model::text_ids(std::string_view text) const {
   return impl_->text_ids(text);
 }
 
+int64_t Model::text_known_tokens(std::string_view text) const {
+  return impl_->text_input ? impl_->text_input->vectorizer().known_tokens(text) : 0;
+}
+
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path,
                                                  const LoadOptions& options) {
   keras_io::ReadOptions read;

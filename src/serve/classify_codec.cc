@@ -1,5 +1,7 @@
 #include "serve/classify_codec.h"
 
+#include <algorithm>
+
 #include "serve/json_codec.h"
 #include "serve/service.h"
 
@@ -21,14 +23,6 @@ Status read_string_list(const nlohmann::json& body, const char* key,
     out.push_back(e.get<std::string>());
   }
   return Status();
-}
-
-size_t best_index(const std::vector<float>& scores) {
-  size_t best = 0;
-  for (size_t i = 1; i < scores.size(); ++i) {
-    if (scores[i] > scores[best]) best = i;
-  }
-  return best;
 }
 
 float column_threshold(const Servable& s, int64_t column) {
@@ -68,6 +62,10 @@ Status read_classify_request(const nlohmann::json& body, ClassifyRequest& req) {
   return Status();
 }
 
+void append_known_tokens(std::string& out, int64_t known_tokens) {
+  out += ",\"known_tokens\":" + std::to_string(known_tokens);
+}
+
 void append_ids(std::string& out, const int32_t* ids, int64_t n) {
   out += "\"ids\":[";
   for (int64_t i = 0; i < n; ++i) {
@@ -79,16 +77,14 @@ void append_ids(std::string& out, const int32_t* ids, int64_t n) {
 
 void append_result(std::string& out, const Servable& s, const float* row) {
   std::vector<float> scores = label_scores(s, row);
+  const Decision d = s.classifier->decide(row);  // the one rule (include/quiver/classifier.h)
   out += "{\"label\":";
-  append_json_string(out, s.labels[best_index(scores)]);
-  if (!s.thresholds.empty()) {
+  append_json_string(out, s.labels[d.label]);
+  if (s.classifier->info().multi_label) {
     out += ",\"labels\":[";
-    bool first = true;
-    for (size_t i = 0; i < scores.size(); ++i) {
-      if (!(scores[i] > s.thresholds[i])) continue;
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, s.labels[i]);
+    for (size_t i = 0; i < d.chosen.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, s.labels[d.chosen[i]]);
     }
     out += ']';
   }
@@ -120,10 +116,12 @@ void append_category_result(std::string& out, const Servable& s, const float* ro
 
 bool category_decision(const Servable& s, const float* row, int64_t column) {
   if (column >= 0) return row[column] > column_threshold(s, column);
-  std::vector<float> scores = label_scores(s, row);
-  const size_t last = scores.size() - 1;
-  if (!s.thresholds.empty()) return scores[last] > s.thresholds[last];
-  return best_index(scores) == last;
+  const Decision d = s.classifier->decide(row);
+  const size_t last = s.labels.size() - 1;
+  if (s.classifier->info().multi_label) {
+    return std::find(d.chosen.begin(), d.chosen.end(), last) != d.chosen.end();
+  }
+  return d.label == last;
 }
 
 }  // namespace quiver::serve

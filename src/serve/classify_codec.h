@@ -36,6 +36,8 @@ struct ClassifyRequest {
 // Reads and checks a /v1/classify body. InvalidArgument names the field.
 Status read_classify_request(const nlohmann::json& body, ClassifyRequest& req);
 
+// "known_tokens":N (Classifier::encode's count for one text).
+void append_known_tokens(std::string& out, int64_t known_tokens);
 // "ids":[...] for one padded row.
 void append_ids(std::string& out, const int32_t* ids, int64_t n);
 // One model's result for one row: {"label", ["labels",] "scores"} without the closing

@@ -13,6 +13,7 @@
 
 #include "base/file.h"
 #include "base/suggest.h"
+#include "quiver/classifier.h"
 #include "quiver/segmenter.h"
 #include "train/option_table.h"
 
@@ -341,6 +342,26 @@ Status parse_weights(MapReader& r, ModelConfig& m) {
   return Status();
 }
 
+// hard_sigmoid: auto | keras2 | keras3; unknown_input: answer | refuse.
+Status parse_hard_sigmoid_and_unknown_input(MapReader& r, ModelConfig& m) {
+  if (r.has("hard_sigmoid")) {
+    std::string name;
+    QUIVER_RETURN_IF_ERROR(r.read("hard_sigmoid", name));
+    auto mode = parse_hard_sigmoid_mode(name);
+    if (!mode.ok()) return r.error(r.key_path("hard_sigmoid"), mode.status().message());
+    m.hard_sigmoid = *mode;
+  }
+  if (r.has("unknown_input")) {
+    std::string policy;
+    QUIVER_RETURN_IF_ERROR(r.read("unknown_input", policy));
+    if (policy != "answer" && policy != "refuse") {
+      return r.error(r.key_path("unknown_input"), "expected answer or refuse, got '" + policy + "'");
+    }
+    m.refuse_unknown_input = policy == "refuse";
+  }
+  return Status();
+}
+
 Status parse_model(const YAML::Node& node, const std::string& origin, const std::string& base_dir,
                    size_t index, ModelConfig& m) {
   MapReader r(node, origin, "models[" + std::to_string(index) + "]");
@@ -349,7 +370,8 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
       {"name", "model", "architecture_file", "architecture", "tokenizer", "train_data", "golden", "user_dict",
        "num_words", "golden_tolerance", "train_if_missing", "training", "labels", "maxlen",
        "padding", "truncating", "threshold", "thresholds", "multi_label", "segmenter",
-       "weights", "max_batch_size", "max_queue_delay_us", "max_queue"}));
+       "weights", "hard_sigmoid", "unknown_input", "max_batch_size", "max_queue_delay_us",
+       "max_queue"}));
   QUIVER_RETURN_IF_ERROR(r.read("name", m.name));
   if (Status st = check_name(m.name); !st.ok()) return r.error(r.key_path("name"), st.message());
   QUIVER_RETURN_IF_ERROR(parse_paths(r, base_dir, m));
@@ -365,6 +387,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   QUIVER_RETURN_IF_ERROR(parse_thresholds(r, m));
   QUIVER_RETURN_IF_ERROR(parse_segmenter(r, m));
   QUIVER_RETURN_IF_ERROR(parse_weights(r, m));
+  QUIVER_RETURN_IF_ERROR(parse_hard_sigmoid_and_unknown_input(r, m));
   QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", m.max_batch_size, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", m.max_queue_delay_us, 0));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue", m.max_queue, 1));

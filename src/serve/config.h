@@ -81,6 +81,11 @@ struct ModelConfig {
   // Storage of the recurrent kernels (LoadOptions::weights). The reduced modes change
   // outputs slightly, so their default golden_tolerance is kReducedGoldenTolerance.
   WeightMode weights = WeightMode::kFp32;
+  // hard_sigmoid formula (LoadOptions::hard_sigmoid): auto | keras2 | keras3; unset = auto.
+  std::optional<HardSigmoidMode> hard_sigmoid;
+  // A text none of whose tokens the model knows (known_tokens 0): answered (default), or
+  // refused with 422 (`unknown_input: refuse`).
+  bool refuse_unknown_input = false;
 };
 
 inline constexpr double kReducedGoldenTolerance = 0.05;

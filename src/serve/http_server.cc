@@ -130,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(resp.status), 11);
     res_->set(http::field::server, "quiver");
     res_->set(http::field::content_type, resp.content_type);
+    for (const auto& [name, value] : resp.headers) res_->set(name, value);
     res_->body() = std::move(resp.body);
     res_->keep_alive(keep_alive_ && !shared_->draining.load());
     res_->prepare_payload();

@@ -42,6 +42,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};  // extra header fields
 };
 
 // Called exactly once per request, from any thread.

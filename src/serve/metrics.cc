@@ -178,6 +178,12 @@ std::string Metrics::render(const std::vector<ModelFacts>& facts,
     out += "quiver_request_failures_total{" + model_label(name) + "} " +
            std::to_string(m->failures.load()) + "\n";
   }
+  append_help(out, "quiver_unknown_inputs_total", "counter",
+              "Texts with no token the model knows (known_tokens 0), answered or refused.");
+  for (const auto& [name, m] : models_) {
+    out += "quiver_unknown_inputs_total{" + model_label(name) + "} " +
+           std::to_string(m->unknown_inputs.load()) + "\n";
+  }
   append_help(out, "quiver_in_flight_requests", "gauge", "Inference requests being served.");
   for (const auto& [name, m] : models_) {
     out += "quiver_in_flight_requests{" + model_label(name) + "} " +

@@ -53,6 +53,7 @@ struct ModelMetrics {
   ModelMetrics();
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> unknown_inputs{0};  // texts with no token the model knows
   std::atomic<int64_t> in_flight{0};
   Histogram latency_seconds;
   Histogram queue_seconds;

@@ -3,7 +3,8 @@
 // -> {"category": "B", "version": 1, "results": [{"label": "Positive",
 //     "scores": {"Negative": 0.1, "Positive": 0.9}}, ...]}
 // Multi-label models (threshold(s) in the config) add "labels": every label whose score is
-// above its threshold. With "return_ids": true each result adds "ids": the padded id row
+// above its threshold. Every result has "known_tokens": how many of the text's tokens the
+// model knew (0: none; see `unknown_input` in README.md). With "return_ids": true each result adds "ids": the padded id row
 // the model saw (after segmentation and tokenization).
 #include "serve/classify_codec.h"
 #include "serve/json_codec.h"
@@ -13,7 +14,7 @@ namespace quiver::serve {
 namespace {
 
 HttpResponse format_results(const Servable& s, const std::vector<Tensor>& out,
-                            const std::vector<int32_t>* ids) {
+                            const std::vector<int32_t>* ids, const std::vector<int64_t>& known) {
   if (s.output_shape.size() != 1) {
     return error_response(
         unimplemented("model '" + s.name + "' does not output one score vector per text"));
@@ -25,6 +26,7 @@ HttpResponse format_results(const Servable& s, const std::vector<Tensor>& out,
   for (int64_t r = 0; r < t.shape[0]; ++r) {
     if (r) json += ',';
     append_result(json, s, t.data.data() + r * s.output_units);
+    append_known_tokens(json, known[static_cast<size_t>(r)]);
     if (ids != nullptr) {
       json += ',';
       append_ids(json, ids->data() + r * s.seq_len, s.seq_len);
@@ -50,12 +52,13 @@ void classify(Service& service, const HttpRequest& request, const Responder& res
   inputs.texts = std::move(req.sentences);
   std::shared_ptr<std::vector<int32_t>> ids;
   if (req.return_ids) ids = std::make_shared<std::vector<int32_t>>();
+  auto known = std::make_shared<std::vector<int64_t>>();
   run_model(
       service, *handle, std::move(inputs), "sentences",
-      [ids](const Servable& s, const std::vector<Tensor>& out) {
-        return format_results(s, out, ids.get());
+      [ids, known](const Servable& s, const std::vector<Tensor>& out) {
+        return format_results(s, out, ids.get(), *known);
       },
-      respond, ids);
+      respond, ids, known);
 }
 
 }  // namespace

@@ -210,8 +210,9 @@ HttpResponse format_group(const GroupHandle& g, const SideCall& call, int64_t ro
       } else {
         append_category_result(json, s, call.row(slot, r), slot.column, g.labels);
       }
+      const EncodedInput& in = *call.inputs[slot.run];
+      append_known_tokens(json, in.known_tokens[static_cast<size_t>(r)]);
       if (return_ids) {
-        const EncodedInput& in = *call.inputs[slot.run];
         json += ',';
         // a TextVectorization model has no id rows (seq_len -1): "ids": []
         const int64_t n = std::max<int64_t>(in.seq_len, 0);
@@ -282,6 +283,13 @@ void classify_group(Service& service, const ClassifyRequest& req, const Responde
   if (!st.ok()) {
     gm.failures.fetch_add(1);
     return respond(error_response(st));
+  }
+  for (const auto& r : plan->runs) {  // counted per model; a refusing model refuses the request
+    if (auto refused = check_coverage(service, *r.servable,
+                                      *encodings.at(r.servable->encoding_key), "sentences")) {
+      gm.failures.fetch_add(1);
+      return respond(std::move(*refused));
+    }
   }
   auto shadow = start_shadow(service, *g, *plan, req, gm, encodings);
   auto call = std::make_shared<SideCall>();

@@ -9,157 +9,16 @@
 #include <sstream>
 
 #include "base/file.h"
-#include "quiver/train.h"
+#include "serve/training_hooks.h"
 
 namespace quiver::serve {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ModelPredictor final : public Predictor {
- public:
-  explicit ModelPredictor(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
-  Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
-                                      int64_t seq_len) const override {
-    return model_->predict(ids, batch, seq_len);
-  }
-  Result<std::vector<Tensor>> predict_texts(std::span<const std::string> texts) const override {
-    return model_->predict_texts(texts);
-  }
-  const ModelInfo& info() const override { return model_->info(); }
-
- private:
-  std::shared_ptr<const Model> model_;
-};
-
 bool file_exists(const std::string& p) {
   std::error_code ec;
   return !p.empty() && fs::is_regular_file(p, ec);
-}
-
-Status ensure_files(const ModelConfig& c, const TrainingHooks& hooks) {
-  // Only a path where nothing exists is "missing": a symlink loop, a directory or a
-  // device is reported as what it is, and never trained over.
-  Status present = base::check_regular_file(c.model_path);
-  if (present.ok() || present.code() != StatusCode::kNotFound || !c.train_if_missing) {
-    return present;
-  }
-  if (!hooks.train) {
-    return unimplemented(c.model_path + ": missing, and training is not available in this build");
-  }
-  QUIVER_RETURN_IF_ERROR(hooks.train(c).with_context("training from " + c.train_data_path));
-  if (!file_exists(c.model_path)) {
-    return internal_error(c.model_path + ": the trainer finished but wrote no model file");
-  }
-  return Status();
-}
-
-// The tokenizer, by precedence: the configured file, the one a quiver-trained model
-// carries, one fitted on train_data.
-Result<std::shared_ptr<const Tokenizer>> load_tokenizer(const ModelConfig& c,
-                                                        const TrainedModelFacts* trained,
-                                                        const TrainingHooks& hooks) {
-  const Status present =
-      c.tokenizer_path.empty() ? not_found("") : base::check_regular_file(c.tokenizer_path);
-  if (!present.ok() && present.code() != StatusCode::kNotFound) return present;
-  if (present.ok()) {
-    QUIVER_ASSIGN_OR_RETURN(std::string text, base::read_file(c.tokenizer_path, 1u << 30));
-    QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(trained ? trained->tokenizer_json : "",
-                                                   c.model_path, text, c.tokenizer_path));
-    Result<Tokenizer> t = Tokenizer::from_bytes(text);  // JSON or pickle
-    if (!t.ok()) return t.status().with_context(c.tokenizer_path);
-    return std::make_shared<const Tokenizer>(std::move(t).value());
-  }
-  if (trained != nullptr && !trained->tokenizer_json.empty()) {
-    Result<Tokenizer> t = Tokenizer::from_json(trained->tokenizer_json);
-    if (!t.ok()) return t.status().with_context(c.model_path + ": quiver_tokenizer");
-    return std::make_shared<const Tokenizer>(std::move(t).value());
-  }
-  if (!c.tokenizer_path.empty() && c.train_data_path.empty()) {
-    return base::check_regular_file(c.tokenizer_path);  // why it cannot be read
-  }
-  if (c.train_data_path.empty()) return std::shared_ptr<const Tokenizer>();
-  if (!hooks.fit_tokenizer) {
-    return unimplemented(c.train_data_path +
-                         ": fitting a tokenizer is not available in this build");
-  }
-  Result<Tokenizer> t = hooks.fit_tokenizer(c);
-  if (!t.ok()) return t.status().with_context(c.train_data_path);
-  return std::make_shared<const Tokenizer>(std::move(t).value());
-}
-
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
-Status resolve_labels(const ModelConfig& c, const TrainedModelFacts* trained, Servable& s) {
-  const int64_t units = s.output_units;
-  if (trained != nullptr) {  // the model's own labels and thresholds, unless configured
-    ModelConfig with_facts = c;
-    if (c.labels.empty()) with_facts.labels = trained->labels;
-    if (!c.multi_label && (trained->multi_label || !trained->thresholds.empty())) {
-      with_facts.multi_label = true;
-      with_facts.thresholds = trained->thresholds;
-    }
-    return resolve_labels(with_facts, nullptr, s);
-  }
-  if (c.labels.empty()) {
-    int64_t n = units == 1 ? 2 : units;
-    for (int64_t i = 0; i < n; ++i) s.labels.push_back(std::to_string(i));
-  } else if ((units == 1 && c.labels.size() == 2) ||
-             static_cast<int64_t>(c.labels.size()) == units) {
-    s.labels = c.labels;
-  } else {
-    return invalid_argument("labels: " + std::to_string(c.labels.size()) +
-                            " labels for an output of " + std::to_string(units) +
-                            " unit(s) (expected " +
-                            (units == 1 ? "2 for one sigmoid unit" : std::to_string(units)) + ")");
-  }
-  if (!c.multi_label) return Status();
-  if (c.thresholds.size() == 1) {
-    s.thresholds.assign(s.labels.size(), c.thresholds[0]);
-  } else if (c.thresholds.size() == s.labels.size()) {
-    s.thresholds = c.thresholds;
-  } else if (c.thresholds.empty()) {
-    s.thresholds.assign(s.labels.size(), 0.5);
-  } else {
-    return invalid_argument("thresholds: " + std::to_string(c.thresholds.size()) +
-                            " thresholds for " + std::to_string(s.labels.size()) + " labels");
-  }
-  return Status();
-}
-
-Status resolve_shapes(const ModelConfig& c, const TrainedModelFacts* trained, Servable& s) {
-  const ModelInfo& info = s.predictor->info();
-  if (info.output_shapes.empty() || info.output_shapes[0].size() < 2) {
-    return unimplemented("the model has no output with a batch and a units dimension");
-  }
-  s.output_shape.assign(info.output_shapes[0].begin() + 1, info.output_shapes[0].end());
-  s.output_units = s.output_shape.back();
-  if (s.output_units <= 0)
-    return unimplemented("output shape " + shape_text(info.output_shapes[0]));
-  s.input_length = info.input_length;
-  s.vocab_size = info.vocab_size;
-  s.memory_bytes = info.memory_bytes;
-  s.seq_len = info.input_length;
-  if (c.maxlen) {
-    if (info.input_length > 0 && *c.maxlen != info.input_length) {
-      return invalid_argument("maxlen " + std::to_string(*c.maxlen) +
-                              " differs from the model's input length " +
-                              std::to_string(info.input_length));
-    }
-    s.seq_len = *c.maxlen;
-  }
-  if (s.seq_len <= 0 && trained != nullptr && trained->maxlen > 0) s.seq_len = trained->maxlen;
-  if (s.seq_len <= 0 && c.training.maxlen > 0) s.seq_len = c.training.maxlen;
-  s.padding = c.padding.value_or(trained ? trained->padding : PadMode::kPre);
-  s.truncating = c.truncating.value_or(trained ? trained->truncating : PadMode::kPre);
-  if (s.tokenizer && s.seq_len <= 0) {
-    return invalid_argument("the model accepts any input length: set maxlen for text inputs");
-  }
-  return Status();
 }
 
 // Golden check: "<model stem>.golden.jsonl" / `golden:` (lines {"ids": [...], "expected":
@@ -241,95 +100,124 @@ Status check_golden(const ModelConfig& c, const Servable& s) {
   return Status();
 }
 
-// The configured segmenter, else the one the model was trained with, else none (null).
-Status load_segmenter(const ModelConfig& c, const TrainedModelFacts* trained,
-                      SegmenterCache* cache, Servable& s) {
-  const std::string mode = c.segmenter.value_or(trained ? trained->segmenter : "none");
-  // A user dictionary with the model's recorded "none" is refused by Segmenter::create.
-  if (mode == "none" && c.user_dict_path.empty()) return Status();
-  if (!s.tokenizer) return invalid_argument("segmenter '" + mode + "' needs a tokenizer");
-  SegmenterOptions options;
-  options.user_dict = c.user_dict_path;
-  options = with_recorded_user_dict(options, mode, trained ? trained->user_dict : "");
-  auto seg = cache != nullptr ? cache->get(mode, options) : Segmenter::create(mode, options);
-  if (!seg.ok()) return seg.status().with_context("segmenter '" + mode + "'");
-  s.segmenter = std::move(seg).value();
-  return Status();
+
+}  // namespace
+
+PredictorLoader model_file_loader() { return PredictorLoader(); }
+
+ClassifierOptions classifier_options(const ModelConfig& c) {
+  ClassifierOptions o;
+  o.model_path = c.model_path;
+  if (!c.architecture_path.empty()) o.architecture_path = c.architecture_path;
+  o.hard_sigmoid = c.hard_sigmoid;
+  o.weights = c.weights;
+  // A configured tokenizer file that does not exist yet (train_if_missing writes it) gives
+  // way to the one the trained model records, or to one fitted on train_data.
+  // Anything else at the path (a directory, a FIFO, a symlink loop) is reported as what it
+  // is when the classifier reads it.
+  if (!c.tokenizer_path.empty() &&
+      (base::check_regular_file(c.tokenizer_path).code() != StatusCode::kNotFound ||
+       c.train_data_path.empty())) {
+    o.tokenizer_path = c.tokenizer_path;
+  }
+  if (!c.labels.empty()) o.labels = c.labels;
+  o.maxlen = c.maxlen;
+  o.padding = c.padding;
+  o.truncating = c.truncating;
+  o.segmenter = c.segmenter;
+  if (!c.user_dict_path.empty()) o.user_dict = c.user_dict_path;
+  if (c.multi_label) o.multi_label = true;
+  if (!c.thresholds.empty()) o.thresholds = c.thresholds;
+  if (!c.train_data_path.empty()) {
+    o.train_data = c.train_data_path;
+    o.train_if_missing = c.train_if_missing;
+    o.training = train_options_for(c);
+  }
+  return o;
 }
 
-uint64_t encoding_key(const Servable& s) {
-  // Models that take texts themselves all get the texts as they are.
-  if (!s.tokenizer) return s.predictor && s.predictor->info().text_input ? 1 : 0;
-  std::string key = s.tokenizer->to_json();
-  key += "|" + std::to_string(s.seq_len) + "|" + std::to_string(static_cast<int>(s.padding)) +
-         std::to_string(static_cast<int>(s.truncating));
-  if (s.segmenter) {
-    key += "|" + std::string(segmenter_mode_name(s.segmenter->mode())) + "|" +
-           s.segmenter->user_dictionary();  // the contents: a file's or a recorded one
+namespace {
+
+// The classifier options with serving's seams: the registry's loader (fakes in tests) and
+// training hooks.
+ClassifierOptions serving_options(const ModelConfig& config, const PredictorLoader& loader,
+                                  const TrainingHooks& hooks, SegmenterCache* segmenters) {
+  ClassifierOptions o = classifier_options(config);
+  o.segmenters = segmenters;
+  // The sandbox check runs after any training and before anything parses the file here.
+  o.load_model = [loader, validate = hooks.validate, config](const std::string& path,
+                                                             const LoadOptions& options)
+      -> Result<std::shared_ptr<const Predictor>> {
+    if (validate) QUIVER_RETURN_IF_ERROR(validate(config));
+    if (loader) return loader(config);
+    QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(path, options));
+    return classifier_model(std::move(model));
+  };
+  o.train = [hooks, config](const std::string&, const std::string&,
+                            const TrainOptions&) -> Status {
+    if (!hooks.train) {
+      return unimplemented(config.model_path +
+                           ": missing, and training is not available in this build");
+    }
+    QUIVER_RETURN_IF_ERROR(hooks.train(config).with_context("training from " +
+                                                           config.train_data_path));
+    if (!file_exists(config.model_path)) {
+      return internal_error(config.model_path + ": the trainer finished but wrote no model file");
+    }
+    return Status();
+  };
+  if (hooks.fit_tokenizer) {
+    o.fit_tokenizer = [hooks, config](const std::string&, const TrainOptions&) {
+      return hooks.fit_tokenizer(config);
+    };
   }
-  return std::hash<std::string>{}(key);
+  return o;
 }
 
-Status warm_up(const Servable& s) {
-  if (s.predictor->info().text_input) {
-    const std::string text = "warm up";
-    auto out = s.predictor->predict_texts(std::span<const std::string>(&text, 1));
-    return out.ok() ? Status() : out.status().with_context("warm-up prediction");
+// What serving needs beyond the classifier: one score vector per text, and a fixed text
+// length (a batch of texts is one [rows, seq_len] id block).
+Status check_servable(const Servable& s) {
+  if (s.output_units <= 0) {
+    return unimplemented("the model has no output with a batch and a units dimension");
   }
-  int64_t len = s.seq_len > 0 ? s.seq_len : 1;
-  std::vector<int32_t> ids(static_cast<size_t>(len), 0);
-  auto out = s.predictor->predict(ids, 1, len);
-  if (!out.ok()) return out.status().with_context("warm-up prediction");
+  if (s.tokenizer && s.seq_len <= 0) {
+    return invalid_argument("the model accepts any input length: set maxlen for text inputs");
+  }
   return Status();
 }
 
 }  // namespace
-
-PredictorLoader model_file_loader() {
-  return [](const ModelConfig& c) -> Result<std::shared_ptr<const Predictor>> {
-    LoadOptions options;
-    options.architecture_path = c.architecture_path;
-    options.weights = c.weights;
-    QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(c.model_path, options));
-    return std::shared_ptr<const Predictor>(std::make_shared<ModelPredictor>(std::move(model)));
-  };
-}
 
 Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config, int64_t version,
                                                       const PredictorLoader& loader,
                                                       const TrainingHooks& hooks,
                                                       SegmenterCache* segmenters) {
   const std::string context = "model '" + config.name + "'";
+  if (config.train_if_missing && !file_exists(config.model_path)) {
+    std::error_code ec;  // the trainer and its lock file live beside the model
+    fs::create_directories(fs::path(config.model_path).parent_path(), ec);
+  }
+  auto classifier = Classifier::load(serving_options(config, loader, hooks, segmenters));
+  if (!classifier.ok()) return classifier.status().with_context(context);
   auto s = std::make_shared<Servable>();
   s->name = config.name;
   s->version = version;
   s->config = config;
-  Status st = ensure_files(config, hooks);
-  if (st.ok() && hooks.validate) st = hooks.validate(config);  // before any in-process parse
-  if (!st.ok()) return st.with_context(context);
-  std::optional<TrainedModelFacts> trained;
-  if (hooks.describe) {
-    auto info = hooks.describe(config.model_path);
-    if (info.ok()) {
-      trained = std::move(info).value();
-    } else if (info.status().code() != StatusCode::kNotFound) {
-      return info.status().with_context(context);
-    }
-  }
-  const TrainedModelFacts* t = trained ? &*trained : nullptr;
-  auto tokenizer = load_tokenizer(config, t, hooks);
-  if (!tokenizer.ok()) return tokenizer.status().with_context(context);
-  s->tokenizer = *tokenizer;
-  st = load_segmenter(config, t, segmenters, *s);
-  if (!st.ok()) return st.with_context(context);
-  auto predictor = loader(config);
-  if (!predictor.ok()) return predictor.status().with_context(context);
-  s->predictor = *predictor;
-  st = resolve_shapes(config, t, *s);
-  if (st.ok()) st = resolve_labels(config, t, *s);
-  if (!st.ok()) return st.with_context(context);
-  s->encoding_key = encoding_key(*s);
-  st = warm_up(*s);
+  s->classifier = std::move(classifier).value();
+  const ClassifierInfo& info = s->classifier->info();
+  s->predictor = s->classifier->shared_model();
+  s->tokenizer = s->classifier->tokenizer();
+  s->labels = info.labels;
+  s->thresholds = info.thresholds;
+  s->seq_len = info.seq_len;
+  s->input_length = info.model.input_length;
+  s->vocab_size = info.model.vocab_size;
+  s->output_units = info.output_units;
+  s->output_shape = info.output_shape;
+  s->memory_bytes = info.model.memory_bytes;
+  s->encoding_key = info.encoding_key;
+  Status st = check_servable(*s);
+  if (st.ok()) st = s->classifier->warm_up();
   if (st.ok()) st = check_golden(config, *s);
   if (!st.ok()) return st.with_context(context);
   return std::shared_ptr<const Servable>(std::move(s));

@@ -1,5 +1,6 @@
 #include "serve/service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <exception>
@@ -44,12 +45,22 @@ Status check_id_range(const Servable& s, const std::vector<int32_t>& ids, int64_
   return Status();
 }
 
+// "3,0,5": the known-token counts of a request's texts ("" for id inputs).
+std::string known_tokens_header(const std::vector<int64_t>& known) {
+  std::string out;
+  for (size_t i = 0; i < known.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(known[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::string>& texts,
                                   const ServerLimits& limits, const std::string& what) {
-  const bool own_text = !s.tokenizer && s.predictor->info().text_input;
-  if (!s.tokenizer && !own_text) {
+  const bool raw_text = s.classifier->takes_raw_text();
+  if (!s.tokenizer && !raw_text) {
     return invalid_argument("model '" + s.name + "' has no tokenizer: send id lists, not texts");
   }
   if (texts.empty()) return invalid_argument(what + ": no texts given");
@@ -61,7 +72,7 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
   EncodedInput out;
   out.rows = static_cast<int64_t>(texts.size());
   out.seq_len = s.seq_len;
-  if (!own_text) out.ids.reserve(static_cast<size_t>(out.rows * out.seq_len));
+  if (!raw_text) out.ids.reserve(static_cast<size_t>(out.rows * out.seq_len));
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string where = what + "[" + std::to_string(i) + "]";
     if (static_cast<int64_t>(texts[i].size()) > limits.max_text_bytes) {
@@ -71,22 +82,16 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
     }
     if (blank_text(texts[i])) return invalid_argument(where + ": empty or whitespace-only text");
     if (!valid_utf8(texts[i])) return invalid_argument(where + ": not valid UTF-8");
-    if (own_text) {  // the model's TextVectorization encodes it on the batcher thread
+    auto encoded = s.classifier->encode(texts[i]);
+    if (!encoded.ok()) return encoded.status().with_context(where);
+    out.known_tokens.push_back(encoded->known_tokens);
+    if (raw_text) {  // the model's TextVectorization encodes it on the batcher thread
       out.texts.push_back(texts[i]);
       continue;
     }
-    std::string segmented;
-    if (s.segmenter) {
-      auto t = segment_for_tokenizer(*s.segmenter, texts[i], s.tokenizer->config().split);
-      if (!t.ok()) return t.status().with_context(where);
-      segmented = std::move(t).value();
-    }
-    std::vector<int32_t> seq =
-        pad_sequence(s.tokenizer->text_to_sequence(s.segmenter ? segmented : texts[i]), s.seq_len,
-                     s.padding, s.truncating);
-    out.ids.insert(out.ids.end(), seq.begin(), seq.end());
+    out.ids.insert(out.ids.end(), encoded->ids.begin(), encoded->ids.end());
   }
-  if (own_text) {
+  if (raw_text) {
     out.seq_len = -1;
     return out;
   }
@@ -197,7 +202,8 @@ void Service::run_admin(std::function<Status()> op,
 
 void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
                const std::string& what, OutputFormatter format, const Responder& respond,
-               std::shared_ptr<std::vector<int32_t>> keep_ids) {
+               std::shared_ptr<std::vector<int32_t>> keep_ids,
+               std::shared_ptr<std::vector<int64_t>> keep_known) {
   const Servable& s = *handle.servable;
   auto encoded = inputs.texts.empty()
                      ? encode_ids(s, inputs.rows, what)
@@ -215,13 +221,38 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
     service.count_rejected(s.name);
     return respond(error_response(encoded.status()));
   }
+  if (auto refused = check_coverage(service, s, *encoded, what)) {
+    service.count_rejected(s.name);
+    return respond(std::move(*refused));
+  }
   if (keep_ids) *keep_ids = encoded->ids;
+  if (keep_known) *keep_known = encoded->known_tokens;
+  std::string known_header = known_tokens_header(encoded->known_tokens);
   std::shared_ptr<const Servable> pinned = handle.servable;
   service.infer(handle, std::move(encoded).value(),
-                [pinned, format = std::move(format), respond](Result<std::vector<Tensor>> out) {
+                [pinned, format = std::move(format), respond,
+                 known_header = std::move(known_header)](Result<std::vector<Tensor>> out) {
                   if (!out.ok()) return respond(error_response(out.status()));
-                  respond(format(*pinned, *out));
+                  HttpResponse r = format(*pinned, *out);
+                  if (r.status == 200 && !known_header.empty()) {
+                    r.headers.emplace_back(kKnownTokensHeader, known_header);
+                  }
+                  respond(std::move(r));
                 });
+}
+
+std::optional<HttpResponse> check_coverage(Service& service, const Servable& s,
+                                           const EncodedInput& encoded, const std::string& what) {
+  const auto& known = encoded.known_tokens;
+  const auto unknown = std::count(known.begin(), known.end(), int64_t{0});
+  if (unknown == 0) return std::nullopt;
+  service.metrics().for_model(s.name).unknown_inputs += static_cast<uint64_t>(unknown);
+  if (!s.config.refuse_unknown_input) return std::nullopt;
+  const auto first = std::find(known.begin(), known.end(), int64_t{0}) - known.begin();
+  return json_response(
+      422, error_body(what + "[" + std::to_string(first) + "]: no token of the text is in the "
+                      "vocabulary of model '" + s.name + "' (known_tokens 0), and the model "
+                      "refuses such inputs (unknown_input: refuse)"));
 }
 
 HttpResponse json_response(int status, std::string body) {

@@ -34,6 +34,8 @@ struct EncodedInput {
   std::vector<std::string> texts;  // a TextVectorization model's texts (then seq_len is -1)
   int64_t rows = 0;
   int64_t seq_len = 0;
+  // Per text row: the tokens the model knew (Classifier::encode); empty for id inputs.
+  std::vector<int64_t> known_tokens;
 };
 
 // Tokenizes and pads texts for `s` (a model that takes texts itself gets them checked and
@@ -80,6 +82,18 @@ class Service {
   boost::asio::thread_pool admin_pool_{1};
 };
 
+// Every text answer (any API) carries this header: the known-token count of each text of
+// the request, in order, comma-separated ("3,0,5"). Outside the bodies, so TF Serving and
+// KServe responses stay exactly as their specifications define them.
+inline constexpr const char* kKnownTokensHeader = "X-Quiver-Known-Tokens";
+
+// Coverage of text inputs: counts the rows of `encoded` with no token the model knows
+// (known_tokens 0) in quiver_unknown_inputs_total{model}, and when `s`'s config says
+// `unknown_input: refuse` answers 422 naming the first such row (`what[i]`). nullopt:
+// go on.
+std::optional<HttpResponse> check_coverage(Service& service, const Servable& s,
+                                           const EncodedInput& encoded, const std::string& what);
+
 // Helpers for the route groups.
 HttpResponse json_response(int status, std::string body);
 HttpResponse error_response(const Status& status);
@@ -99,10 +113,13 @@ using OutputFormatter = std::function<HttpResponse(const Servable&, const std::v
 // The common inference path of every API: encodes `inputs` for `handle`'s version (errors
 // name `what`), runs them through the batcher and answers with `format(outputs)`. When
 // `keep_ids` is given it receives a copy of the padded id rows before inference (for
-// formatters that echo them).
+// formatters that echo them); `keep_known` likewise the per-text known-token counts
+// (empty for id inputs). Texts no token of which the model knows are counted and, when
+// the model refuses them, answered with 422 (check_coverage).
 void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
                const std::string& what, OutputFormatter format, const Responder& respond,
-               std::shared_ptr<std::vector<int32_t>> keep_ids = nullptr);
+               std::shared_ptr<std::vector<int32_t>> keep_ids = nullptr,
+               std::shared_ptr<std::vector<int64_t>> keep_known = nullptr);
 
 // The HTTP status of a failed load / reload (README, "Errors"): 404 when the model is not
 // in the config (`configured` false), 503 shutting down, 500 internal error, otherwise

@@ -70,7 +70,7 @@ std::string Signature::input_names() const {
 std::vector<Signature> signatures_of(const Servable& s) {
   const InputSpec ids{"input_ids", InputKind::kIds, s.input_length};
   // A model whose first layer is a TextVectorization takes raw texts itself: one signature.
-  if (!s.tokenizer && s.predictor && s.predictor->info().text_input) {
+  if (s.classifier && s.classifier->takes_raw_text()) {
     return {Signature{kDefaultSignature, {InputSpec{"text", InputKind::kText, -1}}}};
   }
   if (!s.tokenizer) return {Signature{kDefaultSignature, {ids}}};

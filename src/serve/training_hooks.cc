@@ -64,20 +64,6 @@ TrainingHooks training_hooks(std::shared_ptr<TrainingMonitor> monitor) {
     rows.skip_bad_rows = o.skip_bad_rows;
     return fit_tokenizer_on_csv(c.train_data_path, o.text_column, o.tokenizer, seg.get(), rows);
   };
-  hooks.describe = [](const std::string& model_path) -> Result<TrainedModelFacts> {
-    QUIVER_ASSIGN_OR_RETURN(quiver::TrainedModelInfo info, read_trained_model_info(model_path));
-    TrainedModelFacts out;
-    out.labels = info.labels;
-    out.maxlen = info.maxlen;
-    out.padding = info.padding;
-    out.truncating = info.truncating;
-    out.tokenizer_json = info.tokenizer_json;
-    out.segmenter = info.segmenter;
-    out.user_dict = info.user_dict;
-    out.multi_label = info.task == "multilabel";
-    out.thresholds = info.thresholds;
-    return out;
-  };
   return hooks;
 }
 

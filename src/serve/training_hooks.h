@@ -1,6 +1,5 @@
 // The production TrainingHooks: quiver's trainer (include/quiver/train.h) for
-// train_if_missing, a Keras Tokenizer fitted on a CSV's text column, and the quiver_*
-// attributes of trained model files. Thread-safe.
+// train_if_missing, and a Keras Tokenizer fitted on a CSV's text column. Thread-safe.
 #ifndef QUIVER_SERVE_TRAINING_HOOKS_H_
 #define QUIVER_SERVE_TRAINING_HOOKS_H_
 

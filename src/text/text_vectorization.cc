@@ -235,4 +235,18 @@ void TextVectorizer::encode(std::string_view text, float* out) const {
   }
 }
 
+int64_t TextVectorizer::known_tokens(std::string_view text) const {
+  int64_t known = 0;
+  if (int_output()) {
+    for (int32_t id : ids(text)) known += id >= token_start() ? 1 : 0;
+    return known;
+  }
+  const int64_t depth = output_width();
+  for (const std::string& t : tokens(text)) {
+    const int64_t j = lookup(t);
+    known += j >= token_start() && j < depth ? 1 : 0;
+  }
+  return known;
+}
+
 }  // namespace quiver::text

@@ -87,6 +87,10 @@ class TextVectorizer {
   std::vector<int32_t> ids(std::string_view text) const;
   // Other modes: writes output_width() floats.
   void encode(std::string_view text, float* out) const;
+  // The tokens of `text` the vocabulary knows (neither the mask nor an OOV index), as the
+  // model sees them: in int mode within output_sequence_length, otherwise those inside the
+  // output depth.
+  int64_t known_tokens(std::string_view text) const;
 
  private:
   explicit TextVectorizer(TextVectorizationConfig config) : config_(std::move(config)) {}

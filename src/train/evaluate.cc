@@ -1,7 +1,6 @@
 #include "train/evaluate.h"
 
-#include "base/file.h"
-#include "quiver/segmenter.h"
+#include "quiver/classifier.h"
 #include "train/dataset.h"
 
 namespace quiver::train {
@@ -9,80 +8,69 @@ namespace {
 
 constexpr int64_t kEvalBatch = 256;
 
-Result<Tokenizer> load_tokenizer(const TrainedModelInfo& info, const std::string& model_path,
-                                 const EvalOptions& o) {
-  std::string json = info.tokenizer_json;
-  std::string source = model_path + ": quiver_tokenizer";
-  if (!o.tokenizer_path.empty() || json.empty()) {
-    source = o.tokenizer_path.empty() ? tokenizer_path_for(model_path) : o.tokenizer_path;
-    QUIVER_ASSIGN_OR_RETURN(json, base::read_file(source));
-    QUIVER_RETURN_IF_ERROR(check_tokenizer_belongs(info.tokenizer_json, model_path, json, source));
-  }
-  auto t = Tokenizer::from_bytes(json);  // JSON or pickle
-  if (!t.ok()) return t.status().with_context(source);
-  return t;
+// The explicit evaluate options over what the model records (the Classifier's rule).
+ClassifierOptions eval_classifier_options(const std::string& model_path, const EvalOptions& o) {
+  ClassifierOptions c;
+  c.model_path = model_path;
+  c.weights = o.weights;
+  if (!o.tokenizer_path.empty()) c.tokenizer_path = o.tokenizer_path;
+  if (!o.segmenter.empty()) c.segmenter = o.segmenter;
+  if (!o.user_dict.empty()) c.user_dict = o.user_dict;
+  return c;
 }
 
-// The segmenter `name` with `user_dict`, else the model's recorded dictionary; null for none.
-Result<std::shared_ptr<const Segmenter>> eval_segmenter(const std::string& name,
-                                                        const std::string& user_dict,
-                                                        const std::string& recorded_user_dict) {
-  const std::string mode = name.empty() ? "none" : name;
-  if (mode == "none" && user_dict.empty()) return std::shared_ptr<const Segmenter>();
-  SegmenterOptions so;
-  so.user_dict = user_dict;
-  // refuses a user dictionary without jieba
-  return Segmenter::create(mode, with_recorded_user_dict(so, mode, recorded_user_dict));
+std::string task_of(const ClassifierInfo& info) {
+  if (info.multi_label) return "multilabel";
+  return info.labels.size() == 2 ? "binary" : "multiclass";
 }
 
 }  // namespace
 
 Result<EvalResult> evaluate_model(const std::string& model_path, const std::string& csv_path,
                                   const EvalOptions& o) {
-  LoadOptions lo;
-  lo.weights = o.weights;
-  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(model_path, lo));
-  QUIVER_ASSIGN_OR_RETURN(TrainedModelInfo info, read_trained_model_info(model_path));
-  QUIVER_ASSIGN_OR_RETURN(Tokenizer tokenizer, load_tokenizer(info, model_path, o));
+  QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Classifier> c,
+                          Classifier::load(eval_classifier_options(model_path, o)));
+  const ClassifierInfo& info = c->info();
+  if (!info.trained_by_quiver) {
+    return not_found(model_path + ": no quiver_labels attribute (not a model trained by quiver)");
+  }
+  if (c->tokenizer() == nullptr) return not_found(model_path + ": no quiver_tokenizer attribute");
   TrainOptions read_opts;
   read_opts.text_column = o.text_column;
   read_opts.label_column = o.label_column;
   read_opts.label_columns = o.label_columns;
   read_opts.skip_bad_rows = o.skip_bad_rows;
-  const bool multi = info.task == "multilabel";
-  QUIVER_ASSIGN_OR_RETURN(LabeledTexts data, read_labeled_csv(csv_path, read_opts, multi, &info.labels));
-  const std::string& seg_name = o.segmenter.empty() ? info.segmenter : o.segmenter;
-  QUIVER_ASSIGN_OR_RETURN(auto segmenter, eval_segmenter(seg_name, o.user_dict, info.user_dict));
-  QUIVER_RETURN_IF_ERROR(segment_texts(segmenter.get(), tokenizer.config().split, csv_path, &data));
-  const int64_t rows = static_cast<int64_t>(data.texts.size()), len = info.maxlen;
+  QUIVER_ASSIGN_OR_RETURN(LabeledTexts data,
+                          read_labeled_csv(csv_path, read_opts, info.multi_label, &info.labels));
+  const int64_t rows = static_cast<int64_t>(data.texts.size());
   std::vector<float> scores;
   int outputs = 0;
   PredictOptions po;
   po.threads = std::max(1, o.threads);
-  for (int64_t begin = 0; begin < rows; begin += kEvalBatch) {
-    const int64_t n = std::min(kEvalBatch, rows - begin);
+  // Without a fixed length each text keeps its own, so each is its own batch.
+  const int64_t batch = info.seq_len > 0 ? kEvalBatch : 1;
+  for (int64_t begin = 0; begin < rows; begin += batch) {
+    const int64_t n = std::min(batch, rows - begin);
     std::vector<int32_t> ids;
+    int64_t len = 0;
     for (int64_t r = begin; r < begin + n; ++r) {
-      auto padded = pad_sequence(tokenizer.text_to_sequence(data.texts[r]), len, info.padding, info.truncating);
-      ids.insert(ids.end(), padded.begin(), padded.end());
+      auto encoded = c->encode(data.texts[r]);
+      if (!encoded.ok()) return encoded.status().with_context(csv_path + ": row " + std::to_string(r + 1));
+      len = static_cast<int64_t>(encoded->ids.size());
+      ids.insert(ids.end(), encoded->ids.begin(), encoded->ids.end());
     }
-    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, model->predict(ids, n, len, po));
+    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> out, c->predict(ids, n, len, po));
     if (out.empty() || out[0].shape.size() != 2) {
       return invalid_argument(model_path + ": expected one [batch, classes] output");
     }
     outputs = static_cast<int>(out[0].shape[1]);
     scores.insert(scores.end(), out[0].data.begin(), out[0].data.end());
   }
-  const size_t k = info.labels.size();
-  if (!(outputs == static_cast<int>(k) || (outputs == 1 && k == 2))) {
-    return corruption(model_path + ": the model has " + std::to_string(outputs) + " outputs for " +
-                      std::to_string(k) + " labels");
-  }
   EvalResult result;
   result.metrics = compute_metrics(scores, outputs, encode_targets(data, info.labels, false),
-                                   info.labels, multi);
+                                   info.labels, info.multi_label);
   result.skipped_rows = data.skipped;
-  result.task = info.task;
+  result.task = task_of(info);
   return result;
 }
 

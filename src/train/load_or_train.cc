@@ -66,18 +66,26 @@ class FileLock {
 
 }  // namespace
 
+Status train_if_missing_locked(const std::string& model_path,
+                               const std::function<Status()>& train) {
+  QUIVER_ASSIGN_OR_RETURN(bool present, model_present(model_path));
+  if (present) return Status();
+  QUIVER_ASSIGN_OR_RETURN(auto lock, FileLock::acquire(model_path + ".lock"));
+  QUIVER_ASSIGN_OR_RETURN(present, model_present(model_path));
+  if (present) return Status();  // another process or thread won the race
+  Status st = train();  // we won the race (or the winner failed): train
+  if (!st.ok()) return st.with_context("training missing model " + model_path);
+  return Status();
+}
+
 Result<std::shared_ptr<const Model>> load_or_train(const std::string& model_path,
                                                    const std::string& csv_path,
                                                    const TrainOptions& options,
                                                    const LoadOptions& load_options) {
-  QUIVER_ASSIGN_OR_RETURN(bool present, model_present(model_path));
-  if (present) return Model::load(model_path, load_options);
-  QUIVER_ASSIGN_OR_RETURN(auto lock, FileLock::acquire(model_path + ".lock"));
-  QUIVER_ASSIGN_OR_RETURN(present, model_present(model_path));
-  if (!present) {  // we won the race (or the winner failed): train
+  QUIVER_RETURN_IF_ERROR(train_if_missing_locked(model_path, [&]() -> Status {
     auto report = train_model(csv_path, model_path, options);
-    if (!report.ok()) return report.status().with_context("training missing model " + model_path);
-  }
+    return report.ok() ? Status() : report.status();
+  }));
   return Model::load(model_path, load_options);
 }
 

@@ -33,6 +33,11 @@ Result<TrainedModelInfo> read_trained_model_info(const std::string& model_path) 
     }
   }
   QUIVER_ASSIGN_OR_RETURN(auto attrs, keras_io::read_root_string_attributes(model_path));
+  return trained_model_info(attrs, model_path);
+}
+
+Result<TrainedModelInfo> trained_model_info(const std::map<std::string, std::string>& attrs,
+                                            const std::string& model_path) {
   auto get = [&](const char* k) -> std::string {
     auto it = attrs.find(k);
     return it == attrs.end() ? "" : it->second;

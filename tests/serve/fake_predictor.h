@@ -36,7 +36,8 @@ class FakePredictor final : public Predictor {
   }
 
   Result<std::vector<Tensor>> predict(std::span<const int32_t> ids, int64_t batch,
-                                      int64_t seq_len) const override {
+                                      int64_t seq_len,
+                                      const PredictOptions& = {}) const override {
     if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
     {
       std::lock_guard<std::mutex> lock(mu_);
