@@ -22,7 +22,7 @@ Checks (one CTest test each):
                 recorded tokenizer, labels and maxlen, and agree; a file that is not a
                 Keras model fails with the same message in both.
   unknown       known_tokens in /v1/classify and in the X-Quiver-Known-Tokens header of TF
-                Serving answers, quiver_unknown_inputs_total in /metrics, and
+                Serving and KServe answers, quiver_unknown_inputs_total in /metrics, and
                 `unknown_input: refuse` answering 422.
   race          two `quiver serve` processes start on one config whose train_if_missing
                 model is missing: it is trained once (the flock), both serve it.
@@ -433,6 +433,11 @@ def check_unknown(quiver, work):
     header = {k.lower(): v for k, v in headers.items()}.get("x-quiver-known-tokens")
     if status != 200 or header != "1,0" or set(body) != {"predictions"}:
       fail("TF Serving :predict: %d, X-Quiver-Known-Tokens %r, body %s" % (status, header, body))
+    status, headers, body = server.request("POST", "/v2/models/answers/infer", {"inputs": [
+        {"name": "text", "datatype": "BYTES", "shape": [2], "data": ["zzqx", "good great"]}]})
+    header = {k.lower(): v for k, v in headers.items()}.get("x-quiver-known-tokens")
+    if status != 200 or header != "0,2" or "outputs" not in body:
+      fail("KServe infer: %d, X-Quiver-Known-Tokens %r, body %s" % (status, header, body))
     status, _, body = server.request("POST", "/v1/classify", {
         "category": "refuses", "sentences": ["good", "zzqx blorf"]})
     if status != 422 or "sentences[1]" not in body.get("error", "") or \
@@ -443,7 +448,7 @@ def check_unknown(quiver, work):
     if status != 200:
       fail("refuses answers known texts: %d %s" % (status, body))
     _, _, metrics = server.request("GET", "/metrics")
-    for name, want in (("answers", 3), ("refuses", 1)):
+    for name, want in (("answers", 4), ("refuses", 1)):
       line = 'quiver_unknown_inputs_total{model="%s"} %d' % (name, want)
       if line not in metrics:
         fail("/metrics lacks %r" % line)
