@@ -105,6 +105,22 @@ TEST(TextVectorizationTest, VectorModesCountWithOovAtZero) {
   EXPECT_EQ(make(bare).output_width(), 5);
 }
 
+// known_tokens (serve's coverage count): tokens that are neither the mask nor OOV, as the
+// model sees them (int mode within output_sequence_length).
+TEST(TextVectorizationTest, KnownTokensCountVocabularyHitsOnly) {
+  Config c = words({"good", "bad"});
+  c.output_sequence_length = 3;
+  EXPECT_EQ(make(c).known_tokens("Good, zz BAD movie!"), 2);
+  EXPECT_EQ(make(c).known_tokens("zz qq good bad"), 1);  // cut at 3 tokens: zz qq good
+  EXPECT_EQ(make(c).known_tokens("zzqx blorf !!!"), 0);
+  c.output_sequence_length = -1;
+  EXPECT_EQ(make(c).known_tokens("zz qq good bad"), 2);
+  Config v = words({"[UNK]", "good", "bad"});
+  v.output_mode = Config::OutputMode::kCount;
+  EXPECT_EQ(make(v).known_tokens("good good zz bad qq"), 3);
+  EXPECT_EQ(make(v).known_tokens("zz qq"), 0);
+}
+
 TEST(TextVectorizationTest, RefusesVocabulariesKerasRefuses) {
   EXPECT_STATUS(TextVectorizer::create(words({"a", "b", "a"})), kInvalidArgument,
                 "repeats the term 'a'");

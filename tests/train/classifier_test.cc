@@ -33,6 +33,18 @@ class StubModel final : public ClassifierModel {
     return std::vector<Tensor>{std::move(t)};
   }
   const ModelInfo& info() const override { return info_; }
+  // A raw-text stand-in (info().text_input): one row per text, its known tokens = the
+  // number of "red" words.
+  Result<std::vector<Tensor>> predict_texts(std::span<const std::string> texts,
+                                            const PredictOptions&) const override {
+    std::vector<int32_t> ids(texts.size(), 1);
+    return predict(ids, static_cast<int64_t>(texts.size()), 1, {});
+  }
+  int64_t text_known_tokens(std::string_view text) const override {
+    int64_t n = 0;
+    for (size_t p = text.find("red"); p != std::string_view::npos; p = text.find("red", p + 1)) ++n;
+    return n;
+  }
 
  private:
   ModelInfo info_;
@@ -61,6 +73,7 @@ std::map<std::string, std::string> recorded(int64_t maxlen = 6) {
 }
 
 struct Stub {
+  bool text_input = false;  // the model reads raw text (TextVectorization first)
   int64_t input_length = -1;
   int64_t units = 2;
   float value = 0.3f;
@@ -75,6 +88,7 @@ ClassifierOptions options_for(const Stub& stub) {
     ModelInfo info;
     info.path = path;
     info.input_length = stub.input_length;
+    info.text_input = stub.text_input;
     info.vocab_size = 50;
     info.output_shapes = {{-1, stub.units}};
     info.metadata = stub.metadata;
@@ -101,6 +115,44 @@ TEST(ClassifierPrecedenceTest, MaxlenOptionOverRecordedOverModelLength) {
   EXPECT_EQ(load_ok(options_for(plain))->info().seq_len, 12);  // the model's own length
   plain.input_length = -1;
   EXPECT_EQ(load_ok(options_for(plain))->info().seq_len, -1);  // none: each text its own
+}
+
+// A model whose first layer is a TextVectorization: one property, takes_raw_text(); its
+// texts go to predict_texts, encode() only counts known tokens, and a tokenizer, segmenter
+// or length setting is refused rather than silently unused.
+TEST(ClassifierRawTextTest, AModelWithItsOwnTextInputTakesRawText) {
+  Stub stub;
+  stub.text_input = true;
+  ClassifierOptions o = options_for(stub);
+  auto c = load_ok(o);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->takes_raw_text());
+  EXPECT_EQ(c->tokenizer(), nullptr);
+  EXPECT_EQ(c->info().encoding_key, 1u);  // every such model gets the texts as they are
+  auto e = c->encode("red green red");
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->ids.empty());
+  EXPECT_EQ(e->known_tokens, 2);
+  const std::vector<std::string> texts = {"red", "blue"};
+  auto out = c->predict_texts(texts);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ((*out)[0].shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_TRUE(c->warm_up().ok());
+  o.tokenizer_path = "tok.json";
+  EXPECT_STATUS(Classifier::load(o).status(), kInvalidArgument,
+                "tokenizer: the model takes text itself (its first layer is TextVectorization)");
+  o.tokenizer_path.reset();
+  o.maxlen = 8;
+  EXPECT_STATUS(Classifier::load(o).status(), kInvalidArgument,
+                "maxlen / padding / truncating: the model's TextVectorization sets the length");
+  o.maxlen.reset();
+  o.segmenter = "cjk-chars";
+  EXPECT_STATUS(Classifier::load(o).status(), kInvalidArgument, "the model takes text itself");
+  // A token-id model is not a raw-text one: predict_texts refuses.
+  auto ids_model = load_ok(options_for(Stub()));
+  EXPECT_FALSE(ids_model->takes_raw_text());
+  EXPECT_STATUS(ids_model->predict_texts(texts).status(), kInvalidArgument,
+                "the model takes token ids");
 }
 
 TEST(ClassifierPrecedenceTest, MaxlenContradictingTheModelIsRefused) {
