@@ -12,4 +12,5 @@ PYBIND11_MODULE(quiver, m) {
   quiver::python::bind_model(m);
   quiver::python::bind_text(m);
   quiver::python::bind_train(m);
+  quiver::python::bind_classifier(m);
 }

@@ -130,6 +130,16 @@ def trained(quiver):
             for name, rows in CATEGORIES.items()}
 
 
+def run_threads(n, worker):
+    """Runs worker(0) ... worker(n - 1) on n threads at once and waits for them all."""
+    import threading
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def needs_shared():
     return pytest.mark.skipif(not os.path.isdir(KERAS_MODELS),
                               reason="needs ../shared/keras-models (absent: %s)" % KERAS_MODELS)

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from conftest import read_jsonl
+from conftest import read_jsonl, run_threads
 
 NAMES = ["text_bilstm", "ids_lstm", "textcnn_zh", "multilabel_lstm", "simplernn_keras"]
 
@@ -46,11 +46,7 @@ def test_32_threads_get_bit_identical_answers(quiver, suite_models):
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append("thread %d: %r" % (k, e))
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(32, worker)
     assert errors == []
 
 
@@ -63,11 +59,7 @@ def test_loads_and_predicts_from_many_threads(quiver, suite_models):
     def worker(k):
         m = quiver.Model.load(os.path.join(d, "model.h5"))
         results[k] = m.predict(ids)[0]
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(16, worker)
     assert all(r is not None and np.array_equal(r, want) for r in results)
 
 
