@@ -27,7 +27,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$SECONDS_EACH" in ''|*[!0-9]*) echo "scripts/fuzz.sh: --seconds wants a whole number" >&2; exit 2 ;; esac
-CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -O1 as OSS-Fuzz builds (cheaper to compile than RelWithDebInfo's -O2; the CI step builds
+# this tree from scratch); QUIVER_FUZZ's -g comes after -gline-tables-only and wins. Asserts
+# stay on (no NDEBUG).
+CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz \
+  -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" -DCMAKE_C_FLAGS_FUZZ="-O1 -gline-tables-only" \
   -DQUIVER_FUZZ=ON -DQUIVER_THREAD_SAFETY=ON -DQUIVER_BUILD_TESTS=OFF \
   -DQUIVER_BUILD_BENCH=OFF -DQUIVER_PYTHON=OFF >/dev/null
 # fuzz_all: every target; quiver_multilabel is not linked by a target, but the thread-safety
