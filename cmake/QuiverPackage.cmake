@@ -115,8 +115,8 @@ if(QUIVER_PYTHON)  # python3-quiver: the Python module for Debian's python3 (pyt
 python3 (<< ${Python_VERSION_MAJOR}.${quiver_py_next}), python3-numpy")
   set(CPACK_DEBIAN_PYTHON_PACKAGE_SUGGESTS "python3-jieba, python3-flask, gunicorn")
   set(CPACK_COMPONENT_PYTHON_DESCRIPTION "quiver for Python: import quiver
- Keras text classifiers (models, Keras' Tokenizer, jieba segmentation, training) in
- Debian's python3, without TensorFlow.")
+Keras text classifiers (models, Keras' Tokenizer, jieba segmentation, training, the
+KerasUtil-style Classifier) in Debian's python3, without TensorFlow.")
 endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
