@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -49,7 +50,10 @@ std::string key_of(const Value& v) {
     case Kind::kBool: return v.boolean ? "i1" : "i0";  // True == 1 as a dict key
     case Kind::kInt: return "i" + std::to_string(v.integer);
     case Kind::kFloat: {
-      if (v.number == static_cast<double>(static_cast<int64_t>(v.number)))
+      // An integral float equals the int as a key (1.0 == 1); cast only inside int64's range
+      // (casting 2.4e35 or NaN is undefined: found by fuzz_tokenizer_pickle).
+      if (v.number >= -9223372036854775808.0 && v.number < 9223372036854775808.0 &&
+          v.number == std::trunc(v.number))
         return "i" + std::to_string(static_cast<int64_t>(v.number));
       char buf[32];
       std::snprintf(buf, sizeof buf, "f%a", v.number);
