@@ -1,13 +1,29 @@
 #include "serve/batcher.h"
 
+#include <algorithm>
+
 #include <exception>
 #include <utility>
 
 namespace quiver::serve {
 namespace {
 
+// Several-input requests join a batch when every input has the same shape past the batch
+// dimension.
+bool same_input_shapes(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!std::equal(a[i].shape.begin() + 1, a[i].shape.end(), b[i].shape.begin() + 1,
+                    b[i].shape.end())) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool same_group(const BatchRequest& a, const BatchRequest& b) {
-  return a.servable == b.servable && a.seq_len == b.seq_len;
+  return a.servable == b.servable && a.seq_len == b.seq_len &&
+         same_input_shapes(a.inputs, b.inputs);
 }
 
 // Rows [first, first + rows) of every output tensor.
@@ -166,6 +182,16 @@ void Batcher::execute(std::vector<Item>& batch) {
         texts.insert(texts.end(), it.request.texts.begin(), it.request.texts.end());
       }
       outputs = first.servable->predictor->predict_texts(texts);
+    } else if (!first.inputs.empty()) {  // a several-input model: joined input by input
+      std::vector<Tensor> joined = first.inputs;
+      for (size_t k = 1; k < batch.size(); ++k) {
+        for (size_t i = 0; i < joined.size(); ++i) {
+          const Tensor& t = batch[k].request.inputs[i];
+          joined[i].data.insert(joined[i].data.end(), t.data.begin(), t.data.end());
+          joined[i].shape[0] += t.shape[0];
+        }
+      }
+      outputs = first.servable->predictor->predict_inputs(joined);
     } else if (batch.size() == 1) {
       outputs = first.servable->predictor->predict(first.ids, rows, first.seq_len);
     } else {

@@ -55,6 +55,7 @@ struct BatchRequest {
   std::shared_ptr<const Servable> servable;  // the version this request runs on
   std::vector<int32_t> ids;                  // rows * seq_len, row-major
   std::vector<std::string> texts;            // or: raw texts (seq_len -1; text models)
+  std::vector<Tensor> inputs;                // or: one tensor per model input (seq_len -1)
   int64_t rows = 0;
   int64_t seq_len = 0;
   // Called once with the result. If it throws (a formatter's bug), it is called once more

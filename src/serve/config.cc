@@ -398,6 +398,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   if (!m.tokenizer_path.empty() && m.num_words && !m.train_if_missing) {
     return r.error(r.key_path("num_words"), "only applies to a tokenizer fitted from train_data");
   }
+  m.entry = YAML::Dump(node) + "\n# relative to: " + base_dir;
   return Status();
 }
 

@@ -86,6 +86,10 @@ struct ModelConfig {
   // A text none of whose tokens the model knows (known_tokens 0): answered (default), or
   // refused with 422 (`unknown_input: refuse`).
   bool refuse_unknown_input = false;
+  // The entry as written (its YAML, emitted again) and the folder its relative paths
+  // resolve against: equal for two configs that say the same about this model. Empty for a
+  // config made in code (then a config reload always rebuilds the model).
+  std::string entry;
 };
 
 inline constexpr double kReducedGoldenTolerance = 0.05;

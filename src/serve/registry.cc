@@ -270,18 +270,33 @@ Status Registry::unload(const std::string& name) {
   return Status();
 }
 
+bool Registry::unchanged_locked(const ModelConfig& m, const std::string& files) const {
+  auto it = entries_.find(m.name);
+  if (it == entries_.end() || !it->second->serving) return false;
+  const Servable& s = *it->second->serving;
+  return !m.entry.empty() && s.config.entry == m.entry && s.files == files;
+}
+
 Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* failures) {
   base::MutexLock control(control_mu_);
   const std::vector<ModelConfig>& models = config.models;
-  std::vector<int64_t> versions;
+  // A model whose entry and files are what its serving version was built from keeps that
+  // version: no new version, no sandbox run, no load.
+  std::vector<std::string> files(models.size());
+  for (size_t i = 0; i < models.size(); ++i) files[i] = model_files_identity(models[i]);
+  std::vector<int64_t> versions(models.size(), 0);  // 0: kept
   {
     base::MutexLock lock(mu_);
-    for (const ModelConfig& m : models) versions.push_back(begin_load_locked(m));
+    for (size_t i = 0; i < models.size(); ++i) {
+      if (!unchanged_locked(models[i], files[i])) versions[i] = begin_load_locked(models[i]);
+    }
   }
-  // Build and check every model beside the serving versions; nothing is swapped yet.
+  // Build and check every changed model beside the serving versions; nothing is swapped yet.
   std::vector<Result<std::shared_ptr<const Servable>>> built(
-      models.size(), Result<std::shared_ptr<const Servable>>(internal_error("not built")));
-  parallel_for(models.size(), [&](size_t i) { built[i] = build(models[i], versions[i]); });
+      models.size(), Result<std::shared_ptr<const Servable>>(std::shared_ptr<const Servable>()));
+  parallel_for(models.size(), [&](size_t i) {
+    if (versions[i] != 0) built[i] = build(models[i], versions[i]);
+  });
   std::vector<std::shared_ptr<const Servable>> retired;  // freed after the lock is released
   base::MutexLock lock(mu_);
   std::string refused;
@@ -293,7 +308,7 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
   }
   if (!refused.empty()) {  // all or nothing: drop the versions that did build
     for (size_t i = 0; i < models.size(); ++i) {
-      if (built[i].ok()) abandon_locked(models[i].name, versions[i]);
+      if (built[i].ok() && versions[i] != 0) abandon_locked(models[i].name, versions[i]);
     }
     return invalid_argument("config reload refused, nothing changed: " + refused);
   }
@@ -302,7 +317,11 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
   config_ = std::move(config);
   for (auto& [name, e] : entries_) e->configured = config_.find(name) != nullptr;
   for (size_t i = 0; i < config_.models.size(); ++i) {
-    commit_locked(config_.models[i], versions[i], std::move(built[i]).value(), retired);
+    if (versions[i] != 0) {
+      commit_locked(config_.models[i], versions[i], std::move(built[i]).value(), retired);
+    } else {  // kept; the server's batching defaults may have changed
+      entry_locked(config_.models[i].name).batcher->set_options(batcher_options(config_.models[i]));
+    }
   }
   Status grouped = set_groups_locked(config_.groups);
   for (auto& [name, e] : entries_) {

@@ -123,6 +123,8 @@ class Registry {
   // their error) and the result is InvalidArgument "config reload refused, nothing
   // changed: ..." listing each error; `failures` (optional) receives them one by one.
   // A group whose new side does not serve keeps its old side (its error is returned).
+  // A model whose entry (ModelConfig::entry) and files (model_files_identity) are what its
+  // serving version was built from is not rebuilt: it keeps its version and instance.
   Status apply_config(ServeConfig config, std::vector<ReloadFailure>* failures = nullptr);
 
   // The group `name` ("" = the default group), every model of its serving side pinned.
@@ -160,6 +162,8 @@ class Registry {
   // Forgets a built version that was not swapped in (a refused config reload).
   void abandon_locked(const std::string& name, int64_t version) REQUIRES(mu_);
   void unload_locked(Entry& e) REQUIRES(mu_);
+  // True when `m` serves a version built from the same entry and files.
+  bool unchanged_locked(const ModelConfig& m, const std::string& files) const REQUIRES(mu_);
   Result<ModelHandle> acquire_locked(const std::string& name,
                                      std::optional<int64_t> version) const REQUIRES(mu_);
   Status side_serves_locked(const GroupSide& side) const REQUIRES(mu_);

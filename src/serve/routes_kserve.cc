@@ -119,6 +119,21 @@ Status read_input(const InputSpec& spec, const nlohmann::json& input, const std:
                             " elements for shape " + dims_json(shape));
   }
   InputValues& values = inputs[spec.name];
+  if (spec.model_input) {  // rows of a several-input model's input, row-major
+    const std::vector<int64_t> row_shape(shape.begin() + 1, shape.end());
+    const size_t per_row = flat.size() / static_cast<size_t>(shape[0]);
+    for (size_t r = 0; r < static_cast<size_t>(shape[0]); ++r) {
+      std::vector<double> row;
+      for (size_t k = r * per_row; k < (r + 1) * per_row; ++k) {
+        if (!flat[k]->is_number()) {
+          return invalid_argument(where + ".data[" + std::to_string(k) + "]: expected a number");
+        }
+        row.push_back(flat[k]->get<double>());
+      }
+      QUIVER_RETURN_IF_ERROR(add_model_input_row(spec, std::move(row), row_shape, where, values));
+    }
+    return Status();
+  }
   if (spec.kind == InputKind::kText) {
     for (size_t i = 0; i < flat.size(); ++i) {
       if (!flat[i]->is_string()) {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "base/file.h"
 #include "serve/training_hooks.h"
 
@@ -105,6 +107,29 @@ Status check_golden(const ModelConfig& c, const Servable& s) {
 
 PredictorLoader model_file_loader() { return PredictorLoader(); }
 
+std::string model_files_identity(const ModelConfig& c) {
+  const fs::path model(c.model_path);
+  const std::string golden = c.golden_path.empty()
+                                 ? (model.parent_path() / model.stem()).string() + ".golden.jsonl"
+                                 : c.golden_path;
+  std::string out;
+  for (const std::string& path :
+       {c.model_path, c.architecture_path, c.tokenizer_path, c.user_dict_path, c.train_data_path,
+        golden, (model.parent_path() / "inputs.jsonl").string(),
+        (model.parent_path() / "expected.jsonl").string()}) {
+    struct stat st {};
+    out += path;
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) {
+      out += " -\n";
+      continue;
+    }
+    out += " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + " " +
+           std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + "\n";
+  }
+  return out;
+}
+
 ClassifierOptions classifier_options(const ModelConfig& c) {
   ClassifierOptions o;
   o.model_path = c.model_path;
@@ -193,7 +218,9 @@ Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config,
                                                       const TrainingHooks& hooks,
                                                       SegmenterCache* segmenters) {
   const std::string context = "model '" + config.name + "'";
-  if (config.train_if_missing && !file_exists(config.model_path)) {
+  const bool model_existed = file_exists(config.model_path);
+  std::string files = model_files_identity(config);  // before the load: a later change shows
+  if (config.train_if_missing && !model_existed) {
     std::error_code ec;  // the trainer and its lock file live beside the model
     fs::create_directories(fs::path(config.model_path).parent_path(), ec);
   }
@@ -216,6 +243,7 @@ Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config,
   s->output_shape = info.output_shape;
   s->memory_bytes = info.model.memory_bytes;
   s->encoding_key = info.encoding_key;
+  s->files = model_existed ? std::move(files) : model_files_identity(config);  // trained now
   Status st = check_servable(*s);
   if (st.ok()) st = s->classifier->warm_up();
   if (st.ok()) st = check_golden(config, *s);

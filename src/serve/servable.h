@@ -83,7 +83,15 @@ struct Servable {
   // Equal for versions that turn a text into the same ids (ClassifierInfo::encoding_key).
   // Group requests tokenize once per key.
   uint64_t encoding_key = 0;
+  // model_files_identity(config) when the build began (after training a missing model).
+  std::string files;
 };
+
+// Identity of every file a model of `config` is built from — model, architecture,
+// tokenizer, user dictionary, train data and the golden files (`golden:`, else the
+// defaults beside the model) — by device, inode, size and mtime (an absent file counts
+// as absent). Equal identities and an equal ModelConfig::entry: the same model.
+std::string model_files_identity(const ModelConfig& config);
 
 // Builds and checks a Servable: Classifier::load (trains / fits what is missing through
 // `hooks`, loads the model with its metadata, tokenizer and segmenter — from `segmenters`,

@@ -163,6 +163,7 @@ void Service::infer(const ModelHandle& handle, EncodedInput encoded, InferenceDo
   request.servable = handle.servable;
   request.ids = std::move(encoded.ids);
   request.texts = std::move(encoded.texts);
+  request.inputs = std::move(encoded.tensors);
   request.rows = encoded.rows;
   request.seq_len = encoded.seq_len;
   request.done = [mm, start, done](Result<BatchResult> r) {
@@ -205,9 +206,16 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
                std::shared_ptr<std::vector<int32_t>> keep_ids,
                std::shared_ptr<std::vector<int64_t>> keep_known) {
   const Servable& s = *handle.servable;
-  auto encoded = inputs.texts.empty()
-                     ? encode_ids(s, inputs.rows, what)
-                     : encode_texts(s, inputs.texts, service.server().limits, what);
+  Result<EncodedInput> encoded = EncodedInput{};
+  if (!inputs.tensors.empty()) {  // a several-input model (checked by bind_inputs)
+    encoded->rows = inputs.tensors.front().shape[0];
+    encoded->seq_len = -1;
+    encoded->tensors = std::move(inputs.tensors);
+  } else if (inputs.texts.empty()) {
+    encoded = encode_ids(s, inputs.rows, what);
+  } else {
+    encoded = encode_texts(s, inputs.texts, service.server().limits, what);
+  }
   if (encoded.ok() && encoded->rows > service.server().limits.max_instances) {
     encoded = invalid_argument(
         what + ": " + std::to_string(encoded->rows) + " instances exceed the limit of " +

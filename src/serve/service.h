@@ -32,6 +32,7 @@ namespace quiver::serve {
 struct EncodedInput {
   std::vector<int32_t> ids;
   std::vector<std::string> texts;  // a TextVectorization model's texts (then seq_len is -1)
+  std::vector<Tensor> tensors;     // or a several-input model's inputs (seq_len -1)
   int64_t rows = 0;
   int64_t seq_len = 0;
   // Per text row: the tokens the model knew (Classifier::encode); empty for id inputs.
@@ -107,6 +108,8 @@ std::vector<std::string> split_path(const std::string& path);
 struct ModelInputs {
   std::vector<std::string> texts;
   std::vector<std::vector<int64_t>> rows;
+  // Or, for a model with several inputs: one tensor per model input, [rows, dims...].
+  std::vector<Tensor> tensors;
 };
 using OutputFormatter = std::function<HttpResponse(const Servable&, const std::vector<Tensor>&)>;
 

@@ -1,5 +1,7 @@
 #include "serve/signatures.h"
 
+#include <cmath>
+
 #include "serve/json_codec.h"
 
 namespace quiver::serve {
@@ -41,6 +43,82 @@ Result<std::string> decode_base64(const std::string& in, const std::string& wher
   return out;
 }
 
+// A (nested) list of numbers -> its values row-major and its shape; false if ragged or
+// not numbers. A bare number is a scalar (shape []).
+bool flatten_numbers(const nlohmann::json& j, std::vector<double>& values,
+                     std::vector<int64_t>& shape, size_t depth = 0) {
+  if (j.is_number()) {
+    if (depth != shape.size()) return false;
+    values.push_back(j.get<double>());
+    return true;
+  }
+  if (!j.is_array() || j.empty() || depth > 8) return false;
+  if (depth == shape.size()) {
+    shape.push_back(static_cast<int64_t>(j.size()));
+  } else if (shape[depth] != static_cast<int64_t>(j.size())) {
+    return false;
+  }
+  for (const auto& e : j) {
+    if (!flatten_numbers(e, values, shape, depth + 1)) return false;
+  }
+  return true;
+}
+
+std::string dims_text(const std::vector<int64_t>& dims) {
+  std::string out = "[";
+  for (size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + std::to_string(dims[i]);
+  return out + "]";
+}
+
+// One row of a several-input model's input: numbers of its dims (-1: any size).
+Status read_model_input_row(const InputSpec& spec, const nlohmann::json& v,
+                            const std::string& where, InputValues& out) {
+  std::vector<double> values;
+  std::vector<int64_t> shape;
+  bool fits = flatten_numbers(v, values, shape) && shape.size() == spec.dims.size();
+  for (size_t d = 0; fits && d < shape.size(); ++d) {
+    fits = spec.dims[d] < 0 || shape[d] == spec.dims[d];
+  }
+  if (!fits) {
+    return invalid_argument(where + ": input '" + spec.name + "' is " + spec.tf_dtype() + " of " +
+                            dims_text(spec.dims) + " per row: expected a (nested) list of " +
+                            "numbers of that shape, got " +
+                            v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                .substr(0, 80));
+  }
+  return add_model_input_row(spec, std::move(values), std::move(shape), where, out);
+}
+
+// A several-input signature's values as one tensor per input, [rows, dims...].
+Result<std::vector<Tensor>> model_input_tensors(const Signature& sig, NamedInputs& inputs,
+                                                const std::string& what) {
+  std::vector<Tensor> out;
+  for (const InputSpec& spec : sig.inputs) {
+    InputValues& v = inputs[spec.name];
+    if (spec.kind == InputKind::kText) {
+      return unimplemented(what + ": input '" + spec.name + "' takes text; a model with "
+                           "several inputs is served with numeric inputs only");
+    }
+    Tensor t;
+    t.shape = {static_cast<int64_t>(v.shapes.size())};
+    for (size_t r = 0; r < v.shapes.size(); ++r) {
+      if (v.shapes[r] != v.shapes[0]) {
+        return invalid_argument(what + ": input '" + spec.name + "': rows 0 and " +
+                                std::to_string(r) + " have shapes " + dims_text(v.shapes[0]) +
+                                " and " + dims_text(v.shapes[r]) + " (one tensor: one shape)");
+      }
+      if (spec.kind == InputKind::kIds) {
+        t.data.insert(t.data.end(), v.rows[r].begin(), v.rows[r].end());
+      } else {
+        t.data.insert(t.data.end(), v.values[r].begin(), v.values[r].end());
+      }
+    }
+    if (!v.shapes.empty()) t.shape.insert(t.shape.end(), v.shapes[0].begin(), v.shapes[0].end());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 std::string signature_names(const Servable& s) {
   std::string out;
   for (const Signature& sig : signatures_of(s)) out += (out.empty() ? "'" : ", '") + sig.name + "'";
@@ -49,8 +127,21 @@ std::string signature_names(const Servable& s) {
 
 }  // namespace
 
+const char* InputSpec::tf_dtype() const {
+  return kind == InputKind::kText ? "DT_STRING" : kind == InputKind::kIds ? "DT_INT32" : "DT_FLOAT";
+}
+
+const char* InputSpec::v2_datatype() const {
+  return kind == InputKind::kText ? "BYTES" : kind == InputKind::kIds ? "INT32" : "FP32";
+}
+
 std::vector<int64_t> InputSpec::shape() const {
   if (kind == InputKind::kText) return {-1};
+  if (model_input) {
+    std::vector<int64_t> out = {-1};
+    out.insert(out.end(), dims.begin(), dims.end());
+    return out;
+  }
   return {-1, length};
 }
 
@@ -68,6 +159,20 @@ std::string Signature::input_names() const {
 }
 
 std::vector<Signature> signatures_of(const Servable& s) {
+  // A model with several inputs: one signature, each input under its Keras name.
+  if (s.predictor && s.predictor->info().inputs.size() > 1) {
+    Signature sig{kDefaultSignature, {}};
+    for (const InputInfo& in : s.predictor->info().inputs) {
+      InputSpec spec{in.name, in.text ? InputKind::kText
+                              : in.token_ids ? InputKind::kIds
+                                             : InputKind::kFloat};
+      spec.model_input = true;
+      spec.dims = in.shape;
+      spec.vocab_size = in.vocab_size;
+      sig.inputs.push_back(std::move(spec));
+    }
+    return {sig};
+  }
   const InputSpec ids{"input_ids", InputKind::kIds, s.input_length};
   // A model whose first layer is a TextVectorization takes raw texts itself: one signature.
   if (s.classifier && s.classifier->takes_raw_text()) {
@@ -116,6 +221,7 @@ Status read_row_value(const InputSpec& spec, const nlohmann::json& v, const std:
     return invalid_argument(where + ": input '" + spec.name + "' is " + spec.tf_dtype() +
                             ": expected a string, got " + v.type_name() + hint);
   }
+  if (spec.model_input) return read_model_input_row(spec, v, where, out);
   std::vector<int64_t> row;
   if (!v.is_array()) {
     return invalid_argument(where + ": input '" + spec.name + "' is " + spec.tf_dtype() +
@@ -123,6 +229,30 @@ Status read_row_value(const InputSpec& spec, const nlohmann::json& v, const std:
   }
   QUIVER_RETURN_IF_ERROR(read_int_array(v, where, true, row));
   out.rows.push_back(std::move(row));
+  return Status();
+}
+
+Status add_model_input_row(const InputSpec& spec, std::vector<double> values,
+                           std::vector<int64_t> shape, const std::string& where,
+                           InputValues& out) {
+  for (int64_t d : shape) {
+    if (d < 1) return invalid_argument(where + ": input '" + spec.name + "': an empty dimension");
+  }
+  if (spec.kind == InputKind::kIds) {
+    std::vector<int64_t> row;
+    for (double x : values) {
+      if (x != std::floor(x) || x < 0 || (spec.vocab_size > 0 && x >= spec.vocab_size) || x > 2e9) {
+        return invalid_argument(where + ": input '" + spec.name + "': " + std::to_string(x) +
+                                " is not a token id in [0, " + std::to_string(spec.vocab_size) +
+                                ")");
+      }
+      row.push_back(static_cast<int64_t>(x));
+    }
+    out.rows.push_back(std::move(row));
+  } else {
+    out.values.emplace_back(values.begin(), values.end());
+  }
+  out.shapes.push_back(std::move(shape));
   return Status();
 }
 
@@ -149,9 +279,14 @@ Result<ModelInputs> bind_inputs(const Signature& sig, NamedInputs inputs, const 
                               std::to_string(inputs[spec.name].count()) + " rows");
     }
   }
-  // One model input today: its texts or its id rows.
-  InputValues& only = inputs[first];
   ModelInputs out;
+  if (sig.inputs.front().model_input) {
+    QUIVER_ASSIGN_OR_RETURN(out.tensors, model_input_tensors(sig, inputs, what));
+    if (out.tensors.front().shape[0] == 0) return invalid_argument(what + ": no instances given");
+    return out;
+  }
+  // One model input: its texts or its id rows.
+  InputValues& only = inputs[first];
   out.texts = std::move(only.texts);
   out.rows = std::move(only.rows);
   if (out.texts.empty() && out.rows.empty()) return invalid_argument(what + ": no instances given");

@@ -7,14 +7,16 @@
 // with a tokenizer) has two signatures, because its two forms cannot be sent together:
 //   serving_default  {text: DT_STRING / BYTES, shape [-1]}       sentences, tokenized here
 //   ids              {input_ids: DT_INT32 / INT32, shape [-1, T]} padded id rows
-// A model without a tokenizer has one: serving_default {input_ids}. (TF Serving's row
+// A model without a tokenizer has one: serving_default {input_ids}. A model with several
+// inputs (a Keras Functional model) has one: serving_default with each model input under
+// its Keras name (`quiver inspect` lists them): token ids DT_INT32 / INT32 [-1, T], float
+// features DT_FLOAT / FP32 [-1, dims...]. (TF Serving's row
 // format: "each item is expected to be an object containing input name/tensor value pair,
 // one for each named input" — every input of a signature is required, so the two forms
 // cannot be one signature with optional inputs.)
 //
 // Requests are parsed into NamedInputs (one InputValues per input name), then bound to
 // the signature: unknown or missing names and unequal batch sizes are InvalidArgument.
-// A model with several inputs (later) is a signature with several InputSpecs.
 //
 // Thread-safety: stateless functions over immutable Servables.
 #ifndef QUIVER_SERVE_SIGNATURES_H_
@@ -35,16 +37,22 @@ namespace quiver::serve {
 inline constexpr const char* kDefaultSignature = "serving_default";
 inline constexpr const char* kIdsSignature = "ids";
 
-enum class InputKind { kText, kIds };
+enum class InputKind { kText, kIds, kFloat };
 
 struct InputSpec {
   std::string name;
   InputKind kind = InputKind::kIds;
   int64_t length = -1;  // ids per row (kIds); -1: any length (all rows equal)
+  // An input of a several-input model: true, with its dims without the batch dimension
+  // (ModelInfo::inputs; -1: any size, the same for every row) and, for ids, the valid range.
+  bool model_input = false;
+  std::vector<int64_t> dims;
+  int64_t vocab_size = 0;  // kIds of a model input: ids 0..vocab_size-1 (0: unchecked)
 
-  const char* tf_dtype() const { return kind == InputKind::kText ? "DT_STRING" : "DT_INT32"; }
-  const char* v2_datatype() const { return kind == InputKind::kText ? "BYTES" : "INT32"; }
-  // The tensor shape with the batch dimension (-1): text [-1], ids [-1, length].
+  const char* tf_dtype() const;     // DT_STRING, DT_INT32, DT_FLOAT
+  const char* v2_datatype() const;  // BYTES, INT32, FP32
+  // The tensor shape with the batch dimension (-1): text [-1], ids [-1, length], a model
+  // input [-1, dims...].
   std::vector<int64_t> shape() const;
 };
 
@@ -67,16 +75,26 @@ std::string platform_of(const Servable& s);
 // The values of one named input for a batch, as parsed from a request.
 struct InputValues {
   std::vector<std::string> texts;               // kText
-  std::vector<std::vector<int64_t>> rows;       // kIds
-  size_t count() const { return texts.size() + rows.size(); }
+  std::vector<std::vector<int64_t>> rows;       // kIds (flattened per row)
+  std::vector<std::vector<float>> values;       // kFloat (flattened per row)
+  std::vector<std::vector<int64_t>> shapes;     // model inputs: each row's shape
+  size_t count() const { return texts.size() + rows.size() + values.size(); }
 };
 using NamedInputs = std::map<std::string, InputValues>;
 
 // Reads one row of input `spec` from a JSON value: a string or {"b64": "..."} for text;
-// a list of integers (nested lists flattened) for ids. `where` prefixes messages.
+// a list of integers (nested lists flattened) for ids; for a model input a (nested) list
+// of numbers of its dims. `where` prefixes messages.
 Status read_row_value(const InputSpec& spec, const nlohmann::json& v, const std::string& where,
                       InputValues& out);
-// Checks `inputs` against `sig`: every input named, nothing else, one batch size.
+// Adds one row of a several-input model's input (`values` row-major, of `shape`, already
+// checked against spec.dims): token ids must be integers in [0, vocab_size).
+Status add_model_input_row(const InputSpec& spec, std::vector<double> values,
+                           std::vector<int64_t> shape, const std::string& where,
+                           InputValues& out);
+// Checks `inputs` against `sig`: every input named, nothing else, one batch size. A
+// several-input signature becomes ModelInputs::tensors (one [rows, dims...] tensor per
+// model input, in the model's order; ids in range, every row of an input one shape).
 // InvalidArgument "<what>: unknown input 'x' (signature 'serving_default' has: text)",
 // "<what>: missing input 'text' ...", "<what>: inputs 'a' and 'b' have 2 and 3 rows".
 Result<ModelInputs> bind_inputs(const Signature& sig, NamedInputs inputs, const std::string& what);

@@ -242,6 +242,20 @@ TEST(ConfigTest, BadValuesAreNamed) {
             "got 'rnn'");
 }
 
+// ModelConfig::entry: what a config says about one model, so a reload can tell an
+// unchanged entry from a changed one.
+TEST(ConfigTest, EntryTextTellsChangedModelsApart) {
+  const std::string a = "models:\n  - {name: a, model: a.h5}\n";
+  auto one = parse_config_text(a + "  - {name: b, model: b.h5}\n", "x.yaml", "/m");
+  auto two = parse_config_text(a + "  - {name: b, model: b.h5, maxlen: 9}\n", "x.yaml", "/m");
+  auto moved = parse_config_text(a + "  - {name: b, model: b.h5}\n", "x.yaml", "/other");
+  ASSERT_TRUE(one.ok() && two.ok() && moved.ok());
+  EXPECT_FALSE(one->models[0].entry.empty());
+  EXPECT_EQ(one->models[0].entry, two->models[0].entry);
+  EXPECT_NE(one->models[1].entry, two->models[1].entry);
+  EXPECT_NE(one->models[1].entry, moved->models[1].entry);  // relative paths resolve elsewhere
+}
+
 TEST(ConfigTest, ModelNamesAreNeverPaths) {
   EXPECT_EQ(error_of("models: [{name: ../etc, model: a.h5}]"),
             "x.yaml: models[0].name: expected a name of [A-Za-z0-9_.-]+, got '../etc'");

@@ -164,6 +164,57 @@ TEST_F(RegistryTest, ApplyConfigIsAllOrNothing) {
   EXPECT_EQ(r.acquire("c")->servable->version, 2);
 }
 
+// A config reload rebuilds only what changed (issue 14): a model whose entry and files are
+// what its serving version was built from keeps that very instance — no load, no sandbox
+// run (hooks.validate), no new version; a changed entry or a changed file rebuilds just
+// that model. A config made in code (no entry text) always rebuilds.
+TEST_F(RegistryTest, ApplyConfigRebuildsOnlyChangedModels) {
+  write("a.model", "0.5");
+  write("b.model", "0.5");
+  auto with_entries = [&](const std::string& b_entry) {
+    ServeConfig c = config({"a", "b"});
+    c.models[0].entry = "name: a";
+    c.models[1].entry = b_entry;
+    return c;
+  };
+  std::atomic<int> loads{0}, validations{0};
+  TrainingHooks hooks;
+  hooks.validate = [&](const ModelConfig&) {
+    ++validations;
+    return Status();
+  };
+  Registry r(with_entries("name: b"), fake_loader(&loads), hooks, &metrics_);
+  ASSERT_OK(r.load_all());
+  const auto a1 = r.acquire("a")->servable, b1 = r.acquire("b")->servable;
+
+  ASSERT_OK(r.apply_config(with_entries("name: b")));  // nothing changed
+  EXPECT_EQ(loads.load(), 2);
+  EXPECT_EQ(validations.load(), 2);
+  EXPECT_EQ(r.acquire("a")->servable, a1);
+  EXPECT_EQ(r.acquire("b")->servable, b1);
+  EXPECT_EQ(r.status("a")->versions.size(), 1u);
+  EXPECT_EQ(r.status("a")->loads, 1u);
+
+  ASSERT_OK(r.apply_config(with_entries("name: b\nmax_queue: 9")));  // b's entry changed
+  EXPECT_EQ(loads.load(), 3);
+  EXPECT_EQ(validations.load(), 3);
+  EXPECT_EQ(r.acquire("a")->servable, a1);
+  EXPECT_EQ(r.acquire("b")->servable->version, 2);
+  const auto b2 = r.acquire("b")->servable;
+
+  write("a.model", "0.75");  // a's file changed (another size: mtimes can be coarse)
+  ASSERT_OK(r.apply_config(with_entries("name: b\nmax_queue: 9")));
+  EXPECT_EQ(loads.load(), 4);
+  EXPECT_EQ(r.acquire("a")->servable->version, 2);
+  EXPECT_NE(score(*r.acquire("a")), score(ModelHandle{a1, nullptr}));
+  EXPECT_EQ(r.acquire("b")->servable, b2);
+
+  ASSERT_OK(r.apply_config(config({"a", "b"})));  // no entry text: both rebuilt
+  EXPECT_EQ(loads.load(), 6);
+  EXPECT_EQ(r.acquire("a")->servable->version, 3);
+  EXPECT_EQ(r.acquire("b")->servable->version, 3);
+}
+
 TEST_F(RegistryTest, GoldenFileMustMatchBeforeAVersionServes) {
   write("a.model", "0.1");
   std::vector<int32_t> ids = {1, 2, 3, 4, 5, 6, 7, 8};

@@ -3,8 +3,9 @@
 // specification/protocol/inference_rest.md) and to the model repository extension
 // (triton-inference-server/server docs/protocol/extension_model_repository.md). Each test
 // checks one requirement against the real binary and quotes the sentence it checks.
-// Models: `txt` (quiver-trained text model: input `text` BYTES [-1]) and `two` (id input
-// `input_ids` INT32 [-1, 8], outputs output_0 [-1, 2] and output_1 [-1, 3]).
+// Models: `txt` (quiver-trained text model: input `text` BYTES [-1]), `two` (id input
+// `input_ids` INT32 [-1, 8], outputs output_0 [-1, 2] and output_1 [-1, 3]) and `multi`
+// (inputs `ids` INT32 [-1, 8] and `features` FP32 [-1, 4]).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -202,6 +203,38 @@ TEST_F(KServeConformance, UnknownOrMissingInputsAreRefused) {
                "twice");
 }
 
+// Several inputs: metadata "inputs" lists each input the model requires (ids INT32
+// [-1, 8], features FP32 [-1, 4]); an $inference_request gives each by name, and the
+// answer is `quiver predict`'s for the same rows, bit for bit. A missing one is 400.
+TEST_F(KServeConformance, SeveralNamedInputs) {
+  json meta = parse(client_->get("/v2/models/multi"));
+  EXPECT_EQ(meta["inputs"], json::parse(R"([{"name":"ids","datatype":"INT32","shape":[-1,8]},
+                                            {"name":"features","datatype":"FP32","shape":[-1,4]}])"))
+      << meta.dump();
+  json ids = ids_input(kRows);
+  ids["name"] = "ids";
+  const json features = {{"name", "features"}, {"datatype", "FP32"}, {"shape", {2, 4}},
+                         {"data", {0.5, -1.0, 2.0, 0.25, 1.5, 0.0, -0.5, 3.0}}};
+  json j = infer_ok("multi", {{"inputs", {features, ids}}});  // any order
+  ASSERT_EQ(j["outputs"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["outputs"][0]["shape"], json({2, 2}));
+  const json rows = {{{"ids", kRows[0]}, {"features", {0.5, -1.0, 2.0, 0.25}}},
+                     {{"ids", kRows[1]}, {"features", {1.5, 0.0, -0.5, 3.0}}}};
+  const json cli = predict_named_inputs_cli(models_ + "/multi.h5", rows);
+  ASSERT_EQ(cli.size(), 2u);
+  json flat = json::array();
+  for (const auto& r : cli)
+    for (const auto& v : r) flat.push_back(v);
+  EXPECT_EQ(j["outputs"][0]["data"], flat);
+  expect_error(infer("multi", {{"inputs", {ids}}}), 400, "missing input 'features'");
+  json wide = features;
+  wide["shape"] = {2, 5};
+  expect_error(infer("multi", {{"inputs", {ids, wide}}}), 400, "shape");
+  json as_int = features;
+  as_int["datatype"] = "INT32";
+  expect_error(infer("multi", {{"inputs", {ids, as_int}}}), 400, "is FP32");
+}
+
 // "datatype" : "The data-type of the input tensor elements as defined in Tensor Data
 // Types" — it must be the one the metadata lists.
 TEST_F(KServeConformance, AWrongDatatypeIsRefused) {
@@ -221,6 +254,8 @@ TEST_F(KServeConformance, AWrongShapeIsRefused) {
   expect_error(infer("txt", {{"inputs", {input}}}), 400, "shape");
   input["shape"] = {3};
   expect_error(infer("txt", {{"inputs", {input}}}), 400, "2 elements for shape [3]");
+  input["shape"] = {2, 1};  // BYTES [N, 1] (README "Changes for clients"): the text input is [-1]
+  expect_error(infer("txt", {{"inputs", {input}}}), 400, "has shape [-1], got [2,1]");
   json ids = ids_input(kRows);
   ids["shape"] = {4, 4};
   expect_error(infer("two", {{"inputs", {ids}}}), 400, "shape");
@@ -268,15 +303,15 @@ TEST_F(KServeConformance, RepositoryIndex) {
   auto r = post("/v2/repository/index", json::object(), auth_);
   ASSERT_EQ(r.status, 200) << r.body;
   json index = parse(r);
-  ASSERT_EQ(index.size(), 2u) << r.body;
+  ASSERT_EQ(index.size(), 3u) << r.body;
   for (const auto& m : index) {
-    EXPECT_TRUE(m["name"] == "txt" || m["name"] == "two") << r.body;
+    EXPECT_TRUE(m["name"] == "txt" || m["name"] == "two" || m["name"] == "multi") << r.body;
     EXPECT_EQ(m["state"], "READY");
     EXPECT_EQ(m["reason"], "");
     EXPECT_EQ(m["version"], "1");
   }
   auto ready = post("/v2/repository/index", {{"ready", true}}, auth_);
-  EXPECT_EQ(parse(ready).size(), 2u);
+  EXPECT_EQ(parse(ready).size(), 3u);
   EXPECT_EQ(client_->post("/v2/repository/index", "").status, 401);
   expect_error(post("/v2/repository/index", {{"ready", "yes"}}, auth_), 400, "ready");
 }
@@ -296,7 +331,7 @@ TEST_F(KServeConformance, RepositoryUnloadAndLoad) {
   for (const auto& m : index) {
     if (m["name"] == "two") EXPECT_EQ(m["state"], "UNAVAILABLE") << index.dump();
   }
-  EXPECT_EQ(parse(post("/v2/repository/index", {{"ready", true}}, auth_)).size(), 1u);
+  EXPECT_EQ(parse(post("/v2/repository/index", {{"ready", true}}, auth_)).size(), 2u);  // txt and multi
   auto load = client_->post("/v2/repository/models/two/load", "", auth_);  // "may be empty"
   ASSERT_EQ(load.status, 200) << load.body;
   EXPECT_EQ(client_->get("/v2/models/two/ready").status, 200);

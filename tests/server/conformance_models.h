@@ -8,7 +8,10 @@
 //   two.h5  an id-input model with two outputs (output_0: 2-way softmax, output_1: 3
 //           sigmoid units), written by the golden harness' Python model writer
 //           (tests/golden/net_builder.py + model_writer.py, h5py), random weights, T = 8,
-//           vocabulary 20, no tokenizer.
+//           vocabulary 20, no tokenizer;
+//   multi.h5 a Functional model with two inputs, written the same way: `ids` (token ids,
+//           T = 8, vocabulary 20) and `features` (4 floats) -> Concatenate -> a 2-way
+//           softmax.
 #ifndef QUIVER_TESTS_SERVER_CONFORMANCE_MODELS_H_
 #define QUIVER_TESTS_SERVER_CONFORMANCE_MODELS_H_
 
@@ -52,20 +55,15 @@ inline bool train_text_model(const std::string& dir, const std::string& name, in
   return testutil::shell(cmd).code == 0;
 }
 
-inline bool write_two_output_model(const std::string& path) {
+// Writes the net that `net_code` (Python, after `net = Net(...)`) builds to `path` with the
+// golden harness' Python model writer (tf2.11 layout).
+inline bool write_net_model(const std::string& path, const std::string& net_code) {
   const std::string script =
       "import sys\n"
       "sys.path.insert(0, sys.argv[1])\n"
       "from net_builder import Net\n"
-      "import model_writer\n"
-      "net = Net('two_heads', " + std::to_string(kTwoLength) + ", " + std::to_string(kTwoVocab) +
-      ", 7)\n"
-      "e = net.add('Embedding', 0, input_dim=" + std::to_string(kTwoVocab) +
-      ", output_dim=4, mask_zero=False)\n"
-      "g = net.add('GlobalAveragePooling1D', e)\n"
-      "a = net.add('Dense', g, units=2, activation='softmax')\n"
-      "b = net.add('Dense', g, units=3, activation='sigmoid')\n"
-      "net.outputs = [(a, 0), (b, 0)]\n"
+      "import model_writer\n" +
+      net_code +
       "layout = model_writer.LAYOUTS['tf2.11']\n"
       "net.assign_names(layout.style)\n"
       "model_writer.write_h5(sys.argv[2], net, layout)\n";
@@ -76,13 +74,60 @@ inline bool write_two_output_model(const std::string& path) {
   return run.code == 0 && std::filesystem::exists(path);
 }
 
-// The folder holding txt.h5, txt2.h5 and two.h5, or "" on failure.
+inline bool write_two_output_model(const std::string& path) {
+  return write_net_model(
+      path, "net = Net('two_heads', " + std::to_string(kTwoLength) + ", " +
+                std::to_string(kTwoVocab) + ", 7)\n"
+                "e = net.add('Embedding', 0, input_dim=" + std::to_string(kTwoVocab) +
+                ", output_dim=4, mask_zero=False)\n"
+                "g = net.add('GlobalAveragePooling1D', e)\n"
+                "a = net.add('Dense', g, units=2, activation='softmax')\n"
+                "b = net.add('Dense', g, units=3, activation='sigmoid')\n"
+                "net.outputs = [(a, 0), (b, 0)]\n");
+}
+
+inline constexpr int kMultiFeatures = 4;  // multi.h5's float input width
+
+inline bool write_multi_input_model(const std::string& path) {
+  return write_net_model(
+      path, "net = Net('multi', " + std::to_string(kTwoLength) + ", " +
+                std::to_string(kTwoVocab) + ", 11)\n"
+                "net.nodes[0].input_name = 'ids'\n"
+                "f = net.add_input((" + std::to_string(kMultiFeatures) + ",), 'features')\n"
+                "e = net.add('Embedding', 0, input_dim=" + std::to_string(kTwoVocab) +
+                ", output_dim=4, mask_zero=False)\n"
+                "g = net.add('GlobalAveragePooling1D', e)\n"
+                "d = net.add('Dense', f, units=3, activation='tanh')\n"
+                "m = net.add('Concatenate', [g, d], axis=-1)\n"
+                "net.outputs = [(net.add('Dense', m, units=2, activation='softmax'), 0)]\n");
+}
+
+// The folder holding txt.h5, txt2.h5, two.h5 and multi.h5, or "" on failure.
 inline std::string conformance_models_dir() {
-  return testutil::make_once("conformance_models_v2", [](const std::string& dir) {
+  return testutil::make_once("conformance_models_v4", [](const std::string& dir) {
     write_text(dir + "/train.csv", conformance_csv(64));
     return train_text_model(dir, "txt", 1) && train_text_model(dir, "txt2", 2) &&
-           write_two_output_model(dir + "/two.h5");
+           write_two_output_model(dir + "/two.h5") && write_multi_input_model(dir + "/multi.h5");
   });
+}
+
+// `quiver predict --model multi.h5` on JSON objects (one per line, a field per input): the
+// CLI's answer rows, the reference a served answer must equal bit for bit.
+inline nlohmann::json predict_named_inputs_cli(const std::string& model,
+                                               const nlohmann::json& rows) {
+  testutil::TempDir tmp;
+  std::string lines;
+  for (const auto& r : rows) lines += r.dump() + "\n";
+  write_text(tmp.file("in.jsonl"), lines);
+  auto run = testutil::shell(testutil::quiver_binary() + " predict --model " + model + " < " +
+                             tmp.file("in.jsonl") + " 2>&1");
+  nlohmann::json out = nlohmann::json::array();
+  if (run.code != 0) return out;
+  size_t start = 0;
+  for (size_t nl; (nl = run.out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    out.push_back(nlohmann::json::parse(run.out.substr(start, nl - start), nullptr, false));
+  }
+  return out;
 }
 
 // A test suite sharing one `quiver serve` of txt and two (started once per suite);
@@ -97,7 +142,8 @@ class ConformanceSuite : public ::testing::Test {
     write_text(dir_->file("serve.yaml"),
                "server:\n  host: 127.0.0.1\n" + Suite::server_yaml() + "models:\n" +
                    "  - name: txt\n    model: " + models_ + "/txt.h5\n" +
-                   "  - name: two\n    model: " + models_ + "/two.h5\n");
+                   "  - name: two\n    model: " + models_ + "/two.h5\n" +
+                   "  - name: multi\n    model: " + models_ + "/multi.h5\n");
     server_ = std::make_unique<ServerProcess>();
     if (!server_->start(dir_->file("serve.yaml"))) server_.reset();
   }

@@ -35,6 +35,11 @@ class TfServingConformance : public ConformanceSuite<TfServingConformance> {
 const json kTexts = {"great food today", "awful service really"};
 const std::vector<int> kIds = {0, 0, 3, 1, 4, 1, 5, 9};  // two.h5: T = 8, ids < 20
 
+const std::vector<int> kIds2 = {2, 6, 5, 3, 5, 8, 9, 7};
+// multi.h5's rows: {"ids": [8 ids], "features": [4 floats]}.
+const json kMultiRows = {{{"ids", kIds}, {"features", {0.5, -1.0, 2.0, 0.25}}},
+                         {{"ids", kIds2}, {"features", {1.5, 0.0, -0.5, 3.0}}}};
+
 // "In case of error, all APIs will return a JSON object in the response body with `error`
 // as key and the error message as the value"
 TEST_F(TfServingConformance, ErrorsAreAnObjectWithTheErrorKey) {
@@ -141,6 +146,58 @@ TEST_F(TfServingConformance, RowFormatObjectsNameEachInput) {
   EXPECT_EQ(predictions({{"instances", objects}}), predictions({{"instances", kTexts}}));
   json ids = {{{"input_ids", kIds}}};
   EXPECT_EQ(predictions({{"instances", ids}}, "two"), predictions({{"instances", {kIds}}}, "two"));
+}
+
+// A model with several inputs: its signature lists each by name (ids DT_INT32 [-1, 8],
+// features DT_FLOAT [-1, 4]); "each item is expected to be an object containing input
+// name/tensor value pair, one for each named input" (row format), and "The value for
+// inputs key can either a single input tensor or a map of input name to tensors"
+// (columnar). Both answer what `quiver predict` answers for the same objects, bit for bit.
+TEST_F(TfServingConformance, SeveralNamedInputsInRowAndColumnarFormat) {
+  json meta = parse(client_->get("/v1/models/multi/metadata"));
+  json sigs = meta["metadata"]["signature_def"]["signature_def"];
+  ASSERT_EQ(sigs.size(), 1u) << meta.dump();
+  json inputs = sigs["serving_default"]["inputs"];
+  ASSERT_EQ(inputs.size(), 2u) << meta.dump();
+  EXPECT_EQ(inputs["ids"]["dtype"], "DT_INT32");
+  EXPECT_EQ(inputs["ids"]["tensor_shape"]["dim"][1]["size"], "8");
+  EXPECT_EQ(inputs["features"]["dtype"], "DT_FLOAT");
+  EXPECT_EQ(inputs["features"]["tensor_shape"]["dim"][1]["size"], "4");
+
+  json rows = predictions({{"instances", kMultiRows}}, "multi");
+  const json cli = predict_named_inputs_cli(models_ + "/multi.h5", kMultiRows);
+  ASSERT_EQ(cli.size(), 2u);
+  EXPECT_EQ(rows["predictions"], cli);
+  json columns = {{"ids", {kIds, kIds2}},
+                  {"features", {kMultiRows[0]["features"], kMultiRows[1]["features"]}}};
+  auto col = post("/v1/models/multi:predict", {{"inputs", columns}});
+  ASSERT_EQ(col.status, 200) << col.body;
+  EXPECT_EQ(parse(col)["outputs"], cli);
+
+  json missing = {{{"ids", kIds}}};
+  expect_error(post("/v1/models/multi:predict", {{"instances", missing}}), 400,
+               "missing input 'features'");
+  json extra = kMultiRows;
+  extra[0]["text"] = "great";
+  expect_error(post("/v1/models/multi:predict", {{"instances", extra}}), 400,
+               "unknown input 'text'");
+  json narrow = kMultiRows;
+  narrow[1]["features"] = {1.0, 2.0};
+  expect_error(post("/v1/models/multi:predict", {{"instances", narrow}}), 400,
+               "input 'features' is DT_FLOAT of [4] per row");
+  json bad_id = kMultiRows;
+  bad_id[0]["ids"][0] = 20;
+  expect_error(post("/v1/models/multi:predict", {{"instances", bad_id}}), 400,
+               "is not a token id in [0, 20)");
+  expect_error(post("/v1/models/multi:predict", {{"instances", {kIds}}}), 400,
+               "has several inputs (ids, features)");
+}
+
+// Breaking change for clients (README "Changes for clients"): id rows sent to a text
+// model's default signature are refused, naming the signature that takes them.
+TEST_F(TfServingConformance, IdRowsToATextModelNeedTheIdsSignature) {
+  expect_error(post("/v1/models/txt:predict", {{"instances", {kIds}}}), 400,
+               "send id rows as input 'input_ids' of signature 'ids'");
 }
 
 // The text and the id forms of a text model: the ids signature answers what the text

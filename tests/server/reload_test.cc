@@ -120,6 +120,45 @@ TEST_F(ReloadTest, ASighupReloadWithOneInvalidEntryChangesNothing) {
   expect_nothing_changed(a_before, b_before);
 }
 
+// A config reload rebuilds only the models whose entry or files changed (issue 14): the
+// others keep their version and loaded instance (quiver_model_loads_total does not move,
+// so neither the sandbox nor the loader ran for them).
+TEST_F(ReloadTest, AReloadRebuildsOnlyWhatChanged) {
+  ASSERT_TRUE(start(models_yaml("a.h5", "b.h5", "a"), "  admin_token: tok\n"));
+  auto loads = [&](const std::string& m) {
+    return metric_value(client(), "quiver_model_loads_total{model=\"" + m + "\"}");
+  };
+  auto reload = [&] {
+    auto r = client().post("/admin/reload", "", auth_);
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+  const std::string b_before = predict("b");
+  rewrite_config(models_yaml("a.h5", "b.h5", "a"));  // the same entries
+  reload();
+  EXPECT_EQ(serving_version("a"), 1);
+  EXPECT_EQ(serving_version("b"), 1);
+  EXPECT_EQ(loads("a"), 1);
+  EXPECT_EQ(loads("b"), 1);
+
+  fs::copy_file(models_ + "/txt2.h5", dir_.file("a2.h5"));
+  rewrite_config(models_yaml("a2.h5", "b.h5", "a"));  // a's entry changes
+  reload();
+  EXPECT_EQ(serving_version("a"), 2);
+  EXPECT_EQ(serving_version("b"), 1);
+  EXPECT_EQ(loads("a"), 2);
+  EXPECT_EQ(loads("b"), 1);
+
+  // b's file replaced by rename (as quiver's writers do), its entry unchanged.
+  fs::copy_file(models_ + "/txt2.h5", dir_.file("b.new"));
+  fs::rename(dir_.file("b.new"), dir_.file("b.h5"));
+  reload();
+  EXPECT_EQ(serving_version("a"), 2);
+  EXPECT_EQ(serving_version("b"), 2);
+  EXPECT_EQ(loads("a"), 2);
+  EXPECT_EQ(loads("b"), 2);
+  EXPECT_NE(predict("b"), b_before);  // txt2 was trained with another seed
+}
+
 // One table: every endpoint that needs the admin token, with a body it accepts. Without a
 // configured token each answers 403; with one, 401 for a missing or wrong token, and the
 // operation's own answer (not 401 / 403) with the right one.
