@@ -190,7 +190,8 @@ TEST(BatcherTest, ReportsEveryBatchSize) {
 // A predictor whose predict throws, as a bug in a model or an allocation failure would.
 class ThrowingPredictor final : public Predictor {
  public:
-  Result<std::vector<Tensor>> predict(std::span<const int32_t>, int64_t, int64_t) const override {
+  Result<std::vector<Tensor>> predict(std::span<const int32_t>, int64_t, int64_t,
+                                      const PredictOptions& = {}) const override {
     throw std::runtime_error("boom");
   }
   const ModelInfo& info() const override { return info_; }
