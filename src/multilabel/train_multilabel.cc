@@ -34,8 +34,10 @@ Status check_options(const TrainMultilabelOptions& o) {
     if (c.name == kMergedTextColumn) return invalid_argument("category name '" + c.name + "' is reserved");
   }
   for (const auto& [name, path] : o.binary_models) {
+    // clang 14 (the fuzz tree) cannot capture a structured binding: compare with a copy.
+    const std::string& wanted = name;
     auto it = std::find_if(o.categories.begin(), o.categories.end(),
-                           [&](const CategorySource& c) { return c.name == name; });
+                           [&](const CategorySource& c) { return c.name == wanted; });
     if (it == o.categories.end()) {
       return invalid_argument("--binary-model " + name + "=" + path + ": no --category " + name);
     }
