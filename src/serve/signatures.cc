@@ -163,9 +163,9 @@ std::vector<Signature> signatures_of(const Servable& s) {
   if (s.predictor && s.predictor->info().inputs.size() > 1) {
     Signature sig{kDefaultSignature, {}};
     for (const InputInfo& in : s.predictor->info().inputs) {
-      InputSpec spec{in.name, in.text ? InputKind::kText
-                              : in.token_ids ? InputKind::kIds
-                                             : InputKind::kFloat};
+      InputSpec spec;
+      spec.name = in.name;
+      spec.kind = in.text ? InputKind::kText : in.token_ids ? InputKind::kIds : InputKind::kFloat;
       spec.model_input = true;
       spec.dims = in.shape;
       spec.vocab_size = in.vocab_size;
@@ -173,14 +173,18 @@ std::vector<Signature> signatures_of(const Servable& s) {
     }
     return {sig};
   }
-  const InputSpec ids{"input_ids", InputKind::kIds, s.input_length};
+  InputSpec ids;
+  ids.name = "input_ids";
+  ids.length = s.input_length;
+  InputSpec text;
+  text.name = "text";
+  text.kind = InputKind::kText;
   // A model whose first layer is a TextVectorization takes raw texts itself: one signature.
   if (s.classifier && s.classifier->takes_raw_text()) {
-    return {Signature{kDefaultSignature, {InputSpec{"text", InputKind::kText, -1}}}};
+    return {Signature{kDefaultSignature, {text}}};
   }
   if (!s.tokenizer) return {Signature{kDefaultSignature, {ids}}};
-  return {Signature{kDefaultSignature, {InputSpec{"text", InputKind::kText, -1}}},
-          Signature{kIdsSignature, {ids}}};
+  return {Signature{kDefaultSignature, {text}}, Signature{kIdsSignature, {ids}}};
 }
 
 Result<Signature> find_signature(const Servable& s, const std::string& name) {
