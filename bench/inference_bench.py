@@ -17,9 +17,33 @@ import os
 import platform
 import subprocess
 import sys
+import time
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+
+
+def time_calls(call, seconds):
+  """quiver bench's protocol for an in-process peer: a warm-up of at least 2 calls and 10 %
+  of `seconds`, then calls for `seconds`. Returns the stats every peer prints: median and
+  p90 of the per-call times (ms, nearest rank), the fastest call, and calls per second."""
+  warm = time.perf_counter()
+  n = 0
+  while n < 2 or time.perf_counter() - warm < seconds * 0.1:
+    call()
+    n += 1
+  times = []
+  start = time.perf_counter()
+  while not times or time.perf_counter() - start < seconds:
+    s = time.perf_counter()
+    call()
+    times.append((time.perf_counter() - s) * 1000.0)
+  total = time.perf_counter() - start
+  return {"median_ms": round(float(np.percentile(times, 50, method="nearest")), 4),
+          "p90_ms": round(float(np.percentile(times, 90, method="nearest")), 4),
+          "min_ms": round(min(times), 4), "calls_per_s": len(times) / total}
 
 
 def rss_mb():

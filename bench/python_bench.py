@@ -29,7 +29,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from inference_bench import loadavg, rss_mb, run_json, torch_env  # noqa: E402
+from inference_bench import loadavg, rss_mb, run_json, time_calls, torch_env  # noqa: E402
 
 
 def measure_python(a):
@@ -41,24 +41,11 @@ def measure_python(a):
     load_ms = (time.perf_counter() - t0) * 1000.0
     vocab = model.info["vocab_size"]
     ids = np.random.default_rng(12345).integers(1, vocab, (a.batch, a.seq_len)).astype(np.int32)
-    warm = time.perf_counter()
-    n = 0
-    while n < 2 or time.perf_counter() - warm < a.seconds * 0.1:
-        model.predict(ids, threads=a.threads)
-        n += 1
-    times = []
-    start = time.perf_counter()
-    while not times or time.perf_counter() - start < a.seconds:
-        s = time.perf_counter()
-        model.predict(ids, threads=a.threads)
-        times.append((time.perf_counter() - s) * 1000.0)
-    total = time.perf_counter() - start
+    t = time_calls(lambda: model.predict(ids, threads=a.threads), a.seconds)
     print(json.dumps({
         "batch": a.batch, "seq_len": a.seq_len, "threads": a.threads,
-        "median_ms": round(float(np.percentile(times, 50, method="nearest")), 4),
-        "p90_ms": round(float(np.percentile(times, 90, method="nearest")), 4),
-        "min_ms": round(min(times), 4),
-        "sentences_per_s": round(a.batch * len(times) / total, 1),
+        "median_ms": t["median_ms"], "p90_ms": t["p90_ms"], "min_ms": t["min_ms"],
+        "sentences_per_s": round(a.batch * t["calls_per_s"], 1),
         "load_ms": round(load_ms, 2), "rss_mb": round(rss_mb(), 1)}))
 
 

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import torch
 
-from inference_bench import rss_mb
+from inference_bench import rss_mb, time_calls
 
 
 def main():
@@ -42,23 +42,11 @@ def main():
           f.write(json.dumps([float(x) for x in r]) + "\n")
     ids = torch.tensor(np.random.default_rng(12345).integers(1, a.vocab, (a.batch, a.seq_len)),
                        dtype=torch.int64)
-    warm = time.perf_counter()
-    n = 0
-    while n < 2 or time.perf_counter() - warm < a.seconds * 0.1:
-      model(ids)
-      n += 1
-    times = []
-    start = time.perf_counter()
-    while not times or time.perf_counter() - start < a.seconds:
-      s = time.perf_counter()
-      model(ids)
-      times.append((time.perf_counter() - s) * 1000.0)
-    total = time.perf_counter() - start
+    t = time_calls(lambda: model(ids), a.seconds)
   print(json.dumps({
       "batch": a.batch, "seq_len": a.seq_len, "threads": a.threads,
-      "median_ms": round(float(np.percentile(times, 50, method="nearest")), 4),
-      "p90_ms": round(float(np.percentile(times, 90, method="nearest")), 4),
-      "sentences_per_s": round(a.batch * len(times) / total, 1),
+      "median_ms": t["median_ms"], "p90_ms": t["p90_ms"],
+      "sentences_per_s": round(a.batch * t["calls_per_s"], 1),
       "load_ms": round(load_ms, 2), "rss_mb": round(rss_mb(), 1)}))
 
 
