@@ -57,13 +57,22 @@ template <typename F>
 
 }  // namespace
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+// One clone per instruction set, chosen once by an ifunc resolver at program load. Not under
+// ThreadSanitizer: the resolver runs before the TSan runtime is initialised and, instrumented,
+// crashes every binary that links this file (gcc 12; the default clone is the same code).
+#if defined(__SANITIZE_THREAD__)
+#define QUIVER_CLONES
+#else
+#define QUIVER_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
+QUIVER_CLONES
 void sigmoid_inplace(float* x, int64_t n) { apply(x, x, n, [](v16f v) { return sigmoid_v(v); }); }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+QUIVER_CLONES
 void tanh_inplace(float* x, int64_t n) { apply(x, x, n, [](v16f v) { return tanh_v(v); }); }
 
-__attribute__((target_clones("avx512f", "avx2", "default")))
+QUIVER_CLONES
 void tanh_copy(const float* x, float* y, int64_t n) {
   apply(x, y, n, [](v16f v) { return tanh_v(v); });
 }
