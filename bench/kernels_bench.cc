@@ -27,13 +27,22 @@ std::vector<float> random_floats(size_t n, float scale, uint32_t seed) {
   return v;
 }
 
-// c[m × n] += a[m × k] · B[k × n] through gemm_accumulate, with a flops counter.
-void run_gemm(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
-  PackedMatrix b(random_floats(static_cast<size_t>(k * n), 0.1f, 1).data(), k, n);
+// c[m × n] += a[m × k] · B[k × n] through gemm_accumulate (B in `format`), with a flops
+// counter. int8 pair panels (the int8 weight mode's recurrent kernels, issue 19) time the
+// whole integer product: quantize a, then gemm_accumulate_int8.
+void run_gemm(benchmark::State& state, int64_t m, int64_t k, int64_t n,
+              WeightMode format = WeightMode::kFp32, PanelLayout layout = PanelLayout::kAuto) {
+  PackedMatrix b(random_floats(static_cast<size_t>(k * n), 0.1f, 1).data(), k, n, format, layout);
   std::vector<float> a = random_floats(static_cast<size_t>(m * k), 1.0f, 2);
   std::vector<float> c(static_cast<size_t>(m * n), 0.0f);
+  std::vector<int16_t> q(static_cast<size_t>(m * b.k_stored()));
   for (auto _ : state) {
-    gemm_accumulate(a.data(), k, m, b, c.data(), n);
+    if (b.int8_pairs()) {
+      quantize_activations(a.data(), k, m, b, q.data(), b.k_stored());
+      gemm_accumulate_int8(q.data(), b.k_stored(), m, b, c.data(), n);
+    } else {
+      gemm_accumulate(a.data(), k, m, b, c.data(), n);
+    }
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
@@ -46,6 +55,20 @@ void BM_GemmRecurrentLstm(benchmark::State& state) {
   run_gemm(state, state.range(0), kUnits, 4 * kUnits);
 }
 BENCHMARK(BM_GemmRecurrentLstm)->Arg(1)->Arg(2)->Arg(4)->Arg(16)->Arg(64)->Arg(256);
+void BM_GemmRecurrentLstmBf16(benchmark::State& state) {
+  run_gemm(state, state.range(0), kUnits, 4 * kUnits, WeightMode::kBf16);
+}
+BENCHMARK(BM_GemmRecurrentLstmBf16)->Arg(1)->Arg(256);
+// int8 storage, float products (rows layout: the int8 mode's input kernel).
+void BM_GemmRecurrentLstmInt8Float(benchmark::State& state) {
+  run_gemm(state, state.range(0), kUnits, 4 * kUnits, WeightMode::kInt8);
+}
+BENCHMARK(BM_GemmRecurrentLstmInt8Float)->Arg(1)->Arg(256);
+// int8 storage, integer products of the quantized state (the int8 mode's recurrent kernels).
+void BM_GemmRecurrentLstmInt8(benchmark::State& state) {
+  run_gemm(state, state.range(0), kUnits, 4 * kUnits, WeightMode::kInt8, PanelLayout::kPairs);
+}
+BENCHMARK(BM_GemmRecurrentLstmInt8)->Arg(1)->Arg(4)->Arg(256);
 
 // The input projection of a dense (non-table) input: x[m × 128] · W[128 × 4u].
 void BM_GemmInputProjection(benchmark::State& state) {

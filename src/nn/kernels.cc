@@ -112,11 +112,12 @@ uint16_t to_bf16(float f) {  // round to nearest even; NaN stays a quiet NaN
 }  // namespace
 
 PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format,
-                           Bf16Layout layout)
+                           PanelLayout layout)
     : k_(k), n_(n), format_(format) {
-  bf16_pairs_ = format == WeightMode::kBf16 &&
-                (layout == Bf16Layout::kPairs ||
-                 (layout == Bf16Layout::kAuto && simd_level() == SimdLevel::kAvx512Bf16));
+  pairs_ = (format == WeightMode::kBf16 &&
+            (layout == PanelLayout::kPairs ||
+             (layout == PanelLayout::kAuto && simd_level() == SimdLevel::kAvx512Bf16))) ||
+           (format == WeightMode::kInt8 && layout == PanelLayout::kPairs);
   const size_t size = static_cast<size_t>(panels() * panel_stride());
   if (format == WeightMode::kInt8) {
     scales_.assign(static_cast<size_t>(panels() * kW), 0.0f);
@@ -126,6 +127,13 @@ PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode
       scales_[j] = m / 127.0f;
     }
     int8_.assign(size, 0);
+    if (pairs_) {
+      const int64_t limit = (int64_t{1} << 31) - 1;
+      activation_scale_ =
+          static_cast<int32_t>(std::min<int64_t>(32767, limit / (127 * k_stored())));
+      dequant_.resize(scales_.size());
+      for (size_t j = 0; j < scales_.size(); ++j) dequant_[j] = scales_[j] / activation_scale_;
+    }
   } else if (format == WeightMode::kBf16) {
     bf16_.assign(size, 0);
   } else {
@@ -168,7 +176,7 @@ void TableBuffer::Free::operator()(float* p) const { std::free(p); }
 
 int64_t PackedMatrix::memory_bytes() const {
   return static_cast<int64_t>(data_.size() * sizeof(float) + bf16_.size() * sizeof(uint16_t) +
-                              int8_.size() + scales_.size() * sizeof(float));
+                              int8_.size() + (scales_.size() + dequant_.size()) * sizeof(float));
 }
 
 void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix& b, float* c,
@@ -202,6 +210,60 @@ void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix&
       break;
   }
 }
+
+void quantize_activations(const float* x, int64_t ldx, int64_t m, const PackedMatrix& b,
+                          int16_t* q, int64_t ldq) {
+  if (simd_level() >= SimdLevel::kAvx2) {
+    simd::quantize_activations_avx2(x, ldx, m, b, q, ldq);
+  } else {
+    simd::quantize_activations_plain(x, ldx, m, b, q, ldq);
+  }
+}
+
+void gemm_accumulate_int8(const int16_t* q, int64_t ldq, int64_t m, const PackedMatrix& b,
+                          float* c, int64_t ldc) {
+  if (simd_level() >= SimdLevel::kAvx2) {
+    simd::gemm_accumulate_int8_avx2(q, ldq, m, b, c, ldc);
+  } else {
+    simd::gemm_accumulate_int8_plain(q, ldq, m, b, c, ldc);
+  }
+}
+
+namespace simd {
+
+void quantize_activations_plain(const float* x, int64_t ldx, int64_t m, const PackedMatrix& b,
+                                int16_t* q, int64_t ldq) {
+  const float s = static_cast<float>(b.activation_scale());
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t kk = 0; kk < b.k_stored(); ++kk) {
+      // The AVX2 kernel's arithmetic: max(x, -1) (NaN gives -1, as VMAXPS), min(·, 1), times
+      // S, rounded to nearest even.
+      float v = kk < b.k() ? x[r * ldx + kk] : 0.0f;
+      v = v > -1.0f ? v : -1.0f;
+      v = v < 1.0f ? v : 1.0f;
+      q[r * ldq + kk] = static_cast<int16_t>(std::nearbyint(v * s));
+    }
+  }
+}
+
+void gemm_accumulate_int8_plain(const int16_t* q, int64_t ldq, int64_t m, const PackedMatrix& b,
+                                float* c, int64_t ldc) {
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t p = 0; p < b.panels(); ++p) {
+      const int8_t* panel = b.panel_int8(p);
+      for (int64_t j = 0; j < kW && p * kW + j < b.n(); ++j) {
+        int32_t sum = 0;
+        for (int64_t kk = 0; kk < b.k_stored(); ++kk) {
+          sum += int32_t{q[r * ldq + kk]} * panel[b.offset_in_panel(kk, j)];
+        }
+        float& out = c[r * ldc + p * kW + j];
+        out = std::fma(static_cast<float>(sum), b.dequant()[p * kW + j], out);
+      }
+    }
+  }
+}
+
+}  // namespace simd
 
 void fill_rows(const std::vector<float>& bias, int64_t n, int64_t m, float* c, int64_t ldc) {
   for (int64_t r = 0; r < m; ++r) {

@@ -26,12 +26,18 @@ namespace quiver::nn {
 // [-127, 127] with one symmetric scale per column (scale_j = max_k |w_kj| / 127), and kernels
 // compute c + scale_j * sum_k a_k q_kj.
 //
+// int8 layouts: kRows (kAuto) stores round(w / scale_j) row by row like fp32 and the float
+// kernels widen it (c + scale_j * sum_k a_k q_kj, float a). kPairs interleaves rows kk, kk+1
+// like bf16 pairs: the operand layout of integer pair dot products (vpmaddwd on AVX2,
+// vpdpwssd with VNNI), used by gemm_accumulate_int8 below with a quantized to int16.
+//
 // bf16 layouts: kRows stores row kk of a panel as 16 contiguous values (kernels widen them
 // to float exactly and multiply by float a). kPairs stores rows kk, kk+1 interleaved, value
 // (kk, j) at (kk/2 * 16 + j) * 2 + kk % 2 (an odd k gets a zero row), the operand layout of
 // AVX512_BF16 dot products: those kernels round a to bf16 too and accumulate in float.
 // kAuto is kPairs when simd_level() is kAvx512Bf16, kRows otherwise.
-enum class Bf16Layout { kAuto, kRows, kPairs };
+enum class PanelLayout { kAuto, kRows, kPairs };
+using Bf16Layout = PanelLayout;
 
 class PackedMatrix {
  public:
@@ -40,16 +46,17 @@ class PackedMatrix {
   PackedMatrix() = default;
   // From a row-major k × n matrix.
   PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format = WeightMode::kFp32,
-               Bf16Layout layout = Bf16Layout::kAuto);
+               PanelLayout layout = PanelLayout::kAuto);
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
   WeightMode format() const { return format_; }
-  bool bf16_pairs() const { return bf16_pairs_; }
+  bool bf16_pairs() const { return pairs_ && format_ == WeightMode::kBf16; }
+  bool int8_pairs() const { return pairs_ && format_ == WeightMode::kInt8; }
   int64_t panels() const { return (n_ + kPanelWidth - 1) / kPanelWidth; }
   // Rows stored per panel (k, or k rounded up to even for bf16 pairs) and the distance
   // between two panels in elements.
-  int64_t k_stored() const { return bf16_pairs_ ? (k_ + 1) / 2 * 2 : k_; }
+  int64_t k_stored() const { return pairs_ ? (k_ + 1) / 2 * 2 : k_; }
   int64_t panel_stride() const { return k_stored() * kPanelWidth; }
   // Panel p in the matrix's format (float, bf16 bits as uint16_t, or int8_t).
   const float* panel(int64_t p) const { return data_.data() + p * panel_stride(); }
@@ -57,7 +64,7 @@ class PackedMatrix {
   const int8_t* panel_int8(int64_t p) const { return int8_.data() + p * panel_stride(); }
   // Where element (kk, col) of a panel is stored, from the panel's start.
   int64_t offset_in_panel(int64_t kk, int64_t col) const {
-    return bf16_pairs_ ? (kk / 2 * kPanelWidth + col) * 2 + kk % 2 : kk * kPanelWidth + col;
+    return pairs_ ? (kk / 2 * kPanelWidth + col) * 2 + kk % 2 : kk * kPanelWidth + col;
   }
   // kBf16: the stored bits of element (kk, j), whatever the layout.
   uint16_t bf16_at(int64_t kk, int64_t j) const {
@@ -65,17 +72,24 @@ class PackedMatrix {
   }
   // kInt8: the column scales, panels() * kPanelWidth values (zero padded).
   const float* scales() const { return scales_.data(); }
+  // kInt8 pairs: the fixed scale S of the activations (gemm_accumulate_int8's a = round(x·S)
+  // for |x| <= 1), the largest S <= 32767 with k_stored·S·127 < 2^31, so no int32 sum can
+  // overflow; and the column dequantization factors scale_j / S (panels() * kPanelWidth).
+  int32_t activation_scale() const { return activation_scale_; }
+  const float* dequant() const { return dequant_.data(); }
   int64_t memory_bytes() const;
 
  private:
   int64_t k_ = 0;
   int64_t n_ = 0;
   WeightMode format_ = WeightMode::kFp32;
-  bool bf16_pairs_ = false;
+  bool pairs_ = false;
+  int32_t activation_scale_ = 0;
   std::vector<float> data_;
   std::vector<uint16_t> bf16_;
   std::vector<int8_t> int8_;
   std::vector<float> scales_;
+  std::vector<float> dequant_;
 };
 
 // An uninitialized float array for large read-mostly tables (the token projection tables):
@@ -110,6 +124,17 @@ inline float bf16_to_float(uint16_t v) {
 // c[r][j] += sum_k a[r][k] * b[k][j] for r < m, j < b.n(); a has row stride lda, c ldc.
 void gemm_accumulate(const float* a, int64_t lda, int64_t m, const PackedMatrix& b, float* c,
                      int64_t ldc);
+
+// The integer recurrent product (issue 19) for an int8 pair-layout b (int8_pairs()):
+// quantize_activations writes m rows of round(clamp(x, -1, 1) · S) as int16, S =
+// b.activation_scale(), k_stored() values per row (an odd k gets a zero last value), row
+// stride ldq; gemm_accumulate_int8 then computes c[r][j] = fma(float(sum_k q_a[r][k] ·
+// q_b[k][j]), dequant_j, c[r][j]) with the sum exact in int32 (so the order of the integer
+// additions cannot change a bit: every kernel level gives the same result).
+void quantize_activations(const float* x, int64_t ldx, int64_t m, const PackedMatrix& b,
+                          int16_t* q, int64_t ldq);
+void gemm_accumulate_int8(const int16_t* q, int64_t ldq, int64_t m, const PackedMatrix& b,
+                          float* c, int64_t ldc);
 
 // Fills m rows of c (stride ldc) with `bias` (n values), or zeros when bias is empty.
 void fill_rows(const std::vector<float>& bias, int64_t n, int64_t m, float* c, int64_t ldc);

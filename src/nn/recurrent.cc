@@ -29,10 +29,42 @@ void copy_floats(float* dst, const float* src, int64_t n) {
 
 // Columns [c0, c0+width) of a row-major k × n matrix, packed.
 PackedMatrix pack_columns(const std::vector<float>& m, int64_t k, int64_t n, int64_t c0,
-                          int64_t width, WeightMode format) {
+                          int64_t width, WeightMode format, PanelLayout layout) {
   std::vector<float> sub(static_cast<size_t>(k * width));
   for (int64_t r = 0; r < k; ++r) copy_floats(sub.data() + r * width, m.data() + r * n + c0, width);
-  return PackedMatrix(sub.data(), k, width, format);
+  return PackedMatrix(sub.data(), k, width, format, layout);
+}
+
+// |f(x)| <= 1 for every x.
+bool bounded_by_one(const Activation& a) {
+  switch (a.kind) {
+    case ActivationKind::kTanh:
+    case ActivationKind::kSigmoid:
+    case ActivationKind::kHardSigmoid2:
+    case ActivationKind::kHardSigmoid3:
+    case ActivationKind::kSoftsign:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether every value the recurrent kernel multiplies stays in [-1, 1], so that it can be
+// quantized with the fixed scale of gemm_accumulate_int8: h = o·act(c) (LSTM), z·h + (1 −
+// z)·act(…) and r·h (GRU, z and r in [0, 1]), act(…) (SimpleRNN), from the zero state.
+bool state_bounded_by_one(const RecurrentSpec& spec) {
+  const ActivationKind r = spec.recurrent_activation.kind;
+  const bool unit_gate = r == ActivationKind::kSigmoid || r == ActivationKind::kHardSigmoid2 ||
+                         r == ActivationKind::kHardSigmoid3;
+  switch (spec.kind) {
+    case CellKind::kLstm:
+      return bounded_by_one(spec.activation) && bounded_by_one(spec.recurrent_activation);
+    case CellKind::kGru:
+      return bounded_by_one(spec.activation) && unit_gate;
+    case CellKind::kSimpleRnn:
+      return bounded_by_one(spec.activation);
+  }
+  return false;
 }
 
 // Reorders the columns of a row-major matrix (rows × order.size()): new column i = old
@@ -45,6 +77,16 @@ void permute_columns(const std::vector<int64_t>& order, std::vector<float>* m) {
     for (int64_t i = 0; i < n; ++i) out[r * n + i] = (*m)[r * n + order[i]];
   }
   *m = std::move(out);
+}
+
+// A cell's activation, in place: tanh and sigmoid through the vectorised gate math
+// (gate_math.h) on AVX2 CPUs, anything else (and the plain level) through activation.cc.
+void apply_gate(const Activation& act, float* x, int64_t n) {
+  if (simd_level() >= SimdLevel::kAvx2) {
+    if (act.kind == ActivationKind::kTanh) return simd::tanh_avx2(x, x, n);
+    if (act.kind == ActivationKind::kSigmoid) return simd::sigmoid_avx2(x, x, n);
+  }
+  apply_elementwise(act, x, n);
 }
 
 }  // namespace
@@ -62,11 +104,17 @@ struct RecurrentCore::Scratch {
     thread_local std::vector<uint8_t> flags;
     thread_local std::vector<const float*> pointers;
     thread_local std::vector<int64_t> indices;
+    thread_local std::vector<int16_t> quantized;
     const size_t need = static_cast<size_t>(n * (4 * u + gate_buffers * gu));
     if (floats.size() < need) floats.resize(need);
     if (flags.size() < static_cast<size_t>(2 * n)) flags.resize(static_cast<size_t>(2 * n));
     if (pointers.size() < static_cast<size_t>(2 * n)) pointers.resize(static_cast<size_t>(2 * n));
     if (indices.size() < static_cast<size_t>(2 * n)) indices.resize(static_cast<size_t>(2 * n));
+    q_stride = (u + 1) / 2 * 2;
+    if (quantized.size() < static_cast<size_t>(2 * n * q_stride)) {
+      quantized.resize(static_cast<size_t>(2 * n * q_stride));
+    }
+    hq = quantized.data();
     float* p = floats.data();
     for (float** f : {&h, &c, &h2, &tmp}) *f = p, p += n * u;
     for (float** f : {&gates, &xproj, &rec}) *f = gate_buffers-- > 0 ? p : nullptr, p += n * gu;
@@ -87,6 +135,8 @@ struct RecurrentCore::Scratch {
   const float** init;  // [2n]: per task, the fused step's row pointers to x·W + b
   int64_t* rows;       // [n]: the input row of each scratch row (run: ordered by start)
   int64_t* starts;     // [n]: per scratch row, the step it joins the run at
+  int16_t* hq;         // [2 tasks][n rows][q_stride]: the quantized state (int8 products)
+  int64_t q_stride;    // units rounded up to even
 };
 
 // One time step's work: scratch rows [0, b1 - b0), which are input rows b0, b0 + 1, ... or,
@@ -110,9 +160,13 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
   const int64_t u = spec_.units, g = spec_.gates(), gu = g * u;
   const WeightMode f = spec_.weights;
   const bool gru_reset_before = spec_.kind == CellKind::kGru && !spec_.reset_after;
+  // int8: integer products on the quantized state when it stays in [-1, 1]; otherwise (relu,
+  // linear, ... activations) int8 storage with float products.
+  int8_products_ = f == WeightMode::kInt8 && state_bounded_by_one(spec_);
+  const PanelLayout u_layout = int8_products_ ? PanelLayout::kPairs : PanelLayout::kAuto;
   // The fused AVX-512 steps cover the Keras defaults (tanh, sigmoid) of LSTM and GRU
   // (reset_after); others take the two-pass, per-activation path.
-  fused_ = simd_level() >= SimdLevel::kAvx512 &&
+  fused_ = !int8_products_ && simd_level() >= SimdLevel::kAvx512 &&
            spec_.activation.kind == ActivationKind::kTanh &&
            spec_.recurrent_activation.kind == ActivationKind::kSigmoid &&
            (spec_.kind == CellKind::kLstm || (spec_.kind == CellKind::kGru && spec_.reset_after));
@@ -144,11 +198,12 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
   permute_columns(order, &spec_.recurrent_bias);
   kernel_ = PackedMatrix(spec_.kernel.data(), spec_.input_dim, gu, f);
   if (gru_reset_before) {
-    recurrent_zr_ = pack_columns(spec_.recurrent_kernel, u, gu, 0, 2 * u, f);
-    recurrent_h_ = pack_columns(spec_.recurrent_kernel, u, gu, 2 * u, u, f);
+    recurrent_zr_ = pack_columns(spec_.recurrent_kernel, u, gu, 0, 2 * u, f, u_layout);
+    recurrent_h_ = pack_columns(spec_.recurrent_kernel, u, gu, 2 * u, u, f, u_layout);
   } else {
     for (Slice& sl : slices_) {
-      sl.recurrent = pack_columns(spec_.recurrent_kernel, u, gu, sl.col0, g * sl.units, f);
+      sl.recurrent =
+          pack_columns(spec_.recurrent_kernel, u, gu, sl.col0, g * sl.units, f, u_layout);
     }
   }
   // The packed copies are all that run() needs.
@@ -259,19 +314,34 @@ void RecurrentCore::input_projection(const Value& x, const StepWork& w, int64_t 
                   gu);
 }
 
+// c (row stride ldc) += h·U for n rows of h ([n, u]): the float kernel, or, for int8
+// products, h quantized into task `task`'s part of s.hq and the integer kernel.
+void RecurrentCore::state_product(const float* h, int64_t n, const PackedMatrix& m, float* c,
+                                  int64_t ldc, size_t task, Scratch& s) const {
+  const int64_t u = spec_.units;
+  if (!m.int8_pairs()) {
+    gemm_accumulate(h, u, n, m, c, ldc);
+    return;
+  }
+  int16_t* q = s.hq + static_cast<int64_t>(task) * n * s.q_stride;
+  quantize_activations(h, u, n, m, q, s.q_stride);
+  gemm_accumulate_int8(q, s.q_stride, n, m, c, ldc);
+}
+
 // The recurrent product of one slice: gates (LSTM, SimpleRNN) or rec (GRU) += h·U.
 // h_zero: h is all zeros (the first step); every product in h·U is then ±0 and adding it
 // changes no value, so it is skipped.
 void RecurrentCore::recurrent_product(const Slice& sl, const float* h, int64_t n, bool h_zero,
                                       Scratch& s) const {
   const int64_t u = spec_.units, gu = spec_.gates() * u, width = spec_.gates() * sl.units;
+  const size_t task = sl.unit0 == 0 ? 0 : 1;  // run_split: one slice per task
   if (spec_.kind != CellKind::kGru) {
-    if (!h_zero) gemm_accumulate(h, u, n, sl.recurrent, s.gates + sl.col0, gu);
+    if (!h_zero) state_product(h, n, sl.recurrent, s.gates + sl.col0, gu, task, s);
   } else if (spec_.reset_after) {  // rec = recurrent bias + h·U
     for (int64_t r = 0; r < n; ++r) {
       copy_floats(s.rec + r * gu + sl.col0, spec_.recurrent_bias.data() + sl.col0, width);
     }
-    if (!h_zero) gemm_accumulate(h, u, n, sl.recurrent, s.rec + sl.col0, gu);
+    if (!h_zero) state_product(h, n, sl.recurrent, s.rec + sl.col0, gu, task, s);
   } else {
     gru_reset_before_product(h, n, s);
   }
@@ -281,16 +351,16 @@ void RecurrentCore::recurrent_product(const Slice& sl, const float* h, int64_t n
 void RecurrentCore::gru_reset_before_product(const float* h, int64_t n, Scratch& s) const {
   const int64_t u = spec_.units, gu = 3 * u;
   fill_rows({}, 2 * u, n, s.rec, gu);
-  gemm_accumulate(h, u, n, recurrent_zr_, s.rec, gu);
+  state_product(h, n, recurrent_zr_, s.rec, gu, 0, s);
   for (int64_t r = 0; r < n; ++r) {
     float *g = s.gates + r * gu, *xp = s.xproj + r * gu;
     const float* rc = s.rec + r * gu;
     for (int64_t j = 0; j < 2 * u; ++j) g[j] = xp[j] + rc[j];
-    apply_elementwise(spec_.recurrent_activation, g, 2 * u);
+    apply_gate(spec_.recurrent_activation, g, 2 * u);
     for (int64_t j = 0; j < u; ++j) s.tmp[r * u + j] = g[u + j] * h[r * u + j];
   }
   fill_rows({}, u, n, s.rec + 2 * u, gu);
-  gemm_accumulate(s.tmp, u, n, recurrent_h_, s.rec + 2 * u, gu);
+  state_product(s.tmp, n, recurrent_h_, s.rec + 2 * u, gu, 0, s);
 }
 
 // The cell update of one slice for n rows: h_new (and c) for the slice's units from the gate
@@ -310,25 +380,25 @@ void RecurrentCore::cells(const Slice& sl, int64_t n, const uint8_t* live, Scrat
     const float* rc = s.rec + r * gu + sl.col0;
     if (spec_.kind == CellKind::kLstm) {  // blocks i, f, c, o of w units
       float *cr = s.c + r * u + sl.unit0, *tr = s.tmp + r * u + sl.unit0;
-      apply_elementwise(ract, g, 2 * w);
-      apply_elementwise(act, g + 2 * w, w);
-      apply_elementwise(ract, g + 3 * w, w);
+      apply_gate(ract, g, 2 * w);
+      apply_gate(act, g + 2 * w, w);
+      apply_gate(ract, g + 3 * w, w);
       for (int64_t j = 0; j < w; ++j) cr[j] = g[w + j] * cr[j] + g[j] * g[2 * w + j];
       copy_floats(tr, cr, w);
-      apply_elementwise(act, tr, w);
+      apply_gate(act, tr, w);
       for (int64_t j = 0; j < w; ++j) hn[j] = g[3 * w + j] * tr[j];
     } else if (spec_.kind == CellKind::kSimpleRnn) {
-      apply_elementwise(act, g, w);
+      apply_gate(act, g, w);
       copy_floats(hn, g, w);
     } else {  // GRU, blocks z, r, h
       if (spec_.reset_after) {
         for (int64_t j = 0; j < 2 * w; ++j) g[j] = xp[j] + rc[j];
-        apply_elementwise(ract, g, 2 * w);
+        apply_gate(ract, g, 2 * w);
         for (int64_t j = 0; j < w; ++j) g[2 * w + j] = xp[2 * w + j] + g[w + j] * rc[2 * w + j];
       } else {  // z, r already in g (gru_reset_before_product)
         for (int64_t j = 0; j < w; ++j) g[2 * w + j] = xp[2 * w + j] + rc[2 * w + j];
       }
-      apply_elementwise(act, g + 2 * w, w);
+      apply_gate(act, g + 2 * w, w);
       for (int64_t j = 0; j < w; ++j) hn[j] = g[j] * hn[j] + (1.0f - g[j]) * g[2 * w + j];
     }
   }

@@ -110,6 +110,8 @@ class RecurrentCore {
                  RecurrentResult* out) const;
   void input_projection(const Value& x, const StepWork& w, int64_t seq_len, int64_t t,
                         int64_t c0, int64_t c1, float* xproj) const;
+  void state_product(const float* h, int64_t n, const PackedMatrix& m, float* c, int64_t ldc,
+                     size_t task, Scratch& s) const;
   void recurrent_product(const Slice& sl, const float* h, int64_t n, bool h_zero,
                          Scratch& s) const;
   void gru_reset_before_product(const float* h, int64_t n, Scratch& s) const;
@@ -132,6 +134,10 @@ class RecurrentCore {
   // 16-unit blocks, product and cell in one kernel (simd::fused_step_avx512), no gate
   // buffer; the state alternates between two arrays.
   bool fused_ = false;
+  // kInt8 with a state bounded by 1 (issue 19): the recurrent kernels are int8 pair panels
+  // and h·U is an integer product of the state quantized each step (gemm_accumulate_int8);
+  // the input projection and tables stay float products of the int8 kernel.
+  bool int8_products_ = false;
 };
 
 }  // namespace quiver::nn

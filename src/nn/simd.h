@@ -30,6 +30,17 @@ void gemm_accumulate_avx2(const float* a, int64_t lda, int64_t m, const PackedMa
                           float* c, int64_t ldc);
 void gemm_accumulate_avx512(const float* a, int64_t lda, int64_t m, const PackedMatrix& b,
                             float* c, int64_t ldc);
+// quantize_activations and gemm_accumulate_int8 (kernels.h), plain C++ and AVX2: int16 pairs of the
+// activations times sign-extended int8 pairs of b with vpmaddwd, summed in int32 (exact), and
+// the plain path's one fma per element to dequantize: the same bits as the plain path.
+void quantize_activations_plain(const float* x, int64_t ldx, int64_t m, const PackedMatrix& b,
+                                int16_t* q, int64_t ldq);
+void gemm_accumulate_int8_plain(const int16_t* q, int64_t ldq, int64_t m, const PackedMatrix& b,
+                                float* c, int64_t ldc);
+void quantize_activations_avx2(const float* x, int64_t ldx, int64_t m, const PackedMatrix& b,
+                               int16_t* q, int64_t ldq);
+void gemm_accumulate_int8_avx2(const int16_t* q, int64_t ldq, int64_t m, const PackedMatrix& b,
+                               float* c, int64_t ldc);
 
 // One LSTM or GRU (reset_after) time step of one unit slice with the gate product and the
 // cell fused: each tile's gate pre-activations stay in registers and go straight into the
@@ -76,6 +87,11 @@ void gru_cell_avx512(const float* xp, const float* rec, float* h, int64_t u);
 // The AVX-512 cells' sigmoid and tanh (gate_math.h) over n floats, as each kernel file
 // compiles them (tests/nn/gate_math_test.cc checks every float through them).
 void sigmoid_avx512(const float* x, float* y, int64_t n);
+// The same gate_math.h algorithm on AVX2+FMA (gate_math_avx2.h; the reciprocal is a
+// division): the recurrent cells' sigmoid and tanh at the avx2 level and on AVX-512 CPUs
+// outside the fused step. x and y may be the same array.
+void sigmoid_avx2(const float* x, float* y, int64_t n);
+void tanh_avx2(const float* x, float* y, int64_t n);
 void tanh_avx512(const float* x, float* y, int64_t n);
 void sigmoid_avx512bf16(const float* x, float* y, int64_t n);
 void tanh_avx512bf16(const float* x, float* y, int64_t n);

@@ -10,6 +10,8 @@
 #include "nn/simd.h"
 
 #define QUIVER_AVX2 __attribute__((target("avx2,fma")))
+#define QUIVER_GATE_TARGET QUIVER_AVX2
+#include "nn/gate_math_avx2.h"
 
 namespace quiver::nn {
 namespace simd {
@@ -106,7 +108,138 @@ QUIVER_AVX2 void gemm(const float* a, int64_t lda, int64_t m, const PackedMatrix
   }
 }
 
+// The int8 pair kernel: kRows rows × kPanels panels, 2 ymm of int32 sums per row and panel.
+// Per k pair: 16 int8 of a panel's pair row (8 columns × 2 k) sign-extended to int16
+// (vpmovsxbw), times the row's (q[2kp], q[2kp+1]) broadcast as one int32, pair products
+// summed into int32 lanes by vpmaddwd: twice fp32's multiply-adds per instruction.
+template <int kRows, int kPanels>
+QUIVER_AVX2 inline void int8_micro_kernel(const int16_t* q, int64_t ldq, const PackedMatrix& b,
+                                          int64_t panel0, float* c, int64_t ldc) {
+  __m256i acc[kRows][kPanels][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 4
+    for (int p = 0; p < kPanels; ++p) acc[r][p][0] = acc[r][p][1] = _mm256_setzero_si256();
+  }
+  const int64_t pairs = b.k_stored() / 2;
+  const int8_t* panels[kPanels];
+  for (int p = 0; p < kPanels; ++p) panels[p] = b.panel_int8(panel0 + p);
+  for (int64_t kp = 0; kp < pairs; ++kp) {
+#pragma GCC unroll 4
+    for (int p = 0; p < kPanels; ++p) {
+      const int8_t* w = panels[p] + kp * 2 * kW;
+      const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+      const __m256i w1 =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + kW)));
+#pragma GCC unroll 8
+      for (int r = 0; r < kRows; ++r) {
+        int32_t pair;
+        std::memcpy(&pair, q + r * ldq + 2 * kp, sizeof(pair));
+        const __m256i a = _mm256_set1_epi32(pair);
+        acc[r][p][0] = _mm256_add_epi32(acc[r][p][0], _mm256_madd_epi16(w0, a));
+        acc[r][p][1] = _mm256_add_epi32(acc[r][p][1], _mm256_madd_epi16(w1, a));
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int p = 0; p < kPanels; ++p) {
+    const int64_t col = (panel0 + p) * kW, width = std::min(kW, b.n() - col);
+    const float* dq = b.dequant() + col;
+#pragma GCC unroll 8
+    for (int r = 0; r < kRows; ++r) {
+      float* cr = c + r * ldc + col;
+      float edge[kW] = {};
+      float* dst = width < kW ? edge : cr;
+      if (width < kW) std::memcpy(edge, cr, static_cast<size_t>(width) * 4);
+      for (int h = 0; h < 2; ++h) {
+        const __m256 sum = _mm256_cvtepi32_ps(acc[r][p][h]);
+        _mm256_storeu_ps(dst + 8 * h, _mm256_fmadd_ps(sum, _mm256_loadu_ps(dq + 8 * h),
+                                                      _mm256_loadu_ps(dst + 8 * h)));
+      }
+      if (width < kW) std::memcpy(cr, edge, static_cast<size_t>(width) * 4);
+    }
+  }
+}
+
+// kRows rows over every panel, kPanels at a time (then one by one).
+template <int kRows, int kPanels>
+QUIVER_AVX2 void int8_rows(const int16_t* q, int64_t ldq, const PackedMatrix& b, float* c,
+                           int64_t ldc) {
+  int64_t p = 0;
+  for (; p + kPanels <= b.panels(); p += kPanels) {
+    int8_micro_kernel<kRows, kPanels>(q, ldq, b, p, c, ldc);
+  }
+  for (; p < b.panels(); ++p) int8_micro_kernel<kRows, 1>(q, ldq, b, p, c, ldc);
+}
+
+template <bool kTanh>
+QUIVER_AVX2 void gate_array(const float* x, float* y, int64_t n) {
+  using gate::Avx2Ops;
+  for (int64_t j = 0; j < n; j += 8) {
+    float in[8] = {}, out[8];
+    const bool tail = j + 8 > n;
+    if (tail) std::memcpy(in, x + j, static_cast<size_t>(n - j) * 4);
+    const __m256 v = _mm256_loadu_ps(tail ? in : x + j);
+    const __m256 r = kTanh ? gate::tanh<Avx2Ops>(v) : gate::sigmoid<Avx2Ops>(v);
+    _mm256_storeu_ps(tail ? out : y + j, r);
+    if (tail) std::memcpy(y + j, out, static_cast<size_t>(n - j) * 4);
+  }
+}
+
 }  // namespace
+
+QUIVER_AVX2 void sigmoid_avx2(const float* x, float* y, int64_t n) { gate_array<false>(x, y, n); }
+QUIVER_AVX2 void tanh_avx2(const float* x, float* y, int64_t n) { gate_array<true>(x, y, n); }
+
+QUIVER_AVX2 void quantize_activations_avx2(const float* x, int64_t ldx, int64_t m,
+                                           const PackedMatrix& b, int16_t* q, int64_t ldq) {
+  const int64_t k = b.k(), ks = b.k_stored();
+  const __m256 lo = _mm256_set1_ps(-1.0f), hi = _mm256_set1_ps(1.0f);
+  const __m256 s = _mm256_set1_ps(static_cast<float>(b.activation_scale()));
+  for (int64_t r = 0; r < m; ++r) {
+    const float* xr = x + r * ldx;
+    int16_t* qr = q + r * ldq;
+    int64_t kk = 0;
+    for (; kk < ks; kk += 8) {
+      float in[8] = {};  // zeros past k (the odd k's padding row)
+      const float* src = xr + kk;
+      if (kk + 8 > k) {
+        if (kk < k) std::memcpy(in, xr + kk, static_cast<size_t>(k - kk) * 4);
+        src = in;
+      }
+      // max(x, -1) turns NaN into -1, as the plain path's comparison does.
+      const __m256 v = _mm256_mul_ps(_mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(src), lo), hi), s);
+      const __m256i i32 = _mm256_cvtps_epi32(v);  // round to nearest even
+      const __m128i i16 = _mm_packs_epi32(_mm256_castsi256_si128(i32),
+                                          _mm256_extracti128_si256(i32, 1));
+      if (kk + 8 <= ks) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(qr + kk), i16);
+      } else {
+        int16_t out[8];
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), i16);
+        std::memcpy(qr + kk, out, static_cast<size_t>(ks - kk) * 2);
+      }
+    }
+  }
+}
+
+QUIVER_AVX2 void gemm_accumulate_int8_avx2(const int16_t* q, int64_t ldq, int64_t m,
+                                           const PackedMatrix& b, float* c, int64_t ldc) {
+  if (b.n() == 0 || m == 0) return;
+  if (m == 1) return int8_rows<1, 4>(q, ldq, b, c, ldc);
+  // 4-row tiles: 8 accumulators, 2 weight registers and 4 broadcasts fit the 16 ymm
+  // registers (6 rows spilled accumulators to the stack and ran no faster than fp32).
+  int64_t r = 0;
+  for (; r + 4 <= m; r += 4) int8_rows<4, 1>(q + r * ldq, ldq, b, c + r * ldc, ldc);
+  const int16_t* qr = q + r * ldq;
+  float* cr = c + r * ldc;
+  switch (m - r) {
+    case 3: int8_rows<3, 1>(qr, ldq, b, cr, ldc); break;
+    case 2: int8_rows<2, 2>(qr, ldq, b, cr, ldc); break;
+    case 1: int8_rows<1, 4>(qr, ldq, b, cr, ldc); break;
+    default: break;
+  }
+}
 
 QUIVER_AVX2 void gemm_accumulate_avx2(const float* a, int64_t lda, int64_t m,
                                       const PackedMatrix& b, float* c, int64_t ldc) {

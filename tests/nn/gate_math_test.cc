@@ -16,8 +16,9 @@
 // (its own error, ~1e-16, is far below a float ulp); the error is counted in ulps: floats
 // between the result and the rounded reference.
 //
-// Levels: "plain" is activation.cc's scalar code, which the plain and avx2 kernel levels
-// both use for gates; "avx512" and "avx512bf16" are the cells' gate math as compiled in
+// Levels: "plain" is activation.cc's scalar code, which the plain kernel level uses for
+// gates; "avx2" is the cells' gate math as compiled in simd_avx2.cc (gate_math_avx2.h, the
+// reciprocal a division); "avx512" and "avx512bf16" are the cells' gate math as compiled in
 // simd_avx512.cc / simd_avx512bf16.cc (run where the CPU has them); "avx512-algorithm" is
 // the same gate_math.h templates over AVX2 with the primitives' documented semantics (rcp14
 // emulated as 1/d off by 2^-15), so a machine without AVX-512 still checks the algorithm.
@@ -43,47 +44,17 @@
 
 #define QUIVER_EMU __attribute__((target("avx2,fma")))
 #define QUIVER_GATE_TARGET QUIVER_EMU
-#include "nn/gate_math.h"
+#include "nn/gate_math_avx2.h"
 
 namespace quiver::nn {
 namespace {
 
-// gate_math.h's primitives on 8 AVX2 lanes, with AVX-512's semantics.
-struct Avx2Ops {
-  using F = __m256;
-  static QUIVER_EMU F set1(float v) { return _mm256_set1_ps(v); }
-  static QUIVER_EMU F mul(F a, F b) { return _mm256_mul_ps(a, b); }
-  static QUIVER_EMU F add(F a, F b) { return _mm256_add_ps(a, b); }
-  static QUIVER_EMU F sub(F a, F b) { return _mm256_sub_ps(a, b); }
-  static QUIVER_EMU F fmadd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
-  static QUIVER_EMU F fnmadd(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
-  static QUIVER_EMU F neg_abs_floor(F x, F lo) {
-    return _mm256_max_ps(lo, _mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
-  }
-  static QUIVER_EMU F round_nearest(F x) {
-    return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  }
-  // VSCALEFPS for integral n in [-252, 254]: two exact powers of two, so only the second
-  // product rounds (once, also to a subnormal).
-  static QUIVER_EMU F scalef(F p, F n) {
-    const __m256i ni = _mm256_cvtps_epi32(n);
-    const __m256i half = _mm256_srai_epi32(ni, 1);
-    return _mm256_mul_ps(_mm256_mul_ps(p, pow2(half)), pow2(_mm256_sub_epi32(ni, half)));
-  }
-  static QUIVER_EMU F pow2(__m256i k) {  // 2^k for k in [-126, 127]
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
-  }
+// gate_math.h's primitives on 8 AVX2 lanes (gate_math_avx2.h) with AVX-512's rcp14 bound.
+struct EmulatedAvx512Ops : gate::Avx2Ops {
   // An estimate within VRCP14PS's bound (relative error < 2^-14): 1/d off by 2^-15.
   static QUIVER_EMU F rcp14(F d) {
     return _mm256_mul_ps(_mm256_div_ps(_mm256_set1_ps(1.0f), d),
                          _mm256_set1_ps(1.0f + 1.0f / 32768.0f));
-  }
-  static QUIVER_EMU F select_negative(F x, F if_negative, F otherwise) {
-    return _mm256_blendv_ps(otherwise, if_negative, x);
-  }
-  static QUIVER_EMU F copysign(F m, F s) {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    return _mm256_or_ps(_mm256_andnot_ps(sign, m), _mm256_and_ps(sign, s));
   }
 };
 
@@ -91,7 +62,8 @@ template <bool kTanh>
 QUIVER_EMU void emulated(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; i += 8) {  // n is a multiple of 8 here
     const __m256 v = _mm256_loadu_ps(x + i);
-    _mm256_storeu_ps(y + i, kTanh ? gate::tanh<Avx2Ops>(v) : gate::sigmoid<Avx2Ops>(v));
+    _mm256_storeu_ps(y + i, kTanh ? gate::tanh<EmulatedAvx512Ops>(v)
+                                  : gate::sigmoid<EmulatedAvx512Ops>(v));
   }
 }
 
@@ -114,6 +86,7 @@ std::vector<Level> levels_of_this_cpu() {
       {"plain", plain<ActivationKind::kSigmoid>, plain<ActivationKind::kTanh>}};
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    levels.push_back({"avx2", simd::sigmoid_avx2, simd::tanh_avx2});
     levels.push_back({"avx512-algorithm", emulated<false>, emulated<true>});
   }
   if (simd_level() >= SimdLevel::kAvx512) {

@@ -117,10 +117,23 @@ void expect_rows_identical(const ModelImpl& m) {
   }
 }
 
+// Every weight mode (issue 19 item 7): the mode is a model property, so the promise holds in
+// each (int8: integer products of the quantized state; bf16: its kernels).
+constexpr WeightMode kModes[] = {WeightMode::kFp32, WeightMode::kBf16, WeightMode::kInt8};
+
+LoadOptions in_mode(WeightMode mode) {
+  LoadOptions o;
+  o.weights = mode;
+  return o;
+}
+
 TEST(IsolationTest, RecurrentRowsAreBitIdenticalAcrossBatchesAndThreads) {
-  auto m = build_model(recurrent_spec(false), {});
-  ASSERT_OK(m);
-  expect_rows_identical(**m);
+  for (WeightMode mode : kModes) {
+    SCOPED_TRACE(weight_mode_name(mode));
+    auto m = build_model(recurrent_spec(false), in_mode(mode));
+    ASSERT_OK(m);
+    expect_rows_identical(**m);
+  }
 }
 
 TEST(IsolationTest, AttentionRowsAreBitIdenticalAcrossBatchesAndThreads) {
@@ -136,14 +149,17 @@ TEST(IsolationTest, ConvRowsAreBitIdenticalAcrossBatchesAndThreads) {
 }
 
 TEST(IsolationTest, TokenProjectionTableGivesTheSameBitsAsTheDensePath) {
-  auto table = build_model(recurrent_spec(false), {});
-  auto dense = build_model(recurrent_spec(true), {});  // Activation forces x·W per step
-  ASSERT_OK(table);
-  ASSERT_OK(dense);
-  EXPECT_GT((*table)->info.memory_bytes, (*dense)->info.memory_bytes);  // the tables
-  const auto ids = random_rows(40);
-  const auto a = testing::run(**table, ids, 40), b = testing::run(**dense, ids, 40);
-  EXPECT_EQ(std::memcmp(a[0].data.data(), b[0].data.data(), a[0].data.size() * 4), 0);
+  for (WeightMode mode : kModes) {
+    SCOPED_TRACE(weight_mode_name(mode));
+    auto table = build_model(recurrent_spec(false), in_mode(mode));
+    auto dense = build_model(recurrent_spec(true), in_mode(mode));  // x·W per step
+    ASSERT_OK(table);
+    ASSERT_OK(dense);
+    EXPECT_GT((*table)->info.memory_bytes, (*dense)->info.memory_bytes);  // the tables
+    const auto ids = random_rows(40);
+    const auto a = testing::run(**table, ids, 40), b = testing::run(**dense, ids, 40);
+    EXPECT_EQ(std::memcmp(a[0].data.data(), b[0].data.data(), a[0].data.size() * 4), 0);
+  }
 }
 
 // A `cls` layer (LSTM, GRU with reset_after, SimpleRNN) over 8 inputs: its config and
@@ -183,9 +199,21 @@ keras_io::ModelSpec sliced_spec(const std::string& cls, int64_t units) {
   return b.spec();
 }
 
+using ClassMode = std::pair<std::string, WeightMode>;
+std::vector<ClassMode> classes_in_every_mode(std::initializer_list<const char*> classes) {
+  std::vector<ClassMode> out;
+  for (const char* cls : classes) {
+    for (WeightMode mode : kModes) out.emplace_back(cls, mode);
+  }
+  return out;
+}
+
 TEST(IsolationTest, UnitSplitAtBatchOneGivesTheSameBitsAsOneThread) {
-  for (const char* cls : {"LSTM", "GRU", "SimpleRNN"}) {
-    auto m = build_model(sliced_spec(cls, 37), {});
+  for (const ClassMode& cm : classes_in_every_mode({"LSTM", "GRU", "SimpleRNN"})) {
+    const std::string& cls = cm.first;
+    const WeightMode mode = cm.second;
+    SCOPED_TRACE(weight_mode_name(mode));
+    auto m = build_model(sliced_spec(cls, 37), in_mode(mode));
     ASSERT_OK(m);
     const std::vector<int32_t> ids = random_rows(9);
     const auto batched = testing::run(**m, ids, 9, 1);
@@ -207,8 +235,11 @@ TEST(IsolationTest, UnitSplitAtBatchOneGivesTheSameBitsAsOneThread) {
 // lose their cores mid-call, so steps are taken over by the other task (run_split); the bits
 // must not change. Under ThreadSanitizer this also checks the hand-over's memory ordering.
 TEST(IsolationTest, UnitSplitKeepsItsBitsWhenCallersOutnumberTheCores) {
-  for (const char* cls : {"LSTM", "GRU"}) {
-    auto m = build_model(sliced_spec(cls, 64), {});
+  for (const ClassMode& cm : classes_in_every_mode({"LSTM", "GRU"})) {
+    const std::string& cls = cm.first;
+    const WeightMode mode = cm.second;
+    SCOPED_TRACE(weight_mode_name(mode));
+    auto m = build_model(sliced_spec(cls, 64), in_mode(mode));
     ASSERT_OK(m);
     const std::vector<int32_t> ids = random_rows(4);
     const auto want = testing::run(**m, ids, 4, 1);
@@ -260,11 +291,13 @@ TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
     int64_t len, units;
   };
   for (const Case& c : {Case{kLen, kLen, 37}, Case{nullptr, 300, 5}}) {
-    for (const char* cls : {"LSTM", "GRU", "SimpleRNN"}) {
+    for (const ClassMode& cm : classes_in_every_mode({"LSTM", "GRU", "SimpleRNN"})) {
+      const std::string& cls = cm.first;
+      const WeightMode mode = cm.second;
       for (bool sequences : {true, false}) {
-        SCOPED_TRACE(::testing::Message() << cls << " length " << c.len
-                                          << (sequences ? " sequences" : " last state"));
-        auto m = build_model(padded_spec(cls, sequences, c.declared, c.units), {});
+        SCOPED_TRACE(::testing::Message() << cls << " " << weight_mode_name(mode) << " length "
+                                          << c.len << (sequences ? " sequences" : " last state"));
+        auto m = build_model(padded_spec(cls, sequences, c.declared, c.units), in_mode(mode));
         ASSERT_OK(m);
         const int64_t t = c.len;
         // Pre-padded rows (at least t - 4 pads, one all padding) and post-padded ones.

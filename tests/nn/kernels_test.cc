@@ -2,6 +2,7 @@
 // each against a double-precision reference of the same dequantized weights; WorkerPool.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -102,6 +103,61 @@ TEST(KernelsTest, GemmMatchesTheDequantizedProductInEveryFormat) {
               << weight_mode_name(cs.mode) << (b.bf16_pairs() ? " pairs" : "") << " r=" << r
               << " j=" << j << " n=" << n;
         }
+      }
+    }
+  }
+}
+
+// The integer recurrent product (issue 19) by hand: a = round(clamp(x, -1, 1) · S) with S the
+// largest value <= 32767 that keeps k·S·127 below 2^31, b = round(w / (max|w_j| / 127)), the
+// sum in 64-bit integers, then one fma with scale_j / S. Every kernel (plain C++ and AVX2)
+// must give exactly those bits: odd k (a zero pair row), partial panels, 1-9 rows, states
+// outside [-1, 1] (clamped) and NaN (taken as -1), and a k large enough to lower S.
+TEST(KernelsTest, Int8PairProductIsTheExactIntegerSumDequantizedOnce) {
+  using Quantize = void (*)(const float*, int64_t, int64_t, const PackedMatrix&, int16_t*, int64_t);
+  using Gemm = void (*)(const int16_t*, int64_t, int64_t, const PackedMatrix&, float*, int64_t);
+  std::vector<std::pair<Quantize, Gemm>> kernels = {
+      {simd::quantize_activations_plain, simd::gemm_accumulate_int8_plain}};
+  if (simd_level() >= SimdLevel::kAvx2) {
+    kernels.push_back({simd::quantize_activations_avx2, simd::gemm_accumulate_int8_avx2});
+  }
+  struct Shape {
+    int64_t k, n;
+  };
+  for (const Shape sh : {Shape{37, 53}, Shape{196, 64}, Shape{1, 16}, Shape{601, 21}}) {
+    const int64_t k = sh.k, n = sh.n;
+    const auto w = random_floats(static_cast<size_t>(k * n), 0.3f, 9);
+    const PackedMatrix b(w.data(), k, n, WeightMode::kInt8, PanelLayout::kPairs);
+    ASSERT_TRUE(b.int8_pairs());
+    const int64_t s = std::min<int64_t>(32767, 2147483647 / (127 * ((k + 1) / 2 * 2)));
+    ASSERT_EQ(b.activation_scale(), s) << "k=" << k;
+    for (int64_t m : {1, 2, 3, 4, 5, 9}) {
+      auto x = random_floats(static_cast<size_t>(m * k), 1.2f, 10 + static_cast<uint32_t>(m));
+      x[0] = std::nanf("");
+      const auto c0 = random_floats(static_cast<size_t>(m * n), 1.0f, 3);
+      std::vector<float> want = c0;
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t j = 0; j < n; ++j) {
+          float mx = 0.0f;
+          for (int64_t i = 0; i < k; ++i) mx = std::max(mx, std::fabs(w[i * n + j]));
+          const float scale = mx / 127.0f;
+          int64_t sum = 0;
+          for (int64_t kk = 0; kk < k; ++kk) {
+            const float xv = std::isnan(x[r * k + kk]) ? -1.0f : x[r * k + kk];
+            const int64_t qa = std::lrint(std::clamp(xv, -1.0f, 1.0f) * static_cast<float>(s));
+            sum += qa * std::lrint(w[kk * n + j] / scale);
+          }
+          want[r * n + j] = std::fma(static_cast<float>(sum), scale / static_cast<float>(s),
+                                     c0[r * n + j]);
+        }
+      }
+      for (size_t i = 0; i < kernels.size(); ++i) {
+        std::vector<int16_t> q(static_cast<size_t>(m * b.k_stored()), 7);
+        std::vector<float> c = c0;
+        kernels[i].first(x.data(), k, m, b, q.data(), b.k_stored());
+        kernels[i].second(q.data(), b.k_stored(), m, b, c.data(), n);
+        EXPECT_EQ(std::memcmp(c.data(), want.data(), c.size() * 4), 0)
+            << (i == 0 ? "plain" : "avx2") << " k=" << k << " n=" << n << " m=" << m;
       }
     }
   }
