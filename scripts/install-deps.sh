@@ -33,6 +33,7 @@ APT_PACKAGES=(
 if [ "$SET" = test ]; then
   APT_PACKAGES+=(
     git ccache hdf5-tools libgtest-dev libgmock-dev libbenchmark-dev
+    libdnnl-dev   # bench/onednn_bench: oneDNN's RNN primitives as a benchmark peer
     python3-h5py python3-numpy python3-yaml python3-keras-preprocessing python3-jieba python3-torch
     fortunes-zh
     wrk curl
