@@ -38,6 +38,38 @@ const char* weight_mode_name(WeightMode mode);
 // Parses "fp32" | "bf16" | "int8"; InvalidArgument otherwise.
 Result<WeightMode> parse_weight_mode(const std::string& name);
 
+// What a loaded model precomputes for a recurrent layer fed by an Embedding (issue 18):
+// the per-token input-projection table E[v]·W + b ([vocab, gates·units] per direction) and
+// the padding trajectory (the states after 1..L steps of token 0). Every policy gives a row
+// the same bits as fp32 tables except kTablesBf16, whose table entries are rounded to
+// bfloat16 (docs/performance.md lists its measured error; never chosen by kAuto):
+//   kTablesFp32  whole table in float32 and the trajectory, built at load (the fastest);
+//   kTablesBf16  whole table in bfloat16 (half the bytes) and the trajectory;
+//   kTablesLazy  a table row is computed on the first request that uses its token and kept
+//                (at most as many rows as the budget allows; the rest computed per use);
+//                the trajectory at load;
+//   kNoTables    neither: the projection is one GEMM per step on the gathered embedding
+//                rows (the least memory, the slowest);
+//   kAuto        kTablesFp32 without a budget; with one, the fastest of fp32, lazy, none
+//                whose estimate_memory() total fits (none when nothing does).
+// Names for configs and the CLI: "auto", "fp32", "bf16", "lazy", "none".
+enum class MemoryPolicy { kAuto, kTablesFp32, kTablesBf16, kTablesLazy, kNoTables };
+
+const char* memory_policy_name(MemoryPolicy policy);
+// Parses a memory_policy_name(); InvalidArgument naming the choices otherwise.
+Result<MemoryPolicy> parse_memory_policy(const std::string& name);
+
+// A loaded model's bytes by part.
+struct MemoryUsage {
+  int64_t weights = 0;       // layer weights as stored (packed kernels, embeddings, biases)
+  int64_t tables = 0;        // token projection tables (kTablesLazy: its row cap + row index)
+  int64_t trajectories = 0;  // padding trajectories
+  int64_t tokenizer = 0;     // a TextVectorization's vocabulary (a separate Tokenizer is
+                             // its owner's: serve and Classifier add it)
+  int64_t other = 0;         // anything else the model holds
+  int64_t total() const { return weights + tables + trajectories + tokenizer + other; }
+};
+
 struct LoadOptions {
   // Architecture file (model.to_json() / model.to_yaml() output) for weights-only .h5.
   std::string architecture_path;
@@ -51,6 +83,12 @@ struct LoadOptions {
   // A model that needs more fails with ResourceExhausted naming the bytes it would need,
   // before the weights are allocated where the file declares them (docs/limits.md).
   int64_t max_memory_bytes = limits::kDefaultMaxModelBytes;
+  // What to precompute (MemoryPolicy), and this model's memory budget: 0 = none (kAuto is
+  // then kTablesFp32). With a budget, kAuto picks by estimate_memory() and kTablesLazy keeps
+  // at most the table rows that fit; kTablesFp32 / kTablesBf16 / kNoTables ignore it. The
+  // budget guides the choice, it does not refuse a model (max_memory_bytes does).
+  MemoryPolicy memory_policy = MemoryPolicy::kAuto;
+  int64_t memory_budget_bytes = 0;
 };
 
 struct LayerInfo {
@@ -85,13 +123,31 @@ struct ModelInfo {
   std::vector<LayerInfo> layers;
   std::vector<std::vector<int64_t>> output_shapes;  // per model output, batch dim -1
   int64_t total_params = 0;
-  int64_t memory_bytes = 0;   // bytes held by the loaded model (weights + precomputed tables)
+  int64_t memory_bytes = 0;   // bytes held by the loaded model: memory.total()
+  MemoryUsage memory;         // the same by part, for the policy chosen
+  MemoryPolicy memory_policy = MemoryPolicy::kTablesFp32;  // the policy chosen (never kAuto)
+  // Policy-independent facts estimate_memory() works from: the bytes of every token table
+  // in float32 over its whole vocabulary, their rows (summed), and the trajectories' bytes.
+  int64_t table_fp32_bytes = 0;
+  int64_t table_rows = 0;
+  int64_t trajectory_bytes = 0;
   // quiver's metadata, read in the same pass as the model (never a second read of the
   // file): an .h5's quiver_* root string attributes (include/quiver/train.h lists them), or
   // the "quiver" object of a .keras archive's metadata.json with the same keys. Empty for
   // a file quiver did not write.
   std::map<std::string, std::string> metadata;
 };
+
+// The bytes `info`'s model would hold under `policy` (with `budget_bytes`, 0 = none, as
+// LoadOptions::memory_budget_bytes), from the facts any load of it records, whatever policy
+// that load used: a server may load once, or read a stored ModelInfo, and pick policies for
+// many models against one budget. kAuto: the policy choose_memory_policy() picks.
+// Pure; thread-safe.
+MemoryUsage estimate_memory(const ModelInfo& info, MemoryPolicy policy, int64_t budget_bytes = 0);
+// What kAuto resolves to for `info` under `budget_bytes` (see MemoryPolicy); any other
+// policy is returned unchanged.
+MemoryPolicy choose_memory_policy(const ModelInfo& info, MemoryPolicy policy,
+                                  int64_t budget_bytes);
 
 struct PredictOptions {
   // Threads this call may use (1 = the calling thread only). Results do not depend on it.
@@ -109,6 +165,9 @@ class Model {
                                                    const LoadOptions& options = {});
 
   const ModelInfo& info() const;
+  // The bytes held now: info().memory, except that a kTablesLazy model's tables count the
+  // rows filled so far (and its row index). Thread-safe.
+  MemoryUsage memory_in_use() const;
 
   // Runs a single-input model on `batch` rows of `seq_len` padded token ids (row-major,
   // ids.size() == batch * seq_len). Models with several inputs: predict_inputs().

@@ -74,13 +74,14 @@ class BidirectionalLayer : public Layer {
   bool accepts_lazy(const EmbeddingLayer* source) const override {
     return table_ready_ && source == table_source_;
   }
-  void use_token_projection(const EmbeddingLayer& embedding) override {
+  void use_token_projection(const EmbeddingLayer& embedding,
+                            const TokenProjection& projection) override {
     // The two tables on two threads: most of a BiLSTM's load time. Pool tasks must not
     // throw: an allocation failure is carried back to this thread.
     std::exception_ptr failed[2];
     auto task = [&](int i) {
       try {
-        (i == 0 ? forward_ : backward_).use_token_projection(embedding, time_);
+        (i == 0 ? forward_ : backward_).use_token_projection(embedding, time_, projection);
       } catch (...) {
         failed[i] = std::current_exception();
       }
@@ -92,6 +93,20 @@ class BidirectionalLayer : public Layer {
     table_ready_ = forward_.has_table_for(&embedding) && backward_.has_table_for(&embedding);
     table_source_ = &embedding;
     memory_bytes_ = forward_.memory_bytes() + backward_.memory_bytes();
+  }
+  MemoryUsage memory_usage() const override {
+    MemoryUsage m = forward_.memory_usage();
+    add_memory(&m, backward_.memory_usage());
+    return m;
+  }
+  MemoryUsage memory_in_use() const override {
+    MemoryUsage m = forward_.memory_in_use();
+    add_memory(&m, backward_.memory_in_use());
+    return m;
+  }
+  void add_table_facts(const EmbeddingLayer& embedding, ModelInfo* info) const override {
+    forward_.add_table_facts(embedding, time_, info);
+    backward_.add_table_facts(embedding, time_, info);
   }
 
  private:

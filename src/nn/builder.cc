@@ -21,10 +21,10 @@ struct OutFacts {
 
 class Builder {
  public:
-  Builder(const keras_io::ModelSpec& spec, ModelMeta meta, int64_t max_memory_bytes)
+  Builder(const keras_io::ModelSpec& spec, ModelMeta meta, const LoadOptions& options)
       : spec_(spec),
         meta_(std::move(meta)),
-        max_memory_bytes_(max_memory_bytes),
+        options_(options),
         impl_(std::make_unique<ModelImpl>()) {}
 
   Result<std::unique_ptr<ModelImpl>> build();
@@ -38,6 +38,7 @@ class Builder {
   Status build_node(size_t si, std::vector<ModelImpl::Ref> refs);
   Result<const Layer*> layer_for(size_t si, const std::vector<OutFacts*>& in);
   Status finish();
+  Status build_tables();
   void fill_info();
   std::string where(size_t si) const {
     return spec_.path + ": layer '" + spec_.layers[si].name + "' (" + spec_.layers[si].class_name +
@@ -46,8 +47,11 @@ class Builder {
 
   const keras_io::ModelSpec& spec_;
   ModelMeta meta_;
-  const int64_t max_memory_bytes_;  // LoadOptions::max_memory_bytes
-  int64_t memory_bytes_ = 0;        // held by the layers built so far
+  const LoadOptions& options_;
+  int64_t memory_bytes_ = 0;        // held by the layers built so far (without tables)
+  // Layers fed by an Embedding (through identity layers): their tables are built once the
+  // whole model is known and the memory policy chosen (build_tables).
+  std::vector<std::pair<Layer*, const EmbeddingLayer*>> table_users_;
   std::unique_ptr<ModelImpl> impl_;
   std::map<std::string, size_t> by_name_;
   std::vector<std::vector<long>> node_of_call_;   // per spec layer, per call: node or -1
@@ -205,16 +209,17 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
     return unimplemented(where(si) + ": an Embedding must take a model input's token ids");
   }
   if (in.size() == 1 && in[0]->embedding && !layer->is_identity()) {
-    layer->use_token_projection(*in[0]->embedding);
+    table_users_.emplace_back(layer.get(), in[0]->embedding);
   }
   // Each layer's own allocations are bounded by its weights (checked against the limit by
-  // keras_io) plus kMaxTableBytes per direction, so this check comes soon enough.
+  // keras_io), so this check comes soon enough; build_tables checks the tables.
   memory_bytes_ += layer->memory_bytes();
-  if (memory_bytes_ > max_memory_bytes_) {
+  if (memory_bytes_ > options_.max_memory_bytes) {
     return resource_exhausted(where(si) + ": the model needs at least " +
                               std::to_string(memory_bytes_) +
                               " bytes once loaded, more than the memory limit of " +
-                              std::to_string(max_memory_bytes_) + " bytes (max_memory_bytes)");
+                              std::to_string(options_.max_memory_bytes) +
+                              " bytes (max_memory_bytes)");
   }
   first_inputs_[si] = shapes;
   layer_index_[si] = static_cast<long>(impl_->layers.size());
@@ -266,7 +271,7 @@ Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
   freeze_custom_layers();  // the set of layer classes is fixed from the first model on
   ModelMeta meta = model_meta(spec, options.hard_sigmoid);
   meta.weights = options.weights;
-  Builder b(spec, std::move(meta), options.max_memory_bytes);
+  Builder b(spec, std::move(meta), options);
   return b.build();
 }
 
@@ -313,6 +318,32 @@ Status Builder::finish() {
     if (last_use[n] < impl_->nodes.size()) impl_->nodes[last_use[n]].release_after.push_back(n);
   }
   fill_info();
+  return build_tables();
+}
+
+// The memory policy is chosen from the whole model's facts (ModelInfo::table_fp32_bytes,
+// ...), which fill_info gathered, then each table user builds what the policy says.
+Status Builder::build_tables() {
+  ModelInfo& info = impl_->info;
+  const MemoryPolicy policy =
+      choose_memory_policy(info, options_.memory_policy, options_.memory_budget_bytes);
+  const TokenProjection projection{policy,
+                                   lazy_table_fraction(info, options_.memory_budget_bytes)};
+  for (auto& [layer, embedding] : table_users_) {
+    layer->use_token_projection(*embedding, projection);
+  }
+  info.memory_policy = policy;
+  info.memory = MemoryUsage{};
+  for (const auto& layer : impl_->layers) add_memory(&info.memory, layer->memory_usage());
+  info.memory_bytes = info.memory.total();
+  if (info.memory_bytes > options_.max_memory_bytes) {
+    return resource_exhausted(spec_.path + ": the model needs " +
+                              std::to_string(info.memory_bytes) + " bytes once loaded (memory " +
+                              "policy " + memory_policy_name(policy) +
+                              "), more than the memory limit of " +
+                              std::to_string(options_.max_memory_bytes) +
+                              " bytes (max_memory_bytes)");
+  }
   return Status();
 }
 
@@ -342,7 +373,7 @@ void Builder::fill_info() {
     if (layer_index_[si] >= 0) {
       const Layer& layer = *impl_->layers[static_cast<size_t>(layer_index_[si])];
       for (const auto& s : layer.output_shapes()) li.output_shapes.push_back(with_batch(s));
-      info.memory_bytes += layer.memory_bytes();
+      add_memory(&info.memory, layer.memory_usage());
       if (auto* e = dynamic_cast<const EmbeddingLayer*>(&layer)) {
         info.vocab_size =
             info.vocab_size ? std::min(info.vocab_size, e->input_dim()) : e->input_dim();
@@ -351,6 +382,7 @@ void Builder::fill_info() {
     info.total_params += li.params;
     info.layers.push_back(std::move(li));
   }
+  for (const auto& [layer, embedding] : table_users_) layer->add_table_facts(*embedding, &info);
   for (const auto& s : impl_->output_shapes) info.output_shapes.push_back(with_batch(s));
   for (size_t i = 0; i < impl_->input_nodes.size(); ++i) {
     const OutFacts& f = facts_[impl_->input_nodes[i]][0];

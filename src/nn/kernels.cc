@@ -101,6 +101,8 @@ void rows_kernel(const float* a, int64_t lda, const PackedMatrix& b, float* c, i
   }
 }
 
+}  // namespace
+
 uint16_t to_bf16(float f) {  // round to nearest even; NaN stays a quiet NaN
   uint32_t bits;
   std::memcpy(&bits, &f, sizeof(bits));
@@ -108,8 +110,6 @@ uint16_t to_bf16(float f) {  // round to nearest even; NaN stays a quiet NaN
   bits += 0x7fffu + ((bits >> 16) & 1u);
   return static_cast<uint16_t>(bits >> 16);
 }
-
-}  // namespace
 
 PackedMatrix::PackedMatrix(const float* values, int64_t k, int64_t n, WeightMode format,
                            PanelLayout layout)

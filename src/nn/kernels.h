@@ -113,6 +113,9 @@ class TableBuffer {
   size_t size_ = 0;
 };
 
+// f rounded to bfloat16 (nearest even; a NaN stays a quiet NaN): its upper 16 bits.
+uint16_t to_bf16(float f);
+
 // The float a bf16 value stands for (exact).
 inline float bf16_to_float(uint16_t v) {
   const uint32_t bits = uint32_t{v} << 16;

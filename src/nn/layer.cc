@@ -48,6 +48,20 @@ Status LayerContext::corrupt(std::string_view message) const {
 
 Layer::Layer(const LayerContext& ctx) : name_(ctx.spec.name), class_name_(ctx.spec.class_name) {}
 
+void add_memory(MemoryUsage* to, const MemoryUsage& from) {
+  to->weights += from.weights;
+  to->tables += from.tables;
+  to->trajectories += from.trajectories;
+  to->tokenizer += from.tokenizer;
+  to->other += from.other;
+}
+
+MemoryUsage Layer::memory_usage() const {
+  MemoryUsage m;
+  m.weights = memory_bytes_;
+  return m;
+}
+
 const nlohmann::json* ConfigReader::get(const char* key) const {
   if (!config_.is_object()) return nullptr;
   auto it = config_.find(key);

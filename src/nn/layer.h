@@ -37,6 +37,17 @@ struct ModelMeta {
   WeightMode weights = WeightMode::kFp32;
 };
 
+// What a recurrent layer fed by an Embedding precomputes (LoadOptions::memory_policy as the
+// builder resolved it, never kAuto) and, for kTablesLazy, the share of each table's rows it
+// may keep (the budget's; 1 = all).
+struct TokenProjection {
+  MemoryPolicy policy = MemoryPolicy::kTablesFp32;
+  double lazy_fraction = 1.0;
+};
+
+// *to += from, part by part.
+void add_memory(MemoryUsage* to, const MemoryUsage& from);
+
 // Per predict() call settings passed to every layer.
 struct RunContext {
   int threads = 1;
@@ -109,8 +120,16 @@ class Layer {
   // True for layers that return their input unchanged at inference (Dropout, ...).
   virtual bool is_identity() const { return false; }
   // Called by the builder, before the model is frozen, on a layer whose single input is
-  // (through identity layers only) the output of `embedding`.
-  virtual void use_token_projection(const EmbeddingLayer& embedding) {}
+  // (through identity layers only) the output of `embedding`: what to precompute for it.
+  virtual void use_token_projection(const EmbeddingLayer& embedding,
+                                    const TokenProjection& projection) {}
+  // The bytes the layer holds by part (ModelInfo::memory): memory_bytes() as weights unless
+  // the layer says otherwise. memory_in_use(): the same, now (a lazy table grows).
+  virtual MemoryUsage memory_usage() const;
+  virtual MemoryUsage memory_in_use() const { return memory_usage(); }
+  // Adds what this layer's tables and trajectories would take for `embedding` under
+  // kTablesFp32 (ModelInfo::table_fp32_bytes, table_rows, trajectory_bytes), built or not.
+  virtual void add_table_facts(const EmbeddingLayer& embedding, ModelInfo* info) const {}
 
  protected:
   std::vector<Shape> output_shapes_;

@@ -50,6 +50,8 @@ class ModelImpl {
   Result<std::vector<int32_t>> text_ids(std::string_view text) const;
   Result<std::vector<Tensor>> predict_inputs(std::span<const Tensor> inputs,
                                              const PredictOptions& options) const;
+  // See quiver::Model::memory_in_use: the layers' memory_in_use() summed.
+  MemoryUsage memory_in_use() const;
 
  private:
   Status check_input(std::span<const int32_t> ids, int64_t batch, int64_t seq_len) const;
@@ -63,6 +65,14 @@ namespace nn {
 // the file and the layer. options.hard_sigmoid overrides the file's Keras version.
 Result<std::unique_ptr<ModelImpl>> build_model(const keras_io::ModelSpec& spec,
                                                const LoadOptions& options);
+
+// kAuto without a budget keeps fp32 tables up to this many bytes in all (a 2,000-token
+// BiLSTM(196) takes 12.5 MB), lazy tables beyond (a vocabulary of 100,000 tokens).
+inline constexpr int64_t kAutoMaxTableBytes = int64_t{128} << 20;
+
+// kTablesLazy: the share of each table's rows a model may keep under `budget_bytes` (1 when
+// there is no budget), after its weights, trajectories and row index.
+double lazy_table_fraction(const ModelInfo& info, int64_t budget_bytes);
 
 // File facts derived from the spec (keras version flavour, hard_sigmoid formula).
 ModelMeta model_meta(const keras_io::ModelSpec& spec, HardSigmoidMode hard_sigmoid);

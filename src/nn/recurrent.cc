@@ -143,7 +143,7 @@ struct RecurrentCore::Scratch {
 // with `rows`, input rows rows[0], rows[1], ... (table inputs only); slices [s0, s1), state
 // read from h_cur and written to h_next (the same array when one thread runs every slice,
 // except for the fused step), live flags in `live`, the fused step's row pointers in `init`
-// (per task).
+// and its token rows computed per use in `rowbuf` ([rows, G*u]; per task).
 struct RecurrentCore::StepWork {
   int64_t b0, b1;
   size_t s0, s1;
@@ -151,6 +151,7 @@ struct RecurrentCore::StepWork {
   float* h_next;
   uint8_t* live;
   const float** init;
+  float* rowbuf;
   const int64_t* rows = nullptr;
 
   int64_t row(int64_t r) const { return rows ? rows[r] : b0 + r; }
@@ -211,28 +212,121 @@ RecurrentCore::RecurrentCore(RecurrentSpec spec) : spec_(std::move(spec)) {
   spec_.recurrent_kernel = {};
 }
 
-int64_t RecurrentCore::memory_bytes() const {
-  auto bytes = [](const auto& v) { return static_cast<int64_t>(v.size() * 4); };
-  int64_t total = kernel_.memory_bytes() + recurrent_zr_.memory_bytes() +
-                  recurrent_h_.memory_bytes() + bytes(table_) + bytes(spec_.input_bias) +
-                  bytes(spec_.recurrent_bias);
-  for (const Slice& sl : slices_) total += sl.recurrent.memory_bytes();
-  return total + bytes(pad_h_) + bytes(pad_c_);
+MemoryUsage RecurrentCore::memory_usage() const {
+  auto bytes = [](const auto& v) {
+    return static_cast<int64_t>(v.size() * sizeof(*v.data()));
+  };
+  MemoryUsage m;
+  m.weights = kernel_.memory_bytes() + recurrent_zr_.memory_bytes() +
+              recurrent_h_.memory_bytes() + bytes(spec_.input_bias) + bytes(spec_.recurrent_bias);
+  for (const Slice& sl : slices_) m.weights += sl.recurrent.memory_bytes();
+  m.tables = static_cast<int64_t>(table_.size() * sizeof(float)) + bytes(table_bf16_) +
+             (lazy_ ? lazy_->reserved_bytes() : 0);
+  m.trajectories = bytes(pad_h_) + bytes(pad_c_);
+  return m;
 }
 
-void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_t time) {
-  const int64_t vocab = embedding.input_dim(), u = spec_.units, gu = spec_.gates() * u;
-  if (embedding.output_dim() != spec_.input_dim || vocab * gu * 4 > kMaxTableBytes) return;
-  table_ = TableBuffer(static_cast<size_t>(vocab * gu));
-  fill_rows(spec_.input_bias, gu, vocab, table_.data(), gu);
-  gemm_accumulate(embedding.row(0), embedding.output_dim(), vocab, kernel_, table_.data(), gu);
+MemoryUsage RecurrentCore::memory_in_use() const {
+  MemoryUsage m = memory_usage();
+  if (lazy_) m.tables = lazy_->bytes_in_use();
+  return m;
+}
+
+int64_t RecurrentCore::pad_steps(int64_t time) {
+  return time > 0 ? std::min(time, kMaxPadSteps) : kDefaultPadSteps;
+}
+
+void RecurrentCore::add_table_facts(const EmbeddingLayer& embedding, int64_t time,
+                                    ModelInfo* info) const {
+  if (embedding.output_dim() != spec_.input_dim) return;
+  const int64_t vocab = embedding.input_dim(), u = spec_.units;
+  info->table_fp32_bytes += vocab * spec_.gates() * u * 4;
+  info->table_rows += vocab;
+  if (!embedding.mask_zero()) {
+    info->trajectory_bytes += (pad_steps(time) + 1) * u * 4 * spec_.state_count();
+  }
+}
+
+void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_t time,
+                                         const TokenProjection& projection) {
+  if (embedding.output_dim() != spec_.input_dim) return;
   table_source_ = &embedding;
-  // The padding trajectory: one row of token 0 run through step() like any input, so each
-  // state has the bits a row of a batch reaches after as many padding steps (rows do not
-  // depend on their batch). Not needed when the Embedding masks token 0: masked padding
-  // leaves the zero state (skip_cap).
+  projection_ = projection.policy;
+  build_table(embedding, projection);
+  // Without tables every step computes its projection anyway: no trajectory either.
+  if (projection_ != MemoryPolicy::kNoTables) build_trajectory(embedding, time);
+}
+
+// Every table row is fill_rows + gemm_accumulate over the row's embedding vector, the same
+// float operations whatever the number of rows in the call (kernels.h), so a table built
+// whole, a row computed on first use and a step's GEMM over gathered rows agree bit for
+// bit; bf16 then rounds each value to nearest even.
+void RecurrentCore::build_table(const EmbeddingLayer& embedding,
+                                const TokenProjection& projection) {
+  const int64_t vocab = embedding.input_dim(), d = embedding.output_dim();
+  const int64_t gu = spec_.gates() * spec_.units;
+  switch (projection_) {
+    case MemoryPolicy::kTablesFp32:
+      table_ = TableBuffer(static_cast<size_t>(vocab * gu));
+      fill_rows(spec_.input_bias, gu, vocab, table_.data(), gu);
+      gemm_accumulate(embedding.row(0), d, vocab, kernel_, table_.data(), gu);
+      break;
+    case MemoryPolicy::kTablesBf16: {
+      table_bf16_.resize(static_cast<size_t>(vocab * gu));
+      constexpr int64_t kChunk = 256;  // rows computed in fp32 at a time
+      std::vector<float> chunk(static_cast<size_t>(std::min(vocab, kChunk) * gu));
+      for (int64_t r0 = 0; r0 < vocab; r0 += kChunk) {
+        const int64_t n = std::min(kChunk, vocab - r0);
+        fill_rows(spec_.input_bias, gu, n, chunk.data(), gu);
+        gemm_accumulate(embedding.row(static_cast<int32_t>(r0)), d, n, kernel_, chunk.data(), gu);
+        for (int64_t i = 0; i < n * gu; ++i) table_bf16_[r0 * gu + i] = to_bf16(chunk[i]);
+      }
+      break;
+    }
+    case MemoryPolicy::kTablesLazy:
+      lazy_ = std::make_unique<LazyTable>(
+          vocab, gu, static_cast<int64_t>(projection.lazy_fraction * static_cast<double>(vocab)));
+      break;
+    case MemoryPolicy::kNoTables:
+    case MemoryPolicy::kAuto:
+      projection_ = MemoryPolicy::kNoTables;
+      break;
+  }
+}
+
+void RecurrentCore::compute_row(int32_t id, float* dst) const {
+  const int64_t gu = spec_.gates() * spec_.units;
+  fill_rows(spec_.input_bias, gu, 1, dst, gu);
+  gemm_accumulate(table_source_->row(id), spec_.input_dim, 1, kernel_, dst, gu);
+}
+
+const float* RecurrentCore::token_row(int32_t id, float* buf) const {
+  const int64_t gu = spec_.gates() * spec_.units;
+  switch (projection_) {
+    case MemoryPolicy::kTablesFp32:
+      return table_.data() + int64_t{id} * gu;
+    case MemoryPolicy::kTablesBf16: {
+      const uint16_t* row = table_bf16_.data() + int64_t{id} * gu;
+      for (int64_t j = 0; j < gu; ++j) buf[j] = bf16_to_float(row[j]);
+      return buf;
+    }
+    case MemoryPolicy::kTablesLazy:
+      return lazy_->row(id, buf, [&](float* dst) { compute_row(id, dst); });
+    case MemoryPolicy::kNoTables:
+    case MemoryPolicy::kAuto:
+      break;
+  }
+  compute_row(id, buf);
+  return buf;
+}
+
+// The padding trajectory: one row of token 0 run through step() like any input, so each
+// state has the bits a row of a batch reaches after as many padding steps (rows do not
+// depend on their batch). Not needed when the Embedding masks token 0: masked padding
+// leaves the zero state (skip_cap).
+void RecurrentCore::build_trajectory(const EmbeddingLayer& embedding, int64_t time) {
   if (embedding.mask_zero()) return;
-  const int64_t steps = time > 0 ? std::min(time, kMaxPadSteps) : kDefaultPadSteps;
+  const int64_t u = spec_.units, gu = spec_.gates() * u, steps = pad_steps(time);
   const std::vector<int32_t> pad_ids(static_cast<size_t>(steps), 0);
   const TokenIds ids{pad_ids, 1, steps};
   Value x;
@@ -242,10 +336,11 @@ void RecurrentCore::use_token_projection(const EmbeddingLayer& embedding, int64_
   discard.output = spec_.return_sequences ? zeros({1, steps, u}) : zeros({1, u});
   std::vector<float> pad_h(static_cast<size_t>((steps + 1) * u), 0.0f), pad_c;
   if (spec_.kind == CellKind::kLstm) pad_c.assign(pad_h.size(), 0.0f);
-  Scratch s(1, u, gu, gate_buffers(x), fused_);
+  Scratch s(1, u, gu, gate_buffers(x, false), fused_);
   for (int64_t i = 0; i < steps; ++i) {
-    step(x, StepWork{0, 1, 0, slices_.size(), s.state(i), s.state(i + 1), s.live, s.init}, i,
-         steps, false, i == 0, s, &discard);
+    step(x,
+         StepWork{0, 1, 0, slices_.size(), s.state(i), s.state(i + 1), s.live, s.init, s.gates},
+         i, steps, false, i == 0, s, &discard);
     copy_floats(pad_h.data() + (i + 1) * u, s.state(i + 1), u);
     if (!pad_c.empty()) copy_floats(pad_c.data() + (i + 1) * u, s.c, u);
   }
@@ -297,19 +392,28 @@ void RecurrentCore::start_row(const Value& x, int64_t start, int64_t row, float*
 }
 
 // Gate columns [c0, c1) of the input projection of the step's rows at time t (the dense
-// path always computes all columns: only table inputs are unit-split or reordered).
+// and kNoTables paths always compute all columns: only table inputs are unit-split).
 void RecurrentCore::input_projection(const Value& x, const StepWork& w, int64_t seq_len,
                                      int64_t t, int64_t c0, int64_t c1, float* xproj) const {
   const int64_t gu = spec_.gates() * spec_.units, n = w.b1 - w.b0, b0 = w.b0;
-  if (from_table(x)) {
+  const int64_t d = spec_.input_dim;
+  auto id_of = [&](int64_t r) { return x.ids->ids[static_cast<size_t>(w.row(r) * seq_len + t)]; };
+  if (from_table(x) && projection_ != MemoryPolicy::kNoTables) {
+    thread_local std::vector<float> buf;  // a row computed per use (bf16, lazy)
+    if (buf.size() < static_cast<size_t>(gu)) buf.resize(static_cast<size_t>(gu));
     for (int64_t r = 0; r < n; ++r) {
-      int32_t id = x.ids->ids[static_cast<size_t>(w.row(r) * seq_len + t)];
-      copy_floats(xproj + r * gu + c0, table_.data() + int64_t{id} * gu + c0, c1 - c0);
+      copy_floats(xproj + r * gu + c0, token_row(id_of(r), buf.data()) + c0, c1 - c0);
     }
     return;
   }
-  const int64_t d = spec_.input_dim;
   fill_rows(spec_.input_bias, gu, n, xproj, gu);
+  if (from_table(x)) {  // kNoTables: one GEMM over the rows' embedding vectors
+    thread_local std::vector<float> gathered;
+    if (gathered.size() < static_cast<size_t>(n * d)) gathered.resize(static_cast<size_t>(n * d));
+    for (int64_t r = 0; r < n; ++r) copy_floats(gathered.data() + r * d, table_source_->row(id_of(r)), d);
+    gemm_accumulate(gathered.data(), d, n, kernel_, xproj, gu);
+    return;
+  }
   gemm_accumulate(x.tensor().data.data() + (b0 * seq_len + t) * d, seq_len * d, n, kernel_, xproj,
                   gu);
 }
@@ -418,10 +522,10 @@ void RecurrentCore::step(const Value& x, const StepWork& w, int64_t step_index, 
   if (fused_) {
     // The kernel reads x·W + b from the table row (no copy) or the dense projection.
     const int64_t gu = spec_.gates() * u;
-    if (from_table(x)) {
+    if (from_table(x) && projection_ != MemoryPolicy::kNoTables) {
       const int32_t* ids = x.ids->ids.data() + t;
       for (int64_t r = 0; r < n; ++r) {
-        w.init[r] = table_.data() + int64_t{ids[w.row(r) * seq_len]} * gu;
+        w.init[r] = token_row(ids[w.row(r) * seq_len], w.rowbuf + r * gu);
       }
     } else {
       input_projection(x, w, seq_len, t, 0, gu, s.gates);
@@ -481,7 +585,7 @@ void RecurrentCore::finish_rows(const int64_t* rows, int64_t n, const float* h, 
 // between s.h and s.h2.
 void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip,
                               bool zero_masked, RecurrentResult* out) const {
-  Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x), true);
+  Scratch s(batch, spec_.units, spec_.gates() * spec_.units, gate_buffers(x, true), true);
   const int64_t u = spec_.units;
   for (int64_t r = 0; r < batch; ++r) {
     s.rows[r] = r;
@@ -500,7 +604,7 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, in
     }
     step(x,
          StepWork{0, batch, k, k + 1, s.state(i), s.state(i + 1), s.live + k * batch,
-                  s.init + k * batch},
+                  s.init + k * batch, k == 0 ? s.gates : s.xproj},
          i, seq_len, zero_masked, i == 0 || (i == skip && x.mask), s, out);
     finished[k].value.store(i + 1, std::memory_order_release);
   };
@@ -524,10 +628,12 @@ void RecurrentCore::run_split(const Value& x, int64_t batch, int64_t seq_len, in
 }
 
 // How many [rows, G*u] buffers a run needs: gates, xproj (GRU), rec (GRU); the fused step
-// needs none on the table path and one for the dense projection.
-int64_t RecurrentCore::gate_buffers(const Value& x) const {
+// needs none on the fp32 table path and one for the dense projection or the token rows
+// computed per use (bf16, lazy, none), one per task when two tasks split the units.
+int64_t RecurrentCore::gate_buffers(const Value& x, bool split) const {
   if (!fused_) return 3;
-  return from_table(x) ? 0 : 1;
+  if (from_table(x) && projection_ == MemoryPolicy::kTablesFp32) return 0;
+  return split ? 2 : 1;
 }
 
 void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
@@ -539,7 +645,9 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   out->states.assign(static_cast<size_t>(spec_.state_count()), zeros({batch, u}));
   if (batch == 0) return;
   const int64_t cap = skip_cap(x, seq_len);
-  if (threads >= 2 && batch < threads && slices_.size() == 2 && from_table(x)) {
+  // kNoTables computes all columns of a step at once: no unit split.
+  if (threads >= 2 && batch < threads && slices_.size() == 2 && from_table(x) &&
+      projection_ != MemoryPolicy::kNoTables) {
     int64_t skip = cap;
     for (int64_t r = 0; r < batch; ++r) skip = std::min(skip, leading_padding(x, r, seq_len, cap));
     run_split(x, batch, seq_len, skip, zero_masked_outputs, out);
@@ -551,7 +659,7 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
   const bool reorder = from_table(x);
   parallel_rows(batch, threads, [&](int64_t b0, int64_t b1) {
     const int64_t n = b1 - b0;
-    Scratch s(n, u, gu, gate_buffers(x), fused_);
+    Scratch s(n, u, gu, gate_buffers(x, false), fused_);
     int64_t first = cap;
     for (int64_t r = 0; r < n; ++r) {
       s.rows[r] = b0 + r;
@@ -574,7 +682,7 @@ void RecurrentCore::run(const Value& x, bool zero_masked_outputs, int threads,
       join(i);
       step(x,
            StepWork{b0, b0 + running, 0, slices_.size(), s.state(i), s.state(i + 1), s.live,
-                    s.init, reorder ? s.rows : nullptr},
+                    s.init, s.gates, reorder ? s.rows : nullptr},
            i, seq_len, zero_masked_outputs, i == 0 || (i == first && x.mask), s, out);
     }
     join(seq_len);

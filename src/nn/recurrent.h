@@ -3,7 +3,9 @@
 //
 // Performance layout (issue 5): the input projection x·W + b is computed per time step for
 // all rows with one panel GEMM, or, when the layer is fed (through identity layers) by an
-// Embedding, gathered from a table E[v]·W + b precomputed at load. The recurrence runs as a
+// Embedding, taken per token as the model's MemoryPolicy says (issue 18): rows of a table
+// E[v]·W + b precomputed at load in fp32 or bf16, rows computed on first use and kept
+// (lazy), or one GEMM per step on the gathered embedding rows (none). The recurrence runs as a
 // batched product h(B×u)·U(u×Gu) on a panel-packed U, followed by fused gate math per row.
 // Per-element reduction order is fixed (kernels.h), so the table path and the dense path give
 // the same bits and rows are bit-identical across batch sizes and thread counts.
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "nn/activation.h"
+#include "nn/lazy_table.h"
 #include "nn/kernels.h"
 #include "nn/layer.h"
 
@@ -66,23 +69,33 @@ class RecurrentCore {
   explicit RecurrentCore(RecurrentSpec spec);
 
   const RecurrentSpec& spec() const { return spec_; }
-  int64_t memory_bytes() const;
-  // Precomputes the per-token projection table for inputs coming from `embedding` (skipped
-  // when it would exceed kMaxTableBytes), and the padding trajectory: the states after
-  // 1..L steps of token 0 from the zero state, L = `time` (the layer's declared sequence
-  // length; kDefaultPadSteps when unknown, at most kMaxPadSteps).
-  void use_token_projection(const EmbeddingLayer& embedding, int64_t time);
+  int64_t memory_bytes() const { return memory_usage().total(); }
+  // Bytes by part: weights, tables (kTablesLazy: its cap), trajectories; memory_in_use():
+  // the same with a lazy table's rows filled so far.
+  MemoryUsage memory_usage() const;
+  MemoryUsage memory_in_use() const;
+  // Takes inputs coming from `embedding` as token ids and builds what `projection` says:
+  // the per-token projection table (fp32, bf16, lazy, or none) and, except for kNoTables,
+  // the padding trajectory: the states after 1..L steps of token 0 from the zero state,
+  // L = pad_steps(time).
+  void use_token_projection(const EmbeddingLayer& embedding, int64_t time,
+                            const TokenProjection& projection);
+  // Adds the fp32 table's bytes and rows and the trajectory's bytes for `embedding`.
+  void add_table_facts(const EmbeddingLayer& embedding, int64_t time, ModelInfo* info) const;
   bool has_table_for(const EmbeddingLayer* embedding) const {
     return embedding != nullptr && embedding == table_source_;
   }
-  // x's ids come through this table (so it may be reordered, unit-split, padding-skipped).
+  // x's ids come from this layer's Embedding (so it may be reordered, unit-split,
+  // padding-skipped); every policy then gives the bits of the fp32 table except bf16.
   bool from_table(const Value& x) const { return x.ids && has_table_for(x.embedding); }
+  // The trajectory's length for a declared sequence length `time` (kDefaultPadSteps when
+  // unknown, at most kMaxPadSteps).
+  static int64_t pad_steps(int64_t time);
 
   // Runs over the whole input value ([B, T, d] dense, or lazy from the table's Embedding).
   // zero_masked_outputs: masked steps output 0 instead of the carried state.
   void run(const Value& x, bool zero_masked_outputs, int threads, RecurrentResult* out) const;
 
-  static constexpr int64_t kMaxTableBytes = int64_t{64} << 20;  // per direction
   static constexpr int64_t kDefaultPadSteps = 256;
   static constexpr int64_t kMaxPadSteps = 1024;
 
@@ -97,6 +110,11 @@ class RecurrentCore {
   };
   struct Scratch;
   struct StepWork;
+  // x·W + b for token `id` (gates·units floats): the table's row, or computed into `buf`.
+  const float* token_row(int32_t id, float* buf) const;
+  void compute_row(int32_t id, float* dst) const;
+  void build_table(const EmbeddingLayer& embedding, const TokenProjection& projection);
+  void build_trajectory(const EmbeddingLayer& embedding, int64_t time);
   void step(const Value& x, const StepWork& w, int64_t step_index, int64_t seq_len,
             bool zero_masked, bool zero_state, Scratch& s, RecurrentResult* out) const;
   int64_t skip_cap(const Value& x, int64_t seq_len) const;
@@ -105,7 +123,7 @@ class RecurrentCore {
                  RecurrentResult* out) const;
   void finish_rows(const int64_t* rows, int64_t n, const float* h, const float* c,
                    RecurrentResult* out) const;
-  int64_t gate_buffers(const Value& x) const;
+  int64_t gate_buffers(const Value& x, bool split) const;
   void run_split(const Value& x, int64_t batch, int64_t seq_len, int64_t skip, bool zero_masked,
                  RecurrentResult* out) const;
   void input_projection(const Value& x, const StepWork& w, int64_t seq_len, int64_t t,
@@ -123,7 +141,12 @@ class RecurrentCore {
   std::vector<Slice> slices_;
   PackedMatrix recurrent_zr_;  // GRU reset_after=False: z,r columns
   PackedMatrix recurrent_h_;   // GRU reset_after=False: h columns
-  TableBuffer table_;          // [vocab, G*u], permuted gate layout
+  // The token projection (use_token_projection): kTablesFp32 table_, kTablesBf16
+  // table_bf16_, kTablesLazy lazy_ ([vocab, G*u], permuted gate layout), kNoTables none.
+  MemoryPolicy projection_ = MemoryPolicy::kNoTables;
+  TableBuffer table_;
+  std::vector<uint16_t> table_bf16_;
+  std::unique_ptr<LazyTable> lazy_;
   const EmbeddingLayer* table_source_ = nullptr;
   // The padding trajectory (use_token_projection): row t of pad_h_ (and pad_c_, LSTM) is the
   // state after t steps of token 0 from zeros, t in [0, pad_steps_]. A row that starts with p

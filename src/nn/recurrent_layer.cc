@@ -87,11 +87,17 @@ class RecurrentLayer : public Layer {
   bool accepts_lazy(const EmbeddingLayer* source) const override {
     return table_ready_ && source == table_source_;
   }
-  void use_token_projection(const EmbeddingLayer& embedding) override {
-    core_.use_token_projection(embedding, time_);
+  void use_token_projection(const EmbeddingLayer& embedding,
+                            const TokenProjection& projection) override {
+    core_.use_token_projection(embedding, time_, projection);
     table_ready_ = core_.has_table_for(&embedding);
     table_source_ = &embedding;
     memory_bytes_ = core_.memory_bytes();
+  }
+  MemoryUsage memory_usage() const override { return core_.memory_usage(); }
+  MemoryUsage memory_in_use() const override { return core_.memory_in_use(); }
+  void add_table_facts(const EmbeddingLayer& embedding, ModelInfo* info) const override {
+    core_.add_table_facts(embedding, time_, info);
   }
 
  private:

@@ -97,6 +97,16 @@ TextVectorizationLayer::TextVectorizationLayer(const LayerContext& ctx,
   output_masked_ = {false};
 }
 
+MemoryUsage TextVectorizationLayer::memory_usage() const {
+  MemoryUsage m;
+  const auto& config = vectorizer_.config();
+  for (const std::string& term : config.vocabulary) {
+    m.tokenizer += 2 * static_cast<int64_t>(sizeof(std::string) + term.size()) + 16;
+  }
+  m.tokenizer += static_cast<int64_t>(config.idf_weights.size() * sizeof(float));
+  return m;
+}
+
 void TextVectorizationLayer::forward(std::span<const Value* const>, const RunContext&,
                                      std::vector<Value>*) const {
   QUIVER_CHECK(false && "TextVectorization runs before the graph (ModelImpl::predict_texts)");

@@ -17,6 +17,9 @@ class TextVectorizationLayer : public Layer {
   void forward(std::span<const Value* const> in, const RunContext& run,
                std::vector<Value>* out) const override;
   const text::TextVectorizer& vectorizer() const { return vectorizer_; }
+  // Its vocabulary, as the tokenizer part of ModelInfo::memory (an estimate: each term held
+  // twice, as a list entry and a hash key).
+  MemoryUsage memory_usage() const override;
 
  private:
   text::TextVectorizer vectorizer_;

@@ -3,7 +3,9 @@
 // same bits as computing x·W + b per step.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -350,6 +352,250 @@ TEST(IsolationTest, SkippedPaddingStepsGiveTheBitsOfRunningThem) {
       }
     }
   }
+}
+
+// --- Memory policies (issue 18) ---
+
+LoadOptions with_policy(MemoryPolicy policy, int64_t budget_bytes = 0) {
+  LoadOptions o;
+  o.memory_policy = policy;
+  o.memory_budget_bytes = budget_bytes;
+  return o;
+}
+
+// Rows of `ids` (batch n) through `m` at 1 and 2 threads, the whole batch and each row
+// alone (batch 1 with 2 threads: the unit split), as one flat vector of outputs.
+std::vector<float> every_way(const ModelImpl& m, const std::vector<int32_t>& ids, int64_t n) {
+  std::vector<float> all;
+  const int64_t len = static_cast<int64_t>(ids.size()) / n;
+  for (int threads : {1, 2}) {
+    const auto batch = testing::run(m, ids, n, threads);
+    all.insert(all.end(), batch[0].data.begin(), batch[0].data.end());
+    for (int64_t r = 0; r < n; r += 3) {
+      const std::vector<int32_t> row(ids.begin() + r * len, ids.begin() + (r + 1) * len);
+      const auto one = testing::run(m, row, 1, threads);
+      all.insert(all.end(), one[0].data.begin(), one[0].data.end());
+    }
+  }
+  return all;
+}
+
+// Models with a table: masked BiLSTM + GRU, sliced LSTM/GRU (unit split at batch 1), and
+// unmasked BiLSTM/BiGRU/BiSimpleRNN (padding trajectories) with declared and unknown length.
+struct PolicyCase {
+  std::string name;
+  keras_io::ModelSpec spec;
+  int64_t len;
+};
+std::vector<PolicyCase> policy_cases() {
+  std::vector<PolicyCase> cases;
+  cases.push_back({"bidi-lstm+gru masked", recurrent_spec(false), kLen});
+  for (const char* cls : {"LSTM", "GRU"}) {
+    cases.push_back({std::string(cls) + " sliced", sliced_spec(cls, 37), kLen});
+  }
+  for (const char* cls : {"LSTM", "GRU", "SimpleRNN"}) {
+    cases.push_back({std::string("bidi ") + cls + " padded", padded_spec(cls, true, kLen, 37),
+                     kLen});
+  }
+  cases.push_back({"bidi LSTM unknown length", padded_spec("LSTM", false, nullptr, 5), 20});
+  return cases;
+}
+
+std::vector<int32_t> padded_rows(int rows, int64_t len) {
+  std::mt19937 rng(23);
+  std::uniform_int_distribution<int> id(1, kVocab - 1), pad(0, static_cast<int>(len));
+  std::vector<int32_t> ids;
+  for (int r = 0; r < rows; ++r) {
+    const int p = pad(rng);
+    for (int64_t t = 0; t < len; ++t) ids.push_back(t < p ? 0 : id(rng));
+  }
+  return ids;
+}
+
+// fp32 tables, lazy tables (whole, a third of the rows kept, none kept) and no tables do
+// the same float operations for every row (kernels.h): the bits must be identical, in every
+// batch and thread layout. bf16 tables round the projection: close, not identical.
+TEST(IsolationTest, EveryMemoryPolicyButBf16GivesTheBitsOfFp32Tables) {
+  for (const PolicyCase& c : policy_cases()) {
+    SCOPED_TRACE(c.name);
+    auto fp32 = build_model(c.spec, with_policy(MemoryPolicy::kTablesFp32));
+    ASSERT_OK(fp32);
+    ASSERT_GT((*fp32)->info.table_fp32_bytes, 0);
+    const std::vector<int32_t> ids = padded_rows(13, c.len);
+    const std::vector<float> want = every_way(**fp32, ids, 13);
+    const ModelInfo& info = (*fp32)->info;
+    const int64_t third = info.memory.weights + info.trajectory_bytes + info.table_rows * 4 +
+                          info.table_fp32_bytes / 3;
+    struct Variant {
+      const char* name;
+      LoadOptions options;
+    };
+    for (const Variant& v : {Variant{"lazy", with_policy(MemoryPolicy::kTablesLazy)},
+                             Variant{"lazy third", with_policy(MemoryPolicy::kTablesLazy, third)},
+                             Variant{"lazy none kept", with_policy(MemoryPolicy::kTablesLazy, 1)},
+                             Variant{"none", with_policy(MemoryPolicy::kNoTables)}}) {
+      auto m = build_model(c.spec, v.options);
+      ASSERT_OK(m);
+      const std::vector<float> got = every_way(**m, ids, 13);
+      ASSERT_EQ(got.size(), want.size());
+      EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0) << v.name;
+    }
+    auto bf16 = build_model(c.spec, with_policy(MemoryPolicy::kTablesBf16));
+    ASSERT_OK(bf16);
+    const std::vector<float> got = every_way(**bf16, ids, 13);
+    float max_delta = 0;
+    for (size_t i = 0; i < got.size(); ++i) max_delta = std::max(max_delta, std::abs(got[i] - want[i]));
+    EXPECT_GT(max_delta, 0.0f);   // the rounding is real
+    EXPECT_LT(max_delta, 2e-2f);  // and bounded (8-bit mantissa on values of order 1)
+    // bf16's own rows are still isolated: batch, threads and row position do not matter.
+    const auto batch = testing::run(**bf16, ids, 13, 1);
+    const size_t width = batch[0].data.size() / 13;
+    for (int64_t r = 0; r < 13; r += 4) {
+      const std::vector<int32_t> row(ids.begin() + r * c.len, ids.begin() + (r + 1) * c.len);
+      EXPECT_EQ(std::memcmp(testing::run(**bf16, row, 1, 2)[0].data.data(),
+                            batch[0].data.data() + r * width, width * sizeof(float)),
+                0)
+          << "bf16 row " << r;
+    }
+  }
+}
+
+// Lazy rows filled by racing callers: four threads call fresh lazy models at once, with
+// overlapping tokens, so rows are claimed, filled, and read while being filled (those
+// callers compute their own copy). Every answer must have the bits of the fp32 tables.
+// Under ThreadSanitizer this checks the fill's publication (lazy_table.h).
+TEST(IsolationTest, LazyTableRowsFilledByConcurrentCallersKeepTheirBits) {
+  const keras_io::ModelSpec spec = padded_spec("LSTM", true, kLen, 37);
+  auto fp32 = build_model(spec, with_policy(MemoryPolicy::kTablesFp32));
+  ASSERT_OK(fp32);
+  const std::vector<int32_t> ids = padded_rows(8, kLen);
+  const auto want = testing::run(**fp32, ids, 8, 1);
+  const size_t width = want[0].data.size() / 8;
+  for (int round = 0; round < 3; ++round) {
+    // Round 2 keeps only a few rows: the rest are computed per use once the cap is reached.
+    const int64_t budget = round == 2 ? (*fp32)->info.memory.weights +
+                                            (*fp32)->info.trajectory_bytes +
+                                            (*fp32)->info.table_rows * 4 + 4 * 37 * 4 * 4 * 2
+                                      : 0;
+    auto lazy = build_model(spec, with_policy(MemoryPolicy::kTablesLazy, budget));
+    ASSERT_OK(lazy);
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> callers;
+    for (int c = 0; c < 4; ++c) {
+      callers.emplace_back([&, c] {
+        for (int i = 0; i < 6; ++i) {
+          const int64_t r = (c + i) % 8;
+          const std::vector<int32_t> row(ids.begin() + r * kLen, ids.begin() + (r + 1) * kLen);
+          const auto got = testing::run(**lazy, row, 1, 1 + (i % 2));
+          if (std::memcmp(got[0].data.data(), want[0].data.data() + r * width,
+                          width * sizeof(float)) != 0) {
+            ++mismatches;
+          }
+        }
+        const auto all = testing::run(**lazy, ids, 8, 2);
+        if (std::memcmp(all[0].data.data(), want[0].data.data(), all[0].data.size() * 4) != 0) {
+          ++mismatches;
+        }
+      });
+    }
+    for (std::thread& t : callers) t.join();
+    EXPECT_EQ(mismatches.load(), 0) << "round " << round;
+    const MemoryUsage used = (*lazy)->memory_in_use();
+    EXPECT_GT(used.tables, (*lazy)->info.table_rows * 4) << "rows were kept";
+    EXPECT_LE(used.tables, (*lazy)->info.memory.tables) << "never beyond the cap";
+  }
+}
+
+// The facts and the bytes by part, from the shapes by hand: recurrent_spec's Embedding
+// (50 tokens, mask_zero) feeds a Bidirectional LSTM(6): two tables of 50 x (4 x 6) floats,
+// no trajectory (masked padding is skipped from the zero state).
+TEST(IsolationTest, MemoryByPartFollowsThePolicy) {
+  auto fp32 = build_model(recurrent_spec(false), with_policy(MemoryPolicy::kTablesFp32));
+  ASSERT_OK(fp32);
+  const ModelInfo& info = (*fp32)->info;
+  EXPECT_EQ(info.table_fp32_bytes, 2 * 50 * 24 * 4);
+  EXPECT_EQ(info.table_rows, 2 * 50);
+  EXPECT_EQ(info.trajectory_bytes, 0);
+  EXPECT_EQ(info.memory.tables, 2 * 50 * 24 * 4);
+  EXPECT_EQ(info.memory_policy, MemoryPolicy::kTablesFp32);
+  EXPECT_EQ(info.memory_bytes, info.memory.total());
+  // Embedding 50x8, BiLSTM kernels 2 x (8x24 + 6x24 + 24), GRU 12x15 + 5x15 + 2x15, Dense
+  // 5x3 + 3 (packed kernels pad their columns to panels of 16).
+  EXPECT_GE(info.memory.weights, (50 * 8 + 2 * (8 * 24 + 6 * 24 + 24) + 12 * 15 + 5 * 15 +
+                                  2 * 15 + 5 * 3 + 3) * 4);
+  auto none = build_model(recurrent_spec(false), with_policy(MemoryPolicy::kNoTables));
+  auto bf16 = build_model(recurrent_spec(false), with_policy(MemoryPolicy::kTablesBf16));
+  auto lazy = build_model(recurrent_spec(false), with_policy(MemoryPolicy::kTablesLazy));
+  ASSERT_OK(none);
+  ASSERT_OK(bf16);
+  ASSERT_OK(lazy);
+  EXPECT_EQ((*none)->info.memory.tables, 0);
+  EXPECT_EQ((*none)->info.memory.weights, info.memory.weights);
+  EXPECT_EQ((*bf16)->info.memory.tables, 2 * 50 * 24 * 2);
+  EXPECT_EQ((*lazy)->info.memory.tables, 2 * 50 * 24 * 4 + 2 * 50 * 4);  // cap + row index
+  EXPECT_EQ((*lazy)->memory_in_use().tables, 2 * 50 * 4);  // nothing filled yet
+  testing::run(**lazy, std::vector<int32_t>(kLen, 7), 1);  // token 7, both directions
+  EXPECT_EQ((*lazy)->memory_in_use().tables, 2 * 50 * 4 + 2 * 24 * 4);
+  // The facts do not depend on the policy a load used.
+  EXPECT_EQ((*none)->info.table_fp32_bytes, info.table_fp32_bytes);
+  EXPECT_EQ((*none)->info.table_rows, info.table_rows);
+
+  // An unmasked LSTM(5) of unknown length: trajectories of kDefaultPadSteps (256) + 1 rows
+  // of h and c per direction.
+  auto padded = build_model(padded_spec("LSTM", false, nullptr, 5), {});
+  ASSERT_OK(padded);
+  EXPECT_EQ((*padded)->info.trajectory_bytes, 2 * 2 * 257 * 5 * 4);
+  EXPECT_EQ((*padded)->info.memory.trajectories, 2 * 2 * 257 * 5 * 4);
+  auto padded_none = build_model(padded_spec("LSTM", false, nullptr, 5),
+                                 with_policy(MemoryPolicy::kNoTables));
+  ASSERT_OK(padded_none);
+  EXPECT_EQ((*padded_none)->info.memory.trajectories, 0);
+}
+
+// kAuto: fp32 tables without a budget or when they fit; lazy when the weights, trajectories
+// and row index fit; none otherwise. bf16 never. The estimate of the chosen policy is what
+// the load then holds.
+TEST(IsolationTest, BudgetChoosesTheFastestPolicyThatFits) {
+  const keras_io::ModelSpec spec = padded_spec("LSTM", false, kLen, 37);
+  auto probe = build_model(spec, with_policy(MemoryPolicy::kNoTables));
+  ASSERT_OK(probe);
+  const ModelInfo& info = (*probe)->info;
+  const int64_t fp32 = estimate_memory(info, MemoryPolicy::kTablesFp32).total();
+  EXPECT_EQ(fp32, info.memory.weights + info.table_fp32_bytes + info.trajectory_bytes);
+  const int64_t lazy_floor = info.memory.weights + info.trajectory_bytes + info.table_rows * 4;
+  struct Case {
+    int64_t budget;
+    MemoryPolicy want;
+  };
+  for (const Case& c : {Case{0, MemoryPolicy::kTablesFp32}, Case{fp32, MemoryPolicy::kTablesFp32},
+                        Case{fp32 - 1, MemoryPolicy::kTablesLazy},
+                        Case{lazy_floor, MemoryPolicy::kTablesLazy},
+                        Case{lazy_floor - 1, MemoryPolicy::kNoTables},
+                        Case{1, MemoryPolicy::kNoTables}}) {
+    SCOPED_TRACE(c.budget);
+    EXPECT_EQ(choose_memory_policy(info, MemoryPolicy::kAuto, c.budget), c.want);
+    auto m = build_model(spec, with_policy(MemoryPolicy::kAuto, c.budget));
+    ASSERT_OK(m);
+    EXPECT_EQ((*m)->info.memory_policy, c.want);
+    const MemoryUsage est = estimate_memory(info, MemoryPolicy::kAuto, c.budget);
+    EXPECT_EQ((*m)->info.memory.trajectories, est.trajectories);
+    EXPECT_LE((*m)->info.memory.tables, est.tables);  // lazy: whole rows under the share
+    EXPECT_GE((*m)->info.memory.tables, est.tables - 2 * 4 * 37 * 4);
+    if (c.budget >= lazy_floor) EXPECT_LE((*m)->info.memory_bytes, c.budget);
+  }
+  EXPECT_EQ(choose_memory_policy(info, MemoryPolicy::kTablesBf16, 1), MemoryPolicy::kTablesBf16);
+  EXPECT_EQ(estimate_memory(info, MemoryPolicy::kTablesBf16).tables, info.table_fp32_bytes / 2);
+  EXPECT_EQ(estimate_memory(info, MemoryPolicy::kNoTables).total(), info.memory.weights);
+}
+
+TEST(IsolationTest, MemoryPolicyNamesRoundTrip) {
+  for (const char* name : {"auto", "fp32", "bf16", "lazy", "none"}) {
+    auto p = parse_memory_policy(name);
+    ASSERT_OK(p);
+    EXPECT_STREQ(memory_policy_name(*p), name);
+  }
+  EXPECT_STATUS(parse_memory_policy("int8"), kInvalidArgument,
+                "memory policy 'int8': expected auto, fp32, bf16, lazy or none");
 }
 
 TEST(IsolationTest, IdsOutsideTheVocabularyAreRejectedBeforeRunning) {
