@@ -108,6 +108,21 @@ QUIVER_AVX2 void gemm(const float* a, int64_t lda, int64_t m, const PackedMatrix
   }
 }
 
+// Dequantizes one panel's two int32 sum vectors into row r of c: c = fma(sum, dq, c).
+QUIVER_AVX2 inline void int8_store(__m256i s0, __m256i s1, const PackedMatrix& b, int64_t panel,
+                                   float* cr) {
+  const int64_t col = panel * kW, width = std::min(kW, b.n() - col);
+  const float* dq = b.dequant() + col;
+  float edge[kW] = {};
+  float* dst = width < kW ? edge : cr + col;
+  if (width < kW) std::memcpy(edge, cr + col, static_cast<size_t>(width) * 4);
+  _mm256_storeu_ps(dst, _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_loadu_ps(dq),
+                                        _mm256_loadu_ps(dst)));
+  _mm256_storeu_ps(dst + 8, _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), _mm256_loadu_ps(dq + 8),
+                                            _mm256_loadu_ps(dst + 8)));
+  if (width < kW) std::memcpy(cr + col, edge, static_cast<size_t>(width) * 4);
+}
+
 // The int8 pair kernel: kRows rows × kPanels panels, 2 ymm of int32 sums per row and panel.
 // Per k pair: 16 int8 of a panel's pair row (8 columns × 2 k) sign-extended to int16
 // (vpmovsxbw), times the row's (q[2kp], q[2kp+1]) broadcast as one int32, pair products
@@ -143,28 +158,60 @@ QUIVER_AVX2 inline void int8_micro_kernel(const int16_t* q, int64_t ldq, const P
   }
 #pragma GCC unroll 4
   for (int p = 0; p < kPanels; ++p) {
-    const int64_t col = (panel0 + p) * kW, width = std::min(kW, b.n() - col);
-    const float* dq = b.dequant() + col;
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
-      float* cr = c + r * ldc + col;
-      float edge[kW] = {};
-      float* dst = width < kW ? edge : cr;
-      if (width < kW) std::memcpy(edge, cr, static_cast<size_t>(width) * 4);
-      for (int h = 0; h < 2; ++h) {
-        const __m256 sum = _mm256_cvtepi32_ps(acc[r][p][h]);
-        _mm256_storeu_ps(dst + 8 * h, _mm256_fmadd_ps(sum, _mm256_loadu_ps(dq + 8 * h),
-                                                      _mm256_loadu_ps(dst + 8 * h)));
-      }
-      if (width < kW) std::memcpy(cr, edge, static_cast<size_t>(width) * 4);
+      int8_store(acc[r][p][0], acc[r][p][1], b, panel0 + p, c + r * ldc);
     }
   }
+}
+
+// The pair (at[0], at[1]) in every 32-bit lane.
+QUIVER_AVX2 inline __m256i bcast(const int16_t* at) {
+  int32_t pair;
+  std::memcpy(&pair, at, sizeof(pair));
+  return _mm256_set1_epi32(pair);
+}
+
+// The batched tile, written out: 4 rows × one panel, 8 accumulators, the two weight vectors
+// and one broadcast live at a time (13 ymm registers; the generic template above made GCC
+// spill and shuffle accumulators through the stack on every k pair).
+QUIVER_AVX2 void int8_tile4(const int16_t* q, int64_t ldq, const PackedMatrix& b,
+                            int64_t panel, float* c, int64_t ldc) {
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+          c30 = c00, c31 = c00;
+  const int8_t* w = b.panel_int8(panel);
+  const int64_t pairs = b.k_stored() / 2;
+  for (int64_t kp = 0; kp < pairs; ++kp, w += 2 * kW) {
+    const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+    const __m256i w1 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + kW)));
+    __m256i a = bcast(q + 2 * kp);
+    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(w0, a));
+    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(w1, a));
+    a = bcast(q + ldq + 2 * kp);
+    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(w0, a));
+    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(w1, a));
+    a = bcast(q + 2 * ldq + 2 * kp);
+    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(w0, a));
+    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(w1, a));
+    a = bcast(q + 3 * ldq + 2 * kp);
+    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(w0, a));
+    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(w1, a));
+  }
+  int8_store(c00, c01, b, panel, c);
+  int8_store(c10, c11, b, panel, c + ldc);
+  int8_store(c20, c21, b, panel, c + 2 * ldc);
+  int8_store(c30, c31, b, panel, c + 3 * ldc);
 }
 
 // kRows rows over every panel, kPanels at a time (then one by one).
 template <int kRows, int kPanels>
 QUIVER_AVX2 void int8_rows(const int16_t* q, int64_t ldq, const PackedMatrix& b, float* c,
                            int64_t ldc) {
+  if constexpr (kRows == 4 && kPanels == 1) {
+    for (int64_t p = 0; p < b.panels(); ++p) int8_tile4(q, ldq, b, p, c, ldc);
+    return;
+  }
   int64_t p = 0;
   for (; p + kPanels <= b.panels(); p += kPanels) {
     int8_micro_kernel<kRows, kPanels>(q, ldq, b, p, c, ldc);
