@@ -22,8 +22,17 @@ documented in docs/nn.md ("Weight modes"); a decision is the argmax over the las
    change. Outputs that are not bounded probabilities are compared relative to
    max(1, |expected|).
 
+3. Held-out sentences of three sentiment models (the issue's example): LSTM, BiLSTM and BiGRU
+   trained here by `quiver train` (32 units, 5 epochs, maxlen 40, seed 1) on 4/5 of the UCI
+   Sentiment Labelled Sentences (amazon, imdb, yelp; scripts/sentiment-data.mjs from the npm
+   `sentiment` package's fixtures), every 5th sentence held out (600 in all): against the
+   same model in fp32, max |delta prob| <= 5e-3 (bf16 with VDPBF16PS: 2e-2) and >= 99.5 %
+   identical decisions per mode.
+   Skipped, and said so, without node or the fixtures.
+
 Usage: weight_mode_contract.py --quiver build/quiver [--shared ../shared]
-                               [--golden-work build/golden_cases] [--modes bf16,int8] [--report]
+                               [--golden-work build/golden_cases] [--work DIR]
+                               [--modes bf16,int8] [--parts real,golden,sentiment] [--report]
 --report prints every model's figures. Exit 0 pass, 1 fail, 77 when nothing could be checked.
 """
 
@@ -31,6 +40,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -185,13 +195,104 @@ def golden_models(a, modes, failures, report):
   return checked
 
 
+SENTIMENT = (("amazon", "lstm"), ("imdb", "bilstm"), ("yelp", "bigru"))
+SENTIMENT_MAX_DELTA = 5e-3
+SENTIMENT_MIN_SAME = 0.995
+
+
+def sentiment_data(work):
+  """The three CSVs (text,label), generated from the npm `sentiment` fixtures when needed."""
+  data = os.path.join(ROOT, "examples", "data")
+  if all(os.path.isfile(os.path.join(data, n + ".csv")) for n, _ in SENTIMENT):
+    return data
+  npm = os.environ.get("QUIVER_NPM_DIR") or os.path.join(ROOT, "third_party", "npm",
+                                                         "node_modules")
+  fixtures = [os.path.join(npm, "sentiment", "test", "fixtures"),
+              os.path.join(ROOT, "third_party", "cache", "sentiment-5.0.2", "test", "fixtures")]
+  src = next((f for f in fixtures if os.path.isdir(f)), None)
+  if src is None or not shutil.which("node"):
+    return None
+  data = os.path.join(work, "data")
+  subprocess.run(["node", os.path.join(ROOT, "scripts", "sentiment-data.mjs"), src, data],
+                 check=True, capture_output=True)
+  return data
+
+
+def sentiment_models(a, modes, failures, report):
+  import csv
+  os.makedirs(a.work, exist_ok=True)
+  data = sentiment_data(a.work)
+  if data is None:
+    print("sentiment models skipped: node or the npm sentiment fixtures are missing")
+    return 0
+  checked = 0
+  total = {m: [0, 0, 0.0] for m in modes}  # sentences, same decisions, max |delta|
+  for name, kind in SENTIMENT:
+    with open(os.path.join(data, name + ".csv"), newline="") as f:
+      records = list(csv.DictReader(f))
+    train = [r for i, r in enumerate(records) if i % 5 != 4]
+    held = [r for i, r in enumerate(records) if i % 5 == 4]
+    train_csv = os.path.join(a.work, name + "_train.csv")
+    with open(train_csv, "w", newline="") as f:
+      w = csv.DictWriter(f, fieldnames=["text", "label"])
+      w.writeheader()
+      w.writerows({"text": r["text"], "label": r["label"]} for r in train)
+    model = os.path.join(a.work, "%s_%s.h5" % (name, kind))
+    p = subprocess.run([a.quiver, "train", "--data", train_csv, "--model", model, "--type", kind,
+                        "--epochs", "5", "--maxlen", "40", "--seed", "1", "--threads", "2"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+      raise RuntimeError("quiver train %s: %s" % (name, p.stderr.strip()[-500:]))
+    texts = os.path.join(a.work, name + "_held_out.txt")
+    with open(texts, "w") as f:
+      f.writelines(" ".join(r["text"].split()) + "\n" for r in held)
+    out = {}
+    for mode in ["fp32"] + modes:
+      with open(texts) as f:
+        p = subprocess.run([a.quiver, "predict", "--model", model, "--tokenizer",
+                            model[:-3] + ".tokenizer.json", "--weights", mode], stdin=f,
+                           capture_output=True, text=True)
+      if p.returncode != 0:
+        raise RuntimeError("quiver predict %s %s: %s" % (name, mode, p.stderr.strip()[-500:]))
+      out[mode] = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    labels = sorted({r["label"] for r in records})
+    right = sum(labels[max(range(len(labels)), key=lambda k: o["scores"][k])] == r["label"]
+                for o, r in zip(out["fp32"], held))
+    if report:
+      print("     fp32 %-14s held-out accuracy %.3f" % ("%s (%s)" % (name, kind),
+                                                        right / len(held)))
+    for mode in modes:
+      worst, changed = diffs(out["fp32"], out[mode], False)
+      t = total[mode]
+      t[0] += len(held)
+      t[1] += len(held) - changed
+      t[2] = max(t[2], worst)
+      if report:
+        print("     %-4s %-14s held out %d  max |delta prob| vs fp32 %.2e  decisions changed %d"
+              % (mode, "%s (%s)" % (name, kind), len(held), worst, changed))
+  for mode in modes:
+    n, same, worst = total[mode]
+    limit = SENTIMENT_MAX_DELTA if mode == "int8" or not bf16_dot_products() else bound(mode, 0)
+    ok = worst <= limit and same >= SENTIMENT_MIN_SAME * n
+    print("%-4s %-4s sentiment held-out: %d sentences, %.2f %% identical decisions (bound %.1f %%),"
+          " max |delta prob| %.2e (bound %.0e)" % ("ok" if ok else "FAIL", mode, n,
+                                                   100.0 * same / n, 100 * SENTIMENT_MIN_SAME,
+                                                   worst, limit))
+    if not ok:
+      failures.append("%s sentiment" % mode)
+    checked += 1
+  return checked
+
+
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument("--quiver", required=True)
   ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
   ap.add_argument("--golden-work", default=os.path.join(ROOT, "build", "golden_cases"))
   ap.add_argument("--modes", default="bf16,int8")
-  ap.add_argument("--parts", default="real,golden")
+  ap.add_argument("--parts", default="real,golden,sentiment")
+  ap.add_argument("--work", default=os.path.join(ROOT, "build", "weight_mode_contract"),
+                  help="folder for the sentiment models and data")
   ap.add_argument("--report", action="store_true")
   a = ap.parse_args()
   modes = a.modes.split(",")
@@ -201,6 +302,8 @@ def main():
     checked += real_models(a, modes, failures, a.report)
   if "golden" in a.parts:
     checked += golden_models(a, modes, failures, a.report)
+  if "sentiment" in a.parts:
+    checked += sentiment_models(a, modes, failures, a.report)
   if failures:
     print("%d failed: %s" % (len(failures), ", ".join(failures)))
     return 1
