@@ -98,7 +98,16 @@ std::vector<Tensor> input_tensors(const ModelInfo& info, const py::handle& input
     for (const py::handle& a : inputs) arrays.push_back(py::reinterpret_borrow<py::object>(a));
   }
   std::vector<Tensor> tensors;
-  for (auto& obj : arrays) {
+  for (size_t k = 0; k < arrays.size(); ++k) {
+    py::object& obj = arrays[k];
+    if (k < info.inputs.size() && info.inputs[k].text) {  // a string tensor: a list of texts
+      Tensor t;
+      const std::string what = "inputs['" + info.inputs[k].name + "']";
+      t.strings = text_list(obj, what.c_str());
+      t.shape = {static_cast<int64_t>(t.strings.size())};
+      tensors.push_back(std::move(t));
+      continue;
+    }
     py::array a;
     try {
       a = np.attr("ascontiguousarray")(obj, py::arg("dtype") = np.attr("float32"));

@@ -105,6 +105,12 @@ struct InputInfo {
   bool token_ids = false;      // integer ids for an Embedding (a single-input model's input)
   int64_t vocab_size = 0;      // token_ids: valid ids are 0..vocab_size-1 (0 = unchecked)
   bool text = false;           // raw strings (a TextVectorization takes it)
+  // A text input without output_sequence_length whose padding is not masked on the way to
+  // the outputs (no Embedding mask_zero, or a layer that drops the mask, e.g. Conv1D or
+  // GlobalMaxPooling1D). Keras pads a batch to its longest text, so its answer for a row
+  // then depends on the batch; quiver gives every row its batch-of-one answer
+  // (docs/text.md). `quiver inspect` warns about such inputs.
+  bool unmasked_batch_padding = false;
 };
 
 struct ModelInfo {

@@ -40,7 +40,8 @@ std::string info_json(const ModelInfo& info) {
     j["inputs"].push_back({{"name", in.name},
                            {"shape", shape},
                            {"kind", in.text ? "text" : in.token_ids ? "token_ids" : "float32"},
-                           {"vocab_size", in.vocab_size}});
+                           {"vocab_size", in.vocab_size},
+                           {"unmasked_batch_padding", in.unmasked_batch_padding}});
   }
   j["layers"] = nlohmann::json::array();
   for (const LayerInfo& l : info.layers) {
@@ -98,6 +99,21 @@ Status run_inspect(const InspectArgs& args) {
   const std::string text = args.json ? info_json(model->info()) : info_text(model->info());
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (std::fflush(stdout) != 0) return io_error("stdout: write failed");
+  // Once per model: where quiver's answer is Keras' batch-of-one answer, not Keras' answer
+  // for a batch padded to its longest text (docs/text.md, "Texts of different lengths").
+  std::string unmasked;
+  for (const InputInfo& in : model->info().inputs) {
+    if (in.unmasked_batch_padding) unmasked += (unmasked.empty() ? "'" : ", '") + in.name + "'";
+  }
+  if (!unmasked.empty()) {
+    std::fprintf(stderr,
+                 "warning: %s: text input %s has no output_sequence_length and its padding is "
+                 "not masked (no Embedding mask_zero, or a layer that drops the mask): Keras "
+                 "pads a batch to its longest text, so its answer for a text depends on the "
+                 "other texts of the batch; quiver answers each text as Keras does for a batch "
+                 "of one (see docs/text.md)\n",
+                 model->info().path.c_str(), unmasked.c_str());
+  }
   return Status();
 }
 

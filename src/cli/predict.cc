@@ -184,7 +184,8 @@ bool flatten_json(const nlohmann::json& j, std::vector<float>* values, std::vect
 }
 
 // Models with several inputs: one JSON object per line, one field per input
-// ({"input_1": [ids...], "features": [floats...]}); consecutive lines whose arrays have the
+// ({"input_1": [ids...], "features": [floats...]}; a text input's field is a string, which
+// its TextVectorization reads); consecutive lines whose arrays have the
 // same shapes run as one predict_inputs call.
 Status run_named_inputs(const Classifier& model, const PredictArgs& args) {
   const std::vector<InputInfo>& inputs = model.info().model.inputs;
@@ -223,11 +224,22 @@ Status run_named_inputs(const Classifier& model, const PredictArgs& args) {
     }
     std::vector<std::vector<float>> values(inputs.size());
     std::vector<std::vector<int64_t>> shapes(inputs.size());
+    std::vector<std::string> texts(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (!j.contains(inputs[i].name)) {
         return invalid_argument(where + "input '" + inputs[i].name + "' is missing");
       }
-      if (!flatten_json(j[inputs[i].name], &values[i], &shapes[i])) {
+      const nlohmann::json& field = j[inputs[i].name];
+      if (inputs[i].text) {  // a string (or a list of one string: Input(shape=(1,)))
+        const nlohmann::json& str = field.is_array() && field.size() == 1 ? field[0] : field;
+        if (!str.is_string()) {
+          return invalid_argument(where + "input '" + inputs[i].name + "' takes text: expected "
+                                  "a string, got " + std::string(field.type_name()));
+        }
+        texts[i] = str.get<std::string>();
+        continue;
+      }
+      if (!flatten_json(field, &values[i], &shapes[i])) {
         return invalid_argument(where + "input '" + inputs[i].name +
                                 "' is not a (nested) array of numbers of one shape");
       }
@@ -245,6 +257,7 @@ Status run_named_inputs(const Classifier& model, const PredictArgs& args) {
       }
       batch[i].shape[0] = rows + 1;
       batch[i].data.insert(batch[i].data.end(), values[i].begin(), values[i].end());
+      if (inputs[i].text) batch[i].strings.push_back(std::move(texts[i]));
     }
     ++rows;
   }

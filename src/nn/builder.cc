@@ -17,7 +17,43 @@ struct OutFacts {
   bool raw_ids = false;                       // the model's token ids (through identity layers)
   int input = -1;                             // raw_ids: which model input they come from
   const EmbeddingLayer* embedding = nullptr;  // an Embedding's output (through identity layers)
+  // Derived from a text input without output_sequence_length (ids of each text's length),
+  // and whether that padding would reach this value unmasked in a Keras batch.
+  bool ragged_text = false;
+  bool unmasked_padding = false;
 };
+
+// A layer that reads its input's time mask and gives an unmasked output without the time
+// axis, so a masked padding does not reach it (KERAS.md §2.5; GlobalAveragePooling1D's
+// masked mean).
+bool consumes_mask(const std::string& class_name) {
+  for (const char* c : {"LSTM", "GRU", "SimpleRNN", "Bidirectional", "GlobalAveragePooling1D"}) {
+    if (class_name == c) return true;
+  }
+  return false;
+}
+
+// Keras pads a batch of texts to its longest (no output_sequence_length); whether those
+// padding ids change an output: unless every path masks them (Embedding mask_zero, then
+// layers that pass the mask or consume it), a Keras row depends on its batch.
+void track_padding(const std::string& class_name, bool text_input,
+                   const std::vector<OutFacts*>& in, OutFacts& f) {
+  for (const OutFacts* i : in) f.ragged_text = f.ragged_text || i->ragged_text;
+  if (!f.ragged_text || text_input) return;
+  // A padded sequence arrives masked, or as the text's raw ids (unmasked until an Embedding
+  // with mask_zero masks them); a value without the time axis made from masked steps is
+  // clean. The padding leaks when such a sequence leaves a layer unmasked, except where the
+  // layer consumes the mask.
+  bool tainted = false, masked_in = false, raw_in = false;
+  for (const OutFacts* i : in) {
+    tainted = tainted || i->unmasked_padding;
+    masked_in = masked_in || (i->ragged_text && i->masked);
+    raw_in = raw_in || (i->ragged_text && i->raw_ids && !i->masked);
+  }
+  const bool consumed =
+      masked_in && consumes_mask(class_name) && f.shape.size() < in[0]->shape.size();
+  f.unmasked_padding = tainted || ((masked_in || raw_in) && !f.masked && !consumed);
+}
 
 class Builder {
  public:
@@ -58,10 +94,11 @@ class Builder {
   std::vector<long> layer_index_;                 // per spec layer: index in impl_->layers
   std::vector<std::vector<Shape>> first_inputs_;  // per spec layer: input shapes of call 0
   std::vector<std::vector<OutFacts>> facts_;      // per node
-  // A model taking strings: its TextVectorization (built as the input node) and the string
-  // InputLayer it replaces (never built); -1 otherwise.
-  long text_layer_ = -1;
-  long string_input_ = -1;
+  // Inputs taking strings: each string InputLayer that feeds a TextVectorization is
+  // replaced by that TextVectorization (built as the input node; the InputLayer is never
+  // built). TextVectorization spec index -> model input index, and the replaced InputLayers.
+  std::map<size_t, int> text_layers_;
+  std::map<size_t, std::string> string_inputs_;  // InputLayer spec index -> its TextVectorization
   // Several inputs: the InputLayers an Embedding takes (token ids; the others are dense
   // features). A single input is always token ids (or TextVectorization's output).
   std::map<std::string, bool> embedding_inputs_;
@@ -96,18 +133,23 @@ Status Builder::index_layers() {
       for (const auto& ref : node) embedding_inputs_[ref.layer] = true;
     }
   }
-  if (spec_.inputs.size() > 1) return Status();
-  // InputLayer(dtype string) -> TextVectorization: the TextVectorization becomes the input.
-  auto input = by_name_.find(spec_.inputs[0].layer);
-  for (size_t i = 0; input != by_name_.end() && i < spec_.layers.size(); ++i) {
+  // InputLayer(dtype string) -> TextVectorization: the TextVectorization becomes the input
+  // (one per string input; several inputs may each have their own).
+  for (size_t i = 0; i < spec_.layers.size(); ++i) {
     const auto& l = spec_.layers[i];
-    if (l.class_name == "TextVectorization" && l.inbound_nodes.size() == 1 &&
-        l.inbound_nodes[0].size() == 1 && l.inbound_nodes[0][0].layer == spec_.inputs[0].layer) {
-      text_layer_ = static_cast<long>(i);
-      string_input_ = static_cast<long>(input->second);
-      node_of_call_[input->second].clear();
-      break;
+    if (l.class_name != "TextVectorization" || l.inbound_nodes.size() != 1 ||
+        l.inbound_nodes[0].size() != 1) {
+      continue;
     }
+    auto in = input_index_.find(l.inbound_nodes[0][0].layer);
+    auto input = by_name_.find(l.inbound_nodes[0][0].layer);
+    if (in == input_index_.end() || input == by_name_.end() ||
+        string_inputs_.count(input->second)) {
+      continue;
+    }
+    text_layers_[i] = in->second;
+    string_inputs_[input->second] = l.name;
+    node_of_call_[input->second].clear();
   }
   return Status();
 }
@@ -117,9 +159,10 @@ Result<ModelImpl::Ref> Builder::resolve(const keras_io::InboundRef& ref, size_t 
   if (it == by_name_.end()) {
     return corruption(where(si) + ": input from unknown layer '" + ref.layer + "'");
   }
-  if (static_cast<long>(it->second) == string_input_) {
+  if (auto text = string_inputs_.find(it->second); text != string_inputs_.end()) {
     return unimplemented(where(si) + ": takes the model's string input '" + ref.layer +
-                         "' (only one TextVectorization may)");
+                         "', which TextVectorization '" + text->second +
+                         "' takes (only one layer may: the string goes to it alone)");
   }
   const auto& calls = node_of_call_[it->second];
   size_t call = static_cast<size_t>(ref.node_index);
@@ -143,7 +186,7 @@ Result<ModelImpl::Ref> Builder::resolve(const keras_io::InboundRef& ref, size_t 
 Result<bool> Builder::resolve_inputs(size_t si, size_t call, std::vector<ModelImpl::Ref>* refs) {
   const auto& layer = spec_.layers[si];
   if (layer.inbound_nodes.empty()) return true;  // an InputLayer
-  if (static_cast<long>(si) == text_layer_) return true;  // the strings come from outside
+  if (text_layers_.count(si)) return true;  // the strings come from outside
   bool ready = true;
   for (const auto& ref : layer.inbound_nodes[call]) {
     QUIVER_ASSIGN_OR_RETURN(ModelImpl::Ref r, resolve(ref, si, &ready));
@@ -230,8 +273,9 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
 Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {
   std::vector<OutFacts*> in;
   for (const auto& r : refs) in.push_back(&facts_[r.node][r.index]);
+  const auto text_input = text_layers_.find(si);
   const bool is_input =
-      spec_.layers[si].class_name == "InputLayer" || static_cast<long>(si) == text_layer_;
+      spec_.layers[si].class_name == "InputLayer" || text_input != text_layers_.end();
   if (is_input != refs.empty()) {
     return corruption(where(si) + (is_input ? ": an InputLayer with inputs" : ": has no inputs"));
   }
@@ -242,14 +286,21 @@ Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {
   }
   std::vector<OutFacts> out;
   for (size_t i = 0; i < layer->output_shapes().size(); ++i) {
-    OutFacts f{layer->output_shapes()[i], layer->output_masked()[i], false, -1, nullptr};
+    OutFacts f{layer->output_shapes()[i], layer->output_masked()[i], false, -1, nullptr, false,
+               false};
+    track_padding(spec_.layers[si].class_name, text_input != text_layers_.end(), in, f);
     if (is_input) {
       auto* text = dynamic_cast<const TextVectorizationLayer*>(layer);
       f.raw_ids = !text || text->vectorizer().int_output();
-      if (text) impl_->text_input = text;
-      if (spec_.inputs.size() > 1) f.raw_ids = embedding_inputs_.count(spec_.layers[si].name) > 0;
+      f.ragged_text = text && text->vectorizer().int_output() &&
+                      text->vectorizer().output_width() < 0 && !text->vectorizer().config().ragged;
+      if (spec_.inputs.size() > 1 && !text) {
+        f.raw_ids = embedding_inputs_.count(spec_.layers[si].name) > 0;
+      }
       auto idx = input_index_.find(spec_.layers[si].name);
-      f.input = idx == input_index_.end() ? 0 : idx->second;
+      f.input = text_input != text_layers_.end() ? text_input->second
+                : idx == input_index_.end()       ? 0
+                                                  : idx->second;
     }
     if (layer->is_identity() && !in.empty()) {
       f.raw_ids = in[0]->raw_ids;
@@ -286,9 +337,13 @@ Status Builder::finish() {
   bool ready = true;
   for (size_t i = 0; i < spec_.inputs.size(); ++i) {
     ModelImpl::Ref input;
-    if (text_layer_ >= 0) {
-      input = ModelImpl::Ref{static_cast<size_t>(node_of_call_[text_layer_][0]), 0};
-    } else {
+    const nn::TextVectorizationLayer* text = nullptr;
+    for (const auto& [tv, index] : text_layers_) {
+      if (index != static_cast<int>(i)) continue;
+      input = ModelImpl::Ref{static_cast<size_t>(node_of_call_[tv][0]), 0};
+      text = static_cast<const TextVectorizationLayer*>(impl_->nodes[input.node].layer);
+    }
+    if (!text) {
       QUIVER_ASSIGN_OR_RETURN(input, resolve(spec_.inputs[i], 0, &ready));
     }
     if (!ready || !impl_->nodes[input.node].inputs.empty()) {
@@ -296,7 +351,10 @@ Status Builder::finish() {
                            "' is not an InputLayer");
     }
     impl_->input_nodes.push_back(input.node);
+    impl_->text_inputs.push_back(text);
   }
+  // A single string input: the model takes texts (predict_texts, ModelInfo::text_input).
+  if (impl_->input_nodes.size() == 1) impl_->text_input = impl_->text_inputs[0];
   size_t input_layers = 0;
   for (const auto& n : impl_->nodes) input_layers += n.inputs.empty();
   if (input_layers != impl_->input_nodes.size()) {
@@ -387,14 +445,18 @@ void Builder::fill_info() {
   for (size_t i = 0; i < impl_->input_nodes.size(); ++i) {
     const OutFacts& f = facts_[impl_->input_nodes[i]][0];
     InputInfo in;
-    in.name = impl_->text_input ? spec_.inputs[0].layer
-                                : impl_->nodes[impl_->input_nodes[i]].layer->name();
+    in.name = spec_.inputs[i].layer;
     in.shape = f.shape;
-    in.text = impl_->text_input != nullptr;
+    in.text = impl_->text_inputs[i] != nullptr;
     in.token_ids = f.raw_ids && !in.text;
     auto v = input_vocab_.find(static_cast<int>(i));
-    in.vocab_size = in.token_ids && v != input_vocab_.end() ? v->second : 0;
-    if (in.text) in.shape = {-1};
+    // A text input's ids come from its TextVectorization; vocab_size bounds them too.
+    in.vocab_size = f.raw_ids && v != input_vocab_.end() ? v->second : 0;
+    if (in.text) in.shape = {};  // one string per row
+    for (const auto& r : impl_->outputs) {
+      const OutFacts& o = facts_[r.node][r.index];
+      in.unmasked_batch_padding = in.unmasked_batch_padding || (f.ragged_text && o.unmasked_padding);
+    }
     info.inputs.push_back(std::move(in));
   }
 }

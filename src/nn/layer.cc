@@ -166,7 +166,7 @@ Status expect_weight_count(const LayerContext& ctx, size_t expected) {
 
 Status expect_shape(const LayerContext& ctx, const keras_io::WeightArray& w, const Shape& expected,
                     std::string_view what) {
-  if (w.shape == expected && w.values.size() == static_cast<size_t>(Tensor{expected, {}}.size())) {
+  if (w.shape == expected && w.values.size() == static_cast<size_t>(Tensor{expected, {}, {}}.size())) {
     return Status();
   }
   return ctx.corrupt(std::string(what) + " shape " + shape_to_string(w.shape) + ", expected " +

@@ -119,66 +119,102 @@ std::vector<Tensor> ModelImpl::run(std::vector<nn::Value> inputs,
   return result;
 }
 
-Result<std::vector<Tensor>> ModelImpl::predict_inputs(std::span<const Tensor> inputs,
-                                                      const PredictOptions& options) const {
-  if (inputs.size() != input_nodes.size()) {
-    return invalid_argument(std::to_string(inputs.size()) + " arrays given, the model has " +
-                            std::to_string(input_nodes.size()) + " inputs");
+Status ModelImpl::check_model_input(size_t i, const Tensor& t, int64_t batch) const {
+  const InputInfo& want = info.inputs[i];
+  const std::string where = "input '" + want.name + "'";
+  if (text_inputs[i]) {  // one string per row: shape [batch] (or [batch, 1], Keras' Input(shape=(1,)))
+    const bool fits = (t.shape == std::vector<int64_t>{batch} ||
+                       t.shape == std::vector<int64_t>{batch, 1}) &&
+                      static_cast<int64_t>(t.strings.size()) == batch && t.data.empty();
+    if (!fits) {
+      return invalid_argument(where + " takes text: expected " + std::to_string(batch) +
+                              " strings (a string tensor of shape [" + std::to_string(batch) +
+                              "]), got shape " + nn::shape_to_string(t.shape) + " with " +
+                              std::to_string(t.strings.size()) + " strings");
+    }
+    return Status();
   }
-  const int64_t batch = inputs.empty() || inputs[0].shape.empty() ? 0 : inputs[0].shape[0];
+  if (!t.strings.empty()) return invalid_argument(where + " takes numbers, not strings");
+  if (t.shape.size() != want.shape.size() + 1 || t.shape[0] != batch) {
+    return invalid_argument(where + ": shape " + nn::shape_to_string(t.shape) + ", expected [" +
+                            std::to_string(batch) + "] + " + nn::shape_to_string(want.shape));
+  }
+  int64_t size = 1;
+  for (size_t d = 0; d < want.shape.size(); ++d) {
+    const int64_t got = t.shape[d + 1];
+    if (got < 1 || (want.shape[d] >= 0 && got != want.shape[d])) {
+      return invalid_argument(where + ": shape " + nn::shape_to_string(t.shape) +
+                              " does not fit " + nn::shape_to_string(want.shape));
+    }
+    size *= got;
+  }
+  if (static_cast<int64_t>(t.data.size()) != batch * size) {
+    return invalid_argument(where + ": " + std::to_string(t.data.size()) + " values for shape " +
+                            nn::shape_to_string(t.shape));
+  }
+  if (!want.token_ids) return Status();
+  if (t.shape.size() != 2) return invalid_argument(where + ": token ids must be [batch, time]");
+  for (size_t k = 0; k < t.data.size(); ++k) {
+    const float v = t.data[k];
+    if (!(v >= 0.0f) || v != std::floor(v) || (want.vocab_size > 0 && v >= want.vocab_size) ||
+        v > 2.0e9f) {
+      return invalid_argument(where + ": value " + std::to_string(v) + " (row " +
+                              std::to_string(k / static_cast<size_t>(size)) +
+                              ") is not a token id in [0, " + std::to_string(want.vocab_size) +
+                              ")");
+    }
+  }
+  return Status();
+}
+
+std::vector<Tensor> ModelImpl::run_rows(
+    std::span<const Tensor> inputs, const std::vector<std::vector<std::vector<int32_t>>>& text_ids,
+    std::span<const size_t> rows, const PredictOptions& options) const {
+  const auto n = static_cast<int64_t>(rows.size());
   std::vector<std::vector<int32_t>> ids(inputs.size());
   std::vector<nn::TokenIds> tokens(inputs.size());
   std::vector<nn::Value> values;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const InputInfo& want = info.inputs[i];
     const Tensor& t = inputs[i];
-    const std::string where = "input '" + want.name + "'";
-    if (want.text) return invalid_argument(where + " takes text: use predict_texts");
-    if (t.shape.size() != want.shape.size() + 1 || t.shape[0] != batch) {
-      return invalid_argument(where + ": shape " + nn::shape_to_string(t.shape) + ", expected [" +
-                              std::to_string(batch) + "] + " + nn::shape_to_string(want.shape));
-    }
-    int64_t size = 1;
-    for (size_t d = 0; d < want.shape.size(); ++d) {
-      const int64_t got = t.shape[d + 1];
-      if (got < 1 || (want.shape[d] >= 0 && got != want.shape[d])) {
-        return invalid_argument(where + ": shape " + nn::shape_to_string(t.shape) +
-                                " does not fit " + nn::shape_to_string(want.shape));
+    const nn::TextVectorizationLayer* text = text_inputs[i];
+    if (text && !text->vectorizer().int_output()) {  // multi_hot / count / tf_idf vectors
+      const text::TextVectorizer& v = text->vectorizer();
+      Tensor dense = nn::zeros({n, v.output_width()});
+      for (int64_t k = 0; k < n; ++k) {
+        v.encode(t.strings[rows[static_cast<size_t>(k)]], dense.data.data() + k * v.output_width());
       }
-      size *= got;
-    }
-    if (static_cast<int64_t>(t.data.size()) != batch * size) {
-      return invalid_argument(where + ": " + std::to_string(t.data.size()) + " values for shape " +
-                              nn::shape_to_string(t.shape));
-    }
-    if (!want.token_ids) {
-      values.push_back(nn::make_value(t));
+      values.push_back(nn::make_value(std::move(dense)));
       continue;
     }
-    if (t.shape.size() != 2) return invalid_argument(where + ": token ids must be [batch, time]");
-    ids[i].reserve(t.data.size());
-    for (size_t k = 0; k < t.data.size(); ++k) {
-      const float v = t.data[k];
-      if (!(v >= 0.0f) || v != std::floor(v) || (want.vocab_size > 0 && v >= want.vocab_size) ||
-          v > 2.0e9f) {
-        return invalid_argument(where + ": value " + std::to_string(v) + " (row " +
-                                std::to_string(k / static_cast<size_t>(size)) +
-                                ") is not a token id in [0, " + std::to_string(want.vocab_size) +
-                                ")");
+    if (!text && !info.inputs[i].token_ids) {
+      const size_t row = t.shape[0] ? t.data.size() / static_cast<size_t>(t.shape[0]) : 0;
+      Tensor part;
+      part.shape = t.shape;
+      part.shape[0] = n;
+      for (size_t r : rows) {
+        part.data.insert(part.data.end(), t.data.begin() + static_cast<std::ptrdiff_t>(r * row),
+                         t.data.begin() + static_cast<std::ptrdiff_t>((r + 1) * row));
       }
-      ids[i].push_back(static_cast<int32_t>(v));
+      values.push_back(nn::make_value(std::move(part)));
+      continue;
     }
-    tokens[i] = nn::TokenIds{ids[i], batch, t.shape[1]};
+    int64_t len = 0;
+    if (text) {
+      for (size_t r : rows) ids[i].insert(ids[i].end(), text_ids[i][r].begin(), text_ids[i][r].end());
+      len = rows.empty() ? std::max<int64_t>(text->vectorizer().output_width(), 1)
+                         : static_cast<int64_t>(text_ids[i][rows[0]].size());
+    } else {
+      len = t.shape[1];
+      for (size_t r : rows) {
+        for (int64_t k = 0; k < len; ++k) {
+          ids[i].push_back(static_cast<int32_t>(t.data[r * static_cast<size_t>(len) + k]));
+        }
+      }
+    }
+    tokens[i] = nn::TokenIds{ids[i], n, len};
     values.push_back(nn::Value{nullptr, nullptr, &tokens[i], nullptr});
   }
   return run(std::move(values), options);
-}
-
-Result<std::vector<int32_t>> ModelImpl::text_ids(std::string_view text) const {
-  if (!text_input || !text_input->vectorizer().int_output()) {
-    return invalid_argument("the model has no TextVectorization with output_mode 'int'");
-  }
-  return text_input->vectorizer().ids(text);
 }
 
 namespace {
@@ -201,44 +237,63 @@ void scatter_rows(const std::vector<Tensor>& part, size_t from, size_t to, int64
 
 }  // namespace
 
-Result<std::vector<Tensor>> ModelImpl::predict_texts(std::span<const std::string> texts,
-                                                     const PredictOptions& options) const {
-  if (!text_input) {
-    return invalid_argument("the model takes token ids (no TextVectorization layer): give ids "
-                            "or load a tokenizer");
+Result<std::vector<Tensor>> ModelImpl::predict_inputs(std::span<const Tensor> inputs,
+                                                      const PredictOptions& options) const {
+  if (inputs.size() != input_nodes.size()) {
+    return invalid_argument(std::to_string(inputs.size()) + " arrays given, the model has " +
+                            std::to_string(input_nodes.size()) + " inputs");
   }
-  const text::TextVectorizer& v = text_input->vectorizer();
-  const auto batch = static_cast<int64_t>(texts.size());
-  if (!v.int_output()) {
-    Tensor t = nn::zeros({batch, v.output_width()});
-    for (int64_t i = 0; i < batch; ++i) {
-      v.encode(texts[static_cast<size_t>(i)], t.data.data() + i * v.output_width());
+  const int64_t batch = inputs.empty() || inputs[0].shape.empty() ? 0 : inputs[0].shape[0];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    QUIVER_RETURN_IF_ERROR(check_model_input(i, inputs[i], batch));
+  }
+  // Text inputs in int mode: the ids of each row. Without output_sequence_length each text
+  // keeps its own length (Keras pads a batch to its longest text, so a row would depend on
+  // its batch; this is Keras' answer for the row alone, docs/text.md), and rows whose texts
+  // have the same lengths run together.
+  std::vector<std::vector<std::vector<int32_t>>> text_ids(inputs.size());
+  bool ragged = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const nn::TextVectorizationLayer* text = text_inputs[i];
+    if (!text || !text->vectorizer().int_output()) continue;
+    const text::TextVectorizer& v = text->vectorizer();
+    ragged = ragged || v.output_width() < 0;
+    const int64_t vocab = info.inputs[i].vocab_size;
+    for (int64_t r = 0; r < batch; ++r) {
+      std::vector<int32_t> row = v.ids(inputs[i].strings[static_cast<size_t>(r)]);
+      if (row.empty() && v.config().ragged) {
+        return invalid_argument("input '" + info.inputs[i].name + "': text " + std::to_string(r) +
+                                " has no tokens: a ragged TextVectorization gives Keras an empty "
+                                "sequence, which quiver does not run");
+      }
+      if (row.empty()) row.push_back(0);  // an empty text: one mask/padding id
+      for (int32_t id : row) {
+        if (vocab > 0 && id >= vocab) {
+          return invalid_argument("input '" + info.inputs[i].name + "': text " +
+                                  std::to_string(r) + " gives token id " + std::to_string(id) +
+                                  ", outside the Embedding's input_dim " + std::to_string(vocab) +
+                                  " (the TextVectorization's vocabulary is larger)");
+        }
+      }
+      text_ids[i].push_back(std::move(row));
     }
-    std::vector<nn::Value> inputs;
-    inputs.push_back(nn::make_value(std::move(t)));
-    return run(std::move(inputs), options);
   }
-  std::vector<std::vector<int32_t>> rows;
-  for (const std::string& text : texts) rows.push_back(v.ids(text));
-  if (v.output_width() >= 0 || batch == 0) {
-    std::vector<int32_t> ids;
-    const int64_t len = batch ? static_cast<int64_t>(rows[0].size()) : v.output_width();
-    for (const auto& r : rows) ids.insert(ids.end(), r.begin(), r.end());
-    return predict(ids, batch, std::max<int64_t>(len, 1), options);
+  std::map<std::vector<size_t>, std::vector<size_t>> groups;  // text lengths -> rows
+  for (size_t r = 0; r < static_cast<size_t>(batch); ++r) {
+    std::vector<size_t> key;
+    for (size_t i = 0; ragged && i < inputs.size(); ++i) {
+      if (!text_ids[i].empty()) key.push_back(text_ids[i][r].size());
+    }
+    groups[key].push_back(r);
   }
-  // No output_sequence_length: one run per distinct length (an empty text: one 0 id).
-  std::map<size_t, std::vector<size_t>> by_length;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].empty()) rows[i].push_back(0);
-    by_length[rows[i].size()].push_back(i);
+  if (groups.size() <= 1) {
+    std::vector<size_t> all(static_cast<size_t>(batch));
+    for (size_t r = 0; r < all.size(); ++r) all[r] = r;
+    return run_rows(inputs, text_ids, all, options);
   }
   std::vector<Tensor> full(outputs.size());
-  for (const auto& [len, members] : by_length) {
-    std::vector<int32_t> ids;
-    for (size_t i : members) ids.insert(ids.end(), rows[i].begin(), rows[i].end());
-    QUIVER_ASSIGN_OR_RETURN(std::vector<Tensor> part,
-                            predict(ids, static_cast<int64_t>(members.size()),
-                                    static_cast<int64_t>(len), options));
+  for (const auto& [key, members] : groups) {
+    std::vector<Tensor> part = run_rows(inputs, text_ids, members, options);
     for (size_t o = 0; o < part.size(); ++o) {
       if (!full[o].shape.empty() &&
           !std::equal(part[o].shape.begin() + 1, part[o].shape.end(), full[o].shape.begin() + 1,
@@ -251,6 +306,25 @@ Result<std::vector<Tensor>> ModelImpl::predict_texts(std::span<const std::string
     for (size_t k = 0; k < members.size(); ++k) scatter_rows(part, k, members[k], batch, &full);
   }
   return full;
+}
+
+Result<std::vector<int32_t>> ModelImpl::text_ids(std::string_view text) const {
+  if (!text_input || !text_input->vectorizer().int_output()) {
+    return invalid_argument("the model has no TextVectorization with output_mode 'int'");
+  }
+  return text_input->vectorizer().ids(text);
+}
+
+Result<std::vector<Tensor>> ModelImpl::predict_texts(std::span<const std::string> texts,
+                                                     const PredictOptions& options) const {
+  if (!text_input) {
+    return invalid_argument("the model takes token ids (no TextVectorization layer): give ids "
+                            "or load a tokenizer");
+  }
+  Tensor t;
+  t.shape = {static_cast<int64_t>(texts.size())};
+  t.strings.assign(texts.begin(), texts.end());
+  return predict_inputs(std::span<const Tensor>(&t, 1), options);
 }
 
 const char* weight_mode_name(WeightMode mode) {

@@ -38,7 +38,10 @@ class ModelImpl {
   size_t input_node = 0;            // input_nodes[0]
   std::vector<Ref> outputs;
   std::vector<nn::Shape> output_shapes;  // without batch
-  // The input node's layer when the model takes strings (owned by `layers`), else null.
+  // Per model input: its TextVectorization when the input takes strings (the input node's
+  // layer, owned by `layers`), else null.
+  std::vector<const nn::TextVectorizationLayer*> text_inputs;
+  // text_inputs[0] of a single-input model (predict_texts, ModelInfo::text_input), else null.
   const nn::TextVectorizationLayer* text_input = nullptr;
 
   // See quiver::Model::predict.
@@ -55,6 +58,13 @@ class ModelImpl {
 
  private:
   Status check_input(std::span<const int32_t> ids, int64_t batch, int64_t seq_len) const;
+  // Checks input `i` of predict_inputs (shape, string count, token id range) for `batch` rows.
+  Status check_model_input(size_t i, const Tensor& t, int64_t batch) const;
+  // Runs rows `rows` of checked inputs; `text_ids` holds each int-mode text input's ids per
+  // row (all rows of `rows` one length per input).
+  std::vector<Tensor> run_rows(std::span<const Tensor> inputs,
+                               const std::vector<std::vector<std::vector<int32_t>>>& text_ids,
+                               std::span<const size_t> rows, const PredictOptions& options) const;
   // Runs the graph with `inputs` as the input nodes' values.
   std::vector<Tensor> run(std::vector<nn::Value> inputs, const PredictOptions& options) const;
 };

@@ -188,6 +188,7 @@ void Batcher::execute(std::vector<Item>& batch) {
         for (size_t i = 0; i < joined.size(); ++i) {
           const Tensor& t = batch[k].request.inputs[i];
           joined[i].data.insert(joined[i].data.end(), t.data.begin(), t.data.end());
+          joined[i].strings.insert(joined[i].strings.end(), t.strings.begin(), t.strings.end());
           joined[i].shape[0] += t.shape[0];
         }
       }

@@ -98,7 +98,9 @@ Status read_input(const InputSpec& spec, const nlohmann::json& input, const std:
   if (sh == input.end()) return invalid_argument(where + ".shape: missing");
   std::vector<int64_t> shape;
   QUIVER_RETURN_IF_ERROR(read_int_array(*sh, where + ".shape", false, shape));
-  const std::vector<int64_t> want = spec.shape();
+  std::vector<int64_t> want = spec.shape();
+  // A several-input model's text input (Keras' Input(shape=(1,), dtype="string")): [n, 1] too.
+  if (spec.kind == InputKind::kText && spec.model_input && shape.size() == 2) want = {-1, 1};
   bool fits = shape.size() == want.size();
   for (size_t i = 0; fits && i < shape.size(); ++i) {
     fits = shape[i] >= 0 && (want[i] < 0 || shape[i] == want[i]);
@@ -119,7 +121,7 @@ Status read_input(const InputSpec& spec, const nlohmann::json& input, const std:
                             " elements for shape " + dims_json(shape));
   }
   InputValues& values = inputs[spec.name];
-  if (spec.model_input) {  // rows of a several-input model's input, row-major
+  if (spec.model_input && spec.kind != InputKind::kText) {  // rows of a model input, row-major
     const std::vector<int64_t> row_shape(shape.begin() + 1, shape.end());
     const size_t per_row = flat.size() / static_cast<size_t>(shape[0]);
     for (size_t r = 0; r < static_cast<size_t>(shape[0]); ++r) {

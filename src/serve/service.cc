@@ -99,6 +99,26 @@ Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::stri
   return out;
 }
 
+Result<EncodedInput> encode_tensors(std::vector<Tensor> tensors, const ServerLimits& limits,
+                                    const std::string& what) {
+  for (const Tensor& t : tensors) {  // a text input's strings: as encode_texts checks texts
+    for (size_t i = 0; i < t.strings.size(); ++i) {
+      const std::string where = what + "[" + std::to_string(i) + "]";
+      if (static_cast<int64_t>(t.strings[i].size()) > limits.max_text_bytes) {
+        return invalid_argument(where + ": " + std::to_string(t.strings[i].size()) +
+                                " bytes exceed the limit of " +
+                                std::to_string(limits.max_text_bytes));
+      }
+      if (!valid_utf8(t.strings[i])) return invalid_argument(where + ": not valid UTF-8");
+    }
+  }
+  EncodedInput out;
+  out.rows = tensors.front().shape[0];
+  out.seq_len = -1;
+  out.tensors = std::move(tensors);
+  return out;
+}
+
 Result<EncodedInput> encode_ids(const Servable& s, const std::vector<std::vector<int64_t>>& rows,
                                 const std::string& what) {
   if (rows.empty()) return invalid_argument(what + ": no instances given");
@@ -208,9 +228,7 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
   const Servable& s = *handle.servable;
   Result<EncodedInput> encoded = EncodedInput{};
   if (!inputs.tensors.empty()) {  // a several-input model (checked by bind_inputs)
-    encoded->rows = inputs.tensors.front().shape[0];
-    encoded->seq_len = -1;
-    encoded->tensors = std::move(inputs.tensors);
+    encoded = encode_tensors(std::move(inputs.tensors), service.server().limits, what);
   } else if (inputs.texts.empty()) {
     encoded = encode_ids(s, inputs.rows, what);
   } else {

@@ -44,6 +44,11 @@ struct EncodedInput {
 // model without a tokenizer; `what` names the field in messages.
 Result<EncodedInput> encode_texts(const Servable& s, const std::vector<std::string>& texts,
                                   const ServerLimits& limits, const std::string& what);
+// A several-input model's tensors (checked by bind_inputs); its text inputs' strings are
+// held to limits.max_text_bytes and UTF-8. An empty text is allowed (Keras gives it the
+// padding id alone; another input may carry the row's information).
+Result<EncodedInput> encode_tensors(std::vector<Tensor> tensors, const ServerLimits& limits,
+                                    const std::string& what);
 // Checks id rows (all the same length, the model's length if fixed, ids in range).
 Result<EncodedInput> encode_ids(const Servable& s, const std::vector<std::vector<int64_t>>& rows,
                                 const std::string& what);

@@ -95,11 +95,13 @@ Result<std::vector<Tensor>> model_input_tensors(const Signature& sig, NamedInput
   std::vector<Tensor> out;
   for (const InputSpec& spec : sig.inputs) {
     InputValues& v = inputs[spec.name];
-    if (spec.kind == InputKind::kText) {
-      return unimplemented(what + ": input '" + spec.name + "' takes text; a model with "
-                           "several inputs is served with numeric inputs only");
-    }
     Tensor t;
+    if (spec.kind == InputKind::kText) {  // a string tensor: the model's TextVectorization reads it
+      t.shape = {static_cast<int64_t>(v.texts.size())};
+      t.strings = std::move(v.texts);
+      out.push_back(std::move(t));
+      continue;
+    }
     t.shape = {static_cast<int64_t>(v.shapes.size())};
     for (size_t r = 0; r < v.shapes.size(); ++r) {
       if (v.shapes[r] != v.shapes[0]) {
@@ -211,6 +213,10 @@ std::string platform_of(const Servable& s) {
 Status read_row_value(const InputSpec& spec, const nlohmann::json& v, const std::string& where,
                       InputValues& out) {
   if (spec.kind == InputKind::kText) {
+    // Keras' Input(shape=(1,), dtype="string"): a row may be a list of one string.
+    if (spec.model_input && v.is_array() && v.size() == 1 && !v[0].is_array()) {
+      return read_row_value(spec, v[0], where, out);
+    }
     if (v.is_string()) {
       out.texts.push_back(v.get<std::string>());
       return Status();

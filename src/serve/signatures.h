@@ -10,7 +10,8 @@
 // A model without a tokenizer has one: serving_default {input_ids}. A model with several
 // inputs (a Keras Functional model) has one: serving_default with each model input under
 // its Keras name (`quiver inspect` lists them): token ids DT_INT32 / INT32 [-1, T], float
-// features DT_FLOAT / FP32 [-1, dims...]. (TF Serving's row
+// features DT_FLOAT / FP32 [-1, dims...], raw text that a TextVectorization takes
+// DT_STRING / BYTES [-1] (a string tensor, Tensor::strings). (TF Serving's row
 // format: "each item is expected to be an object containing input name/tensor value pair,
 // one for each named input" — every input of a signature is required, so the two forms
 // cannot be one signature with optional inputs.)

@@ -124,7 +124,11 @@ Status Classifier::warm_up() const {
       Tensor t;
       t.shape = {1};
       for (int64_t d : in.shape) t.shape.push_back(d > 0 ? d : 1);
-      t.data.assign(static_cast<size_t>(t.size()), 0.0f);
+      if (in.text) {
+        t.strings = {"warm up"};
+      } else {
+        t.data.assign(static_cast<size_t>(t.size()), 0.0f);
+      }
       inputs.push_back(std::move(t));
     }
     out = predict_inputs(inputs);

@@ -24,16 +24,17 @@ import h5py
 import numpy as np
 
 import model_writer
+import nested_writer
 
 
 def tv_config(name, style, vocabulary=None, in_config=False, output_mode="int",
               standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
               output_sequence_length=None, idf_weights=None, max_tokens=None,
-              pad_to_max_tokens=False):
+              pad_to_max_tokens=False, ragged=False):
   cfg = {"name": name, "trainable": True, "dtype": model_writer._dtype(style),
          "max_tokens": max_tokens, "standardize": standardize, "split": split, "ngrams": ngrams,
          "output_mode": output_mode, "output_sequence_length": output_sequence_length,
-         "pad_to_max_tokens": pad_to_max_tokens, "sparse": False, "ragged": False,
+         "pad_to_max_tokens": pad_to_max_tokens, "sparse": False, "ragged": ragged,
          "vocabulary": list(vocabulary) if in_config else None,
          "idf_weights": (list(map(float, idf_weights)) if in_config and idf_weights is not None
                          else None),
@@ -194,16 +195,7 @@ def write_nested_h5(path, net, layout, tv, outer="Sequential"):
     body_name = json.loads(f.attrs["model_config"])["config"]["name"]
     mw = f["model_weights"]
     inner = [n.decode() if isinstance(n, bytes) else n for n in mw.attrs["layer_names"]]
-    g = mw.create_group(body_name)
-    names = []
-    for layer in inner:
-      lg = mw[layer]
-      for w in lg.attrs["weight_names"]:
-        w = w.decode() if isinstance(w, bytes) else w
-        g.create_dataset(w, data=np.asarray(lg[w]))
-        names.append(w)
-      del mw[layer]
-    model_writer._set_list(g.attrs, "weight_names", names, layout)
+    nested_writer.nest_weight_groups(mw, body_name, inner, layout)
     model_writer._set_list(mw.attrs, "layer_names",
                            ["text_vectorization", body_name, "activation"], layout)
     for n in ("text_vectorization", "activation"):
@@ -211,3 +203,64 @@ def write_nested_h5(path, net, layout, tv, outer="Sequential"):
     del f.attrs["model_config"]
     f.attrs.create("model_config", json.dumps(nested_config(net, layout, tv, False, outer)),
                    dtype=h5py.string_dtype("ascii"))
+
+
+def multi_text_config(net, layout, tvs, for_zip):
+  """A several-input body with some inputs taking strings: each named InputLayer in `tvs`
+  (input name -> TextVectorization config) becomes InputLayer(string) -> TextVectorization,
+  the body's layers fed by the TextVectorization instead (keras.Input(shape=(1,),
+  dtype="string") per text, as a functional model with a text and a numeric input is built)."""
+  config = model_writer.model_config(net, layout, for_zip)
+  style = layout.style
+  layers = config["config"]["layers"]
+  for input_name, tv in tvs.items():
+    at = next(i for i, l in enumerate(layers) if l.get("name", l["config"].get("name")) ==
+              input_name)
+    icfg = layers[at]["config"]
+    key = "batch_shape" if "batch_shape" in icfg else "batch_input_shape"
+    icfg[key] = [None, 1] if style == "k3" else [None]
+    icfg["dtype"] = "string"
+    for l in layers:
+      if l["class_name"] != "InputLayer":
+        l["inbound_nodes"] = _rename_refs(l["inbound_nodes"], input_name, tv["name"])
+    entry = {"class_name": "TextVectorization", "config": tv, "name": tv["name"]}
+    if for_zip:
+      entry.update({"module": "keras.layers", "registered_name": None})
+    if style == "k3":
+      tensor = {"class_name": "__keras_tensor__",
+                "config": {"shape": [None, 1], "dtype": "string",
+                           "keras_history": [input_name, 0, 0]}}
+      entry["inbound_nodes"] = [{"args": [tensor], "kwargs": {}}]
+    else:
+      entry["inbound_nodes"] = [[[input_name, 0, 0, {}]]]
+    layers.insert(at + 1, entry)
+  return config
+
+
+def write_multi_text(path, net, layout, tvs, vocab_terms):
+  """.keras (vocabularies as assets unless in the config) or .h5 (vocabularies in the
+  configs) for multi_text_config; vocab_terms: TextVectorization name -> get_vocabulary()."""
+  if not path.endswith(".keras"):
+    model_writer.write_h5(path, net, layout)
+    with h5py.File(path, "r+") as f:
+      del f.attrs["model_config"]
+      f.attrs.create("model_config", json.dumps(multi_text_config(net, layout, tvs, False)),
+                     dtype=h5py.string_dtype("ascii"))
+    return
+  tmp = io.BytesIO()
+  model_writer.write_keras_zip(tmp, net, layout)
+  src = zipfile.ZipFile(io.BytesIO(tmp.getvalue()))
+  weights = io.BytesIO(src.read("model.weights.h5"))
+  with h5py.File(weights, "r+") as f:
+    for tv in tvs.values():
+      for p in ["layers/" + tv["name"], "layers/" + tv["name"] + "/_lookup_layer"]:
+        f.require_group(p).create_group("vars").attrs["name"] = tv["name"]
+  with zipfile.ZipFile(path, "w") as z:
+    z.writestr("metadata.json", src.read("metadata.json"))
+    z.writestr("config.json", json.dumps(multi_text_config(net, layout, tvs, True)))
+    z.writestr("model.weights.h5", weights.getvalue())
+    for tv in tvs.values():
+      if tv["vocabulary"] is None:
+        data = vocabulary_file(vocab_terms[tv["name"]])
+        z.writestr("assets/layers/%s/vocabulary.txt" % tv["name"], data)
+        z.writestr("assets/layers/%s/_lookup_layer/vocabulary.txt" % tv["name"], data)
