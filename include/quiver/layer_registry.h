@@ -110,6 +110,32 @@ Status register_layer(std::string_view class_name, CustomLayerFactory factory);
 // The registered custom class names, sorted.
 std::vector<std::string> registered_custom_layers();
 
+// TextVectorization callables. A Keras TextVectorization built with a Python function as
+// `standardize` or `split` (`TextVectorization(standardize=custom_standardization)`, as the
+// Keras text classification tutorial does) saves only the function's name: tf.keras writes
+// "standardize": "custom_standardization", Keras 3 {"class_name": "function", "config":
+// "custom_standardization", "registered_name": "Custom>custom_standardization"}. Such a
+// model loads with Unimplemented naming the callable and the file unless a C++
+// implementation is registered under that name (the function's name; a registered name
+// "Package>name" is accepted and stands for "name"):
+//
+//   quiver::register_text_standardize("custom_standardization", [](std::string_view s) {
+//     std::string out = ...;   // lowercase, strip "<br />", strip punctuation, ...
+//     return out;
+//   });
+//
+// A standardize function maps one text to the standardized text; a split function maps
+// one standardized text to its tokens (in order). Keras calls them on a batch tensor; the
+// registered function must give each text what the Python function gives it as one row.
+// The same isolation rule as register_layer: register before the first model load (then
+// FailedPrecondition); the functions must be thread-safe and pure (a text's tokens never
+// depend on anything but the text). InvalidArgument for an empty name, a null function, a
+// Keras built-in name ("lower", "whitespace", ...) or a name registered twice.
+using TextStandardizeFn = std::function<std::string(std::string_view text)>;
+using TextSplitFn = std::function<std::vector<std::string>(std::string_view text)>;
+Status register_text_standardize(std::string_view name, TextStandardizeFn fn);
+Status register_text_split(std::string_view name, TextSplitFn fn);
+
 }  // namespace quiver
 
 #endif  // QUIVER_LAYER_REGISTRY_H_

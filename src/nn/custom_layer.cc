@@ -10,6 +10,7 @@
 
 #include "base/check.h"
 #include "nn/layer.h"
+#include "nn/text_vectorization.h"
 #include "quiver/layer_registry.h"
 
 namespace quiver {
@@ -20,11 +21,42 @@ struct CustomRegistry {
   std::mutex mu;
   bool frozen = false;  // guarded by mu; true from the first model build on
   std::map<std::string, CustomLayerFactory, std::less<>> factories;  // guarded by mu
+  // TextVectorization callables by name (guarded by mu; read-only once frozen).
+  std::map<std::string, TextStandardizeFn, std::less<>> standardize;
+  std::map<std::string, TextSplitFn, std::less<>> split;
 };
 
 CustomRegistry& custom_registry() {
   static CustomRegistry r;
   return r;
+}
+
+// "Custom>custom_standardization" (a Keras registered name) -> "custom_standardization".
+std::string callable_name(std::string_view name) {
+  const size_t gt = name.rfind('>');
+  return std::string(gt == std::string_view::npos ? name : name.substr(gt + 1));
+}
+
+template <typename Fn>
+Status register_callable(std::string_view kind, std::string_view given, Fn fn,
+                         std::initializer_list<const char*> builtins,
+                         std::map<std::string, Fn, std::less<>>& into) {
+  const std::string name = callable_name(given);
+  const std::string what = "register_text_" + std::string(kind) + " '" + std::string(given) + "'";
+  if (name.empty()) return invalid_argument("register_text_" + std::string(kind) + ": the name is empty");
+  if (!fn) return invalid_argument(what + ": the function is null");
+  for (const char* b : builtins) {
+    if (name == b) return invalid_argument(what + ": a Keras built-in " + std::string(kind) + " mode");
+  }
+  CustomRegistry& r = custom_registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (into.count(name)) return invalid_argument(what + ": already registered");
+  if (r.frozen) {
+    return failed_precondition(what + ": TextVectorization callables must be registered before "
+                               "the first model is loaded (the registry is frozen from then on)");
+  }
+  into.emplace(name, std::move(fn));
+  return Status();
 }
 
 // Runs a CustomLayer: materialised inputs in, the user's tensors out.
@@ -102,6 +134,22 @@ bool is_custom_layer_class(std::string_view class_name) {
   return r.factories.find(class_name) != r.factories.end();
 }
 
+const TextStandardizeFn* find_text_standardize(std::string_view name) {
+  CustomRegistry& r = custom_registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  QUIVER_CHECK(r.frozen);  // build_model froze it: the maps no longer change
+  auto it = r.standardize.find(callable_name(name));
+  return it == r.standardize.end() ? nullptr : &it->second;
+}
+
+const TextSplitFn* find_text_split(std::string_view name) {
+  CustomRegistry& r = custom_registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  QUIVER_CHECK(r.frozen);
+  auto it = r.split.find(callable_name(name));
+  return it == r.split.end() ? nullptr : &it->second;
+}
+
 Result<std::unique_ptr<Layer>> make_custom_layer(const LayerContext& ctx) {
   const CustomLayerFactory* factory = nullptr;
   {
@@ -148,6 +196,18 @@ Status register_layer(std::string_view class_name, CustomLayerFactory factory) {
   }
   r.factories.emplace(name, std::move(factory));
   return Status();
+}
+
+Status register_text_standardize(std::string_view name, TextStandardizeFn fn) {
+  return nn::register_callable(
+      "standardize", name, std::move(fn),
+      {"lower_and_strip_punctuation", "lower", "strip_punctuation"},
+      nn::custom_registry().standardize);
+}
+
+Status register_text_split(std::string_view name, TextSplitFn fn) {
+  return nn::register_callable("split", name, std::move(fn), {"whitespace", "character"},
+                               nn::custom_registry().split);
 }
 
 std::vector<std::string> registered_custom_layers() {

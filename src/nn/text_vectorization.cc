@@ -23,8 +23,48 @@ Status read_choice(ConfigReader& r, const LayerContext& ctx, const char* key,
       return Status();
     }
   }
-  return ctx.unimplemented(std::string(key) + " " + json_text(*v) +
-                           " is not supported (a registered Python function cannot run here)");
+  return ctx.unimplemented(std::string(key) + " " + json_text(*v) + " is not supported");
+}
+
+// The name a config gives a Python callable: tf.keras writes the function's __name__
+// (json_utils.get_json_type: "misc functions ... return obj.__name__"), Keras 3
+// serialize_keras_object {"class_name": "function", "config": name} (module and
+// registered_name are dropped by normalise_config); "" when `v` is not one.
+std::string callable_in_config(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.value("class_name", "") == "function" && v.contains("config") &&
+      v["config"].is_string()) {
+    return v["config"].get<std::string>();
+  }
+  if (v.is_object() && v.value("class_name", "") == "__lambda__") return "<lambda>";
+  return "";
+}
+
+// standardize / split given as a Python callable: its registered C++ implementation, or a
+// refusal naming the callable (ctx.where() names the file and the layer).
+template <typename Fn>
+Status read_callable(const LayerContext& ctx, const char* key, const Fn* (*find)(std::string_view),
+                     const char* register_fn, bool* is_callable, Fn* out) {
+  const nlohmann::json& c = ctx.spec.config;
+  *is_callable = false;
+  if (!c.is_object() || !c.contains(key) || c[key].is_null()) return Status();
+  const std::string name = callable_in_config(c[key]);
+  static const char* const kBuiltins[] = {"lower_and_strip_punctuation", "lower",
+                                          "strip_punctuation", "whitespace", "character"};
+  for (const char* b : kBuiltins) {
+    if (name == b) return Status();
+  }
+  if (name.empty()) return Status();  // not a name: read_choice refuses it
+  *is_callable = true;
+  if (const Fn* fn = find(name)) {
+    *out = *fn;
+    return Status();
+  }
+  return ctx.unimplemented(
+      std::string(key) + " is the Python callable '" + name +
+      "', which cannot run here; register a C++ implementation under that name with "
+      "quiver::" + register_fn + " before loading the model (include/quiver/layer_registry.h, "
+      "docs/nn.md \"TextVectorization\")");
 }
 
 Status read_ngrams(ConfigReader& r, Config* c) {
@@ -114,20 +154,29 @@ void TextVectorizationLayer::forward(std::span<const Value* const>, const RunCon
 
 Result<std::unique_ptr<Layer>> make_text_vectorization(const LayerContext& ctx) {
   if (!ctx.input_shapes.empty()) {
-    return ctx.unimplemented("a TextVectorization must take the model's (single) string input");
+    return ctx.unimplemented("a TextVectorization must take a model input (a string InputLayer)");
   }
   ConfigReader r(ctx);
   Config c;
   using S = Config::Standardize;
   using P = Config::Split;
   using O = Config::OutputMode;
-  QUIVER_RETURN_IF_ERROR(read_choice<S>(r, ctx, "standardize",
+  bool custom_standardize = false, custom_split = false;
+  QUIVER_RETURN_IF_ERROR(read_callable<TextStandardizeFn>(ctx, "standardize",
+                                                          &find_text_standardize,
+                                                          "register_text_standardize",
+                                                          &custom_standardize,
+                                                          &c.custom_standardize));
+  QUIVER_RETURN_IF_ERROR(read_callable<TextSplitFn>(ctx, "split", &find_text_split,
+                                                    "register_text_split", &custom_split,
+                                                    &c.custom_split));
+  if (!custom_standardize) QUIVER_RETURN_IF_ERROR(read_choice<S>(r, ctx, "standardize",
                  {{"lower_and_strip_punctuation", S::kLowerAndStripPunctuation},
                   {"lower", S::kLower},
                   {"strip_punctuation", S::kStripPunctuation},
                   {nullptr, S::kNone}},
                  &c.standardize));
-  QUIVER_RETURN_IF_ERROR(read_choice<P>(r, ctx, "split",
+  if (!custom_split) QUIVER_RETURN_IF_ERROR(read_choice<P>(r, ctx, "split",
                  {{"whitespace", P::kWhitespace}, {"character", P::kCharacter}, {nullptr, P::kNone}},
                  &c.split));
   QUIVER_RETURN_IF_ERROR(read_choice<O>(r, ctx, "output_mode",
@@ -144,12 +193,21 @@ Result<std::unique_ptr<Layer>> make_text_vectorization(const LayerContext& ctx) 
   const nlohmann::json* max_tokens = r.get("max_tokens");
   if (max_tokens && !max_tokens->is_null()) c.max_tokens = r.required_integer("max_tokens");
   c.pad_to_max_tokens = r.boolean("pad_to_max_tokens", false);
-  r.require_value("ragged", false);
+  // ragged=True (tf.keras; text_vectorization.py __init__ refuses it with
+  // output_sequence_length or a vector output_mode): a RaggedTensor of each text's ids. The
+  // RNN layers read it row by row at its own length (tf.keras lstm.py / gru.py call: "If a
+  // ragged input is fed into the layer, it is padded and the row lengths are used for
+  // masking"), which is how quiver runs texts without output_sequence_length.
+  c.ragged = r.boolean("ragged", false);
   const std::string encoding = r.string("encoding", "utf-8");
   if (encoding != "utf-8" && encoding != "UTF-8" && encoding != "utf8") {
     r.fail("encoding '" + encoding + "' is not supported (utf-8 is)");
   }
   QUIVER_RETURN_IF_ERROR(r.status());
+  if (c.ragged && (c.output_mode != O::kInt || c.output_sequence_length > 0)) {
+    return ctx.corrupt("ragged=True needs output_mode 'int' without output_sequence_length "
+                       "(as Keras' TextVectorization requires)");
+  }
   if (c.output_sequence_length == 0 || c.output_sequence_length > (int64_t{1} << 20) ||
       c.max_tokens == 0 || c.max_tokens > (int64_t{1} << 26)) {
     return ctx.unimplemented("output_sequence_length / max_tokens out of range");

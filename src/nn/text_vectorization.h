@@ -7,9 +7,16 @@
 #define QUIVER_NN_TEXT_VECTORIZATION_H_
 
 #include "nn/layer.h"
+#include "quiver/layer_registry.h"
 #include "text/text_vectorization.h"
 
 namespace quiver::nn {
+
+// Registered TextVectorization callables (include/quiver/layer_registry.h) by the name a
+// config stores ("custom_standardization" or "Custom>custom_standardization"); null when
+// none. Only after the freeze (src/nn/custom_layer.cc; the maps are read-only then).
+const TextStandardizeFn* find_text_standardize(std::string_view name);
+const TextSplitFn* find_text_split(std::string_view name);
 
 class TextVectorizationLayer : public Layer {
  public:

@@ -193,7 +193,14 @@ int64_t TextVectorizer::output_width() const {
 }
 
 std::vector<std::string> TextVectorizer::tokens(std::string_view text) const {
-  return ngrams(split(standardize(text, config_.standardize), config_.split), config_.ngrams);
+  // _preprocess (text_vectorization.py lines 596-644): standardize, split, ngrams; a
+  // callable replaces the built-in step it stands for.
+  const std::string standardized = config_.custom_standardize
+                                       ? config_.custom_standardize(text)
+                                       : standardize(text, config_.standardize);
+  return ngrams(config_.custom_split ? config_.custom_split(standardized)
+                                     : split(standardized, config_.split),
+                config_.ngrams);
 }
 
 int64_t TextVectorizer::lookup(const std::string& token) const {

@@ -31,6 +31,7 @@
 #define QUIVER_TEXT_TEXT_VECTORIZATION_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,13 @@ struct TextVectorizationConfig {
 
   Standardize standardize = Standardize::kLowerAndStripPunctuation;
   Split split = Split::kWhitespace;
+  // A Python callable's C++ implementation (registered by name: include/quiver/
+  // layer_registry.h), used instead of `standardize` / `split` when set. Pure, thread-safe.
+  std::function<std::string(std::string_view)> custom_standardize;
+  std::function<std::vector<std::string>(std::string_view)> custom_split;
+  // ragged=True (int mode, no output_sequence_length): each text keeps its own length in
+  // Keras too (a RaggedTensor), so no batch padding exists.
+  bool ragged = false;
   std::vector<int> ngrams;  // widths; empty = no n-grams (the tokens as split)
   OutputMode output_mode = OutputMode::kInt;
   int64_t output_sequence_length = -1;  // int mode; -1 = None (each text its own length)

@@ -16,7 +16,10 @@ MASK, OOV = "", "[UNK]"
 
 def standardize(text, mode):
   """TV lines 596-609. tf.strings.lower(encoding='') lowers ASCII A-Z only (absl
-  AsciiStrToLower), so 'É' stays; the regex removes the 32 ASCII punctuation characters."""
+  AsciiStrToLower), so 'É' stays; the regex removes the 32 ASCII punctuation characters.
+  A callable (TV lines 603-605: `inputs = self._standardize(inputs)`) replaces the step."""
+  if callable(mode):
+    return mode(text)
   if mode in ("lower", "lower_and_strip_punctuation"):
     text = re.sub(r"[A-Z]", lambda m: m.group(0).lower(), text)
   if mode in ("strip_punctuation", "lower_and_strip_punctuation"):
@@ -27,7 +30,10 @@ def standardize(text, mode):
 def split(text, mode):
   """TV lines 629-636: tf.strings.split(x) splits on runs of ASCII whitespace (absl
   ascii_isspace: space \\t \\n \\v \\f \\r; a no-break space is not one) and never yields an
-  empty token; tf.strings.unicode_split(x, 'UTF-8') yields code points; None keeps the text."""
+  empty token; tf.strings.unicode_split(x, 'UTF-8') yields code points; None keeps the text;
+  a callable replaces the step (TV lines 634-636: `inputs = self._split(inputs)`)."""
+  if callable(mode):
+    return mode(text)
   if mode is None:
     return [text]
   if mode == "character":

@@ -85,10 +85,47 @@ Result<std::unique_ptr<const CustomLayer>> make_attention(const CustomLayerConfi
       new AttentionPooling(d, c.weights[0].values, c.weights[1].values, c.weights[2].values));
 }
 
+// The Keras tutorial's custom_standardization (make_custom_text_model.py), as a team
+// would write it in C++: ASCII lowercase, "<br />" -> " ", Python's string.punctuation removed.
+std::string custom_standardization(std::string_view text) {
+  std::string lower;
+  for (char c : text) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  std::string no_html;
+  for (size_t i = 0; i < lower.size(); ++i) {
+    if (lower.compare(i, 6, "<br />") == 0) {
+      no_html.push_back(' ');
+      i += 5;
+    } else {
+      no_html.push_back(lower[i]);
+    }
+  }
+  const std::string_view punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+  std::string out;
+  for (char c : no_html) {
+    if (punctuation.find(c) == std::string_view::npos) out.push_back(c);
+  }
+  return out;
+}
+
+// tf.strings.split(x, sep=","): every comma separates; empty tokens stay.
+std::vector<std::string> comma_split(std::string_view text) {
+  std::vector<std::string> out(1);
+  for (char c : text) {
+    if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back().push_back(c);
+    }
+  }
+  return out;
+}
+
 // Every test process registers the same classes once, before its first load.
 void register_test_layers() {
   static std::once_flag once;
   std::call_once(once, [] {
+    ASSERT_OK(register_text_standardize("custom_standardization", custom_standardization));
+    ASSERT_OK(register_text_split("comma_split", comma_split));
     Status s = register_layer("AttentionLayer", make_attention);
     ASSERT_TRUE(s.ok()) << s.to_string();
     s = register_layer("RefusingLayer", [](const CustomLayerConfig& c)
@@ -99,12 +136,17 @@ void register_test_layers() {
   });
 }
 
+// Runs tests/nn/<script> OUT_DIR (the models and their expected values).
+void write_models(const std::string& script, const std::string& dir) {
+  const std::string path = testutil::source_dir() + "/tests/nn/" + script;
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + path + " " + dir).c_str()), 0) << script;
+}
+
 class CustomLayerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     register_test_layers();
-    const std::string script = testutil::source_dir() + "/tests/nn/make_custom_layer_model.py";
-    ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + dir_.path()).c_str()), 0);
+    write_models("make_custom_layer_model.py", dir_.path());
   }
 
   void expect_numpy_outputs(const std::string& file) {
@@ -174,6 +216,66 @@ TEST_F(CustomLayerTest, BuiltinDuplicateEmptyAndNullRegistrationsAreRefused) {
                 "register_layer 'AttentionLayer': already registered");
   EXPECT_STATUS(register_layer("", make_attention), kInvalidArgument, "the class name is empty");
   EXPECT_STATUS(register_layer("X", nullptr), kInvalidArgument, "the factory is null");
+}
+
+// TextVectorization callables (register_text_standardize / register_text_split): the
+// registered function runs where Keras calls the Python one (before split / before ngrams),
+// from a tf.keras .h5 (the function's name) and a Keras 3 .keras ({"class_name":
+// "function", ...}); ids from text_vectorization_ref.py with the Python callables.
+class CustomTextTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_test_layers();
+    write_models("make_custom_text_model.py", dir_.path());
+  }
+
+  void expect_keras_ids(const std::string& file) {
+    auto model = Model::load(dir_.file(file));
+    ASSERT_OK(model);
+    auto all = nlohmann::json::parse(testutil::read_text_file(dir_.file("ids.json")));
+    ASSERT_TRUE(all.contains(file));
+    for (const auto& [text, ids] : all[file].items()) {
+      auto got = (*model)->text_ids(text);
+      ASSERT_OK(got);
+      EXPECT_EQ(*got, ids.get<std::vector<int32_t>>()) << file << ": '" << text << "'";
+    }
+    std::vector<std::string> texts = {"The MOVIE was great!", "bad,,plot"};
+    ASSERT_OK((*model)->predict_texts(texts));
+  }
+
+  testutil::TempDir dir_;
+};
+
+TEST_F(CustomTextTest, RegisteredStandardizeRunsForAnH5Model) { expect_keras_ids("custom_std.h5"); }
+
+TEST_F(CustomTextTest, RegisteredStandardizeRunsForAKerasZipModel) {
+  expect_keras_ids("custom_std.keras");
+}
+
+TEST_F(CustomTextTest, RegisteredSplitRunsAfterTheBuiltinStandardize) {
+  expect_keras_ids("custom_split.h5");
+}
+
+TEST_F(CustomTextTest, UnregisteredCallableIsRefusedNamingItAndTheFile) {
+  auto model = Model::load(dir_.file("unknown_std.h5"));
+  EXPECT_STATUS(model, kUnimplemented,
+                dir_.file("unknown_std.h5") + ": layer 'text_vectorization' (TextVectorization): "
+                "standardize is the Python callable 'unknown_fn', which cannot run here; register "
+                "a C++ implementation under that name with quiver::register_text_standardize");
+}
+
+TEST_F(CustomTextTest, BuiltinDuplicateEmptyNullAndLateRegistrationsAreRefused) {
+  EXPECT_STATUS(register_text_standardize("lower", custom_standardization), kInvalidArgument,
+                "register_text_standardize 'lower': a Keras built-in standardize mode");
+  EXPECT_STATUS(register_text_split("whitespace", comma_split), kInvalidArgument,
+                "a Keras built-in split mode");
+  EXPECT_STATUS(register_text_standardize("Custom>custom_standardization", custom_standardization),
+                kInvalidArgument, "already registered");
+  EXPECT_STATUS(register_text_split("", comma_split), kInvalidArgument, "the name is empty");
+  EXPECT_STATUS(register_text_split("x", nullptr), kInvalidArgument, "the function is null");
+  ASSERT_OK(Model::load(dir_.file("custom_std.h5")));
+  EXPECT_STATUS(register_text_split("late_split", comma_split), kFailedPrecondition,
+                "must be registered before the first model is loaded");
 }
 
 }  // namespace
