@@ -20,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_writer  # noqa: E402
+import nested_writer  # noqa: E402
 import reference_predict  # noqa: E402
 from net_builder import Net  # noqa: E402
 
@@ -287,6 +288,13 @@ CASES = [
     ("multi_input_ids_features_k3.8_keras", "k3.8-keras", f_ids_and_features),
     ("multi_input_ids_features_tf2.11", "tf2.11", f_ids_and_features),
     ("multi_input_two_texts_k3.8_h5", "k3.8-h5", f_two_texts),
+    # The same siamese model with its shared Embedding -> LSTM as a nested model called on
+    # both texts (quiver reads the nested file, the reference runs the flat one: see
+    # nested_writer.py).
+    ("nested_sequential_called_twice_k3.8_keras", "k3.8-keras", f_two_texts,
+     {"nest": ("Sequential", ["embedding", "lstm"])}),
+    ("nested_functional_called_twice_tf2.11", "tf2.11", f_two_texts,
+     {"nest": ("Functional", ["embedding", "lstm"])}),
     ("multi_input_transformer_positions_k3.8_keras", "k3.8-keras", f_transformer_positions),
     ("multi_input_transformer_positions_tf2.11", "tf2.11", f_transformer_positions),
     ("attention_additive_qvk_masked_k3.8_h5", "k3.8-h5",
@@ -544,6 +552,11 @@ def build_case(entry, out_dir):
   folder = os.path.join(out_dir, name)
   os.makedirs(folder, exist_ok=True)
   model, arch = model_writer.write(net, layout, folder, split_layer_names=opts.get("split"))
+  read_by_quiver = model
+  if "nest" in opts:
+    kind, inner = opts["nest"]
+    read_by_quiver = os.path.join(folder, "nested" + os.path.splitext(model)[1])
+    nested_writer.write_nested(model, read_by_quiver, layout, inner, kind, t)
   if len(net.inputs) > 1:
     inputs = named_rows(net, np.random.default_rng(seed + 1), t, v)
   else:
@@ -552,7 +565,8 @@ def build_case(entry, out_dir):
     for row in inputs:
       f.write(json.dumps(row) + "\n")
   return {"name": name, "layout": layout_key, "keras_version": layout.version,
-          "model": os.path.basename(model), "architecture": arch and os.path.basename(arch)}, \
+          "model": os.path.basename(read_by_quiver),
+          "architecture": arch and os.path.basename(arch)}, \
       (name, model, arch, inputs)
 
 
