@@ -35,8 +35,8 @@ SEQ_LENS = (40, 200)
 CHECK_ROWS = 8  # rows of the agreement check (written to inputs_T.jsonl)
 
 
-def build_net(variant, seq_len):
-  net = Net("bench_" + variant, seq_len, VOCAB, seed=20261126)
+def build_net(variant, seq_len, seed=20261126):
+  net = Net("bench_" + variant, seq_len, VOCAB, seed=seed)
   rnn_cls = "GRU" if variant == "bigru" else "LSTM"
   core = dict(units=UNITS, recurrent_activation="sigmoid")
   if rnn_cls == "GRU":

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
@@ -220,13 +221,45 @@ Status parse_validation(MapReader& parent, ValidationConfig& out) {
   return r->read("timeout_ms", out.timeout_ms, 100);
 }
 
+Status read_load_mode(MapReader& r, LoadMode& out) {
+  if (!r.has("load")) return Status();
+  std::string name;
+  QUIVER_RETURN_IF_ERROR(r.read("load", name));
+  if (name == "eager") {
+    out = LoadMode::kEager;
+  } else if (name == "on_demand") {
+    out = LoadMode::kOnDemand;
+  } else {
+    return r.error(r.key_path("load"), "expected eager or on_demand, got '" + name + "'");
+  }
+  return Status();
+}
+
+// server.memory_budget_mb, load, load_timeout_ms, idle_unload_s (serve/registry.h).
+Status parse_load_keys(MapReader& r, ServerConfig& out) {
+  if (r.has("memory_budget_mb")) {  // a number of MiB: 512, or 0.5 for small tests
+    double mb = 0;
+    QUIVER_RETURN_IF_ERROR(r.read("memory_budget_mb", mb));
+    if (!(mb > 0) || mb > double(int64_t{1} << 30)) {
+      return r.error(r.key_path("memory_budget_mb"),
+                     "expected a number of MiB > 0 and <= 1073741824, got '" +
+                         r.get("memory_budget_mb").Scalar() + "'");
+    }
+    out.memory_budget_bytes = static_cast<int64_t>(std::llround(mb * (1 << 20)));
+  }
+  QUIVER_RETURN_IF_ERROR(read_load_mode(r, out.load));
+  QUIVER_RETURN_IF_ERROR(r.read("load_timeout_ms", out.load_timeout_ms, 1));
+  return r.read("idle_unload_s", out.idle_unload_s, 0);
+}
+
 Status parse_server(const YAML::Node& node, const std::string& origin, ServerConfig& out) {
   MapReader r(node, origin, "server");
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
   QUIVER_RETURN_IF_ERROR(r.check_keys({"host", "port", "threads", "max_batch_size",
                                        "max_queue_delay_us", "max_queue", "request_timeout_ms",
                                        "poll_interval_ms", "admin_token", "limits",
-                                       "validate_models", "validate_limits"}));
+                                       "validate_models", "validate_limits", "memory_budget_mb",
+                                       "load", "load_timeout_ms", "idle_unload_s"}));
   QUIVER_RETURN_IF_ERROR(r.read("host", out.host));
   QUIVER_RETURN_IF_ERROR(r.read("port", out.port, 0, 65535));
   QUIVER_RETURN_IF_ERROR(r.read("threads", out.threads, 1, 256));
@@ -238,6 +271,7 @@ Status parse_server(const YAML::Node& node, const std::string& origin, ServerCon
   QUIVER_RETURN_IF_ERROR(r.read("admin_token", out.admin_token));
   QUIVER_RETURN_IF_ERROR(parse_limits(r, out.limits));
   QUIVER_RETURN_IF_ERROR(parse_validation(r, out.validation));
+  QUIVER_RETURN_IF_ERROR(parse_load_keys(r, out));
   return r.check_no_unknown_keys();
 }
 
@@ -371,7 +405,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
        "num_words", "golden_tolerance", "train_if_missing", "training", "labels", "maxlen",
        "padding", "truncating", "threshold", "thresholds", "multi_label", "segmenter",
        "weights", "hard_sigmoid", "unknown_input", "max_batch_size", "max_queue_delay_us",
-       "max_queue"}));
+       "max_queue", "load"}));
   QUIVER_RETURN_IF_ERROR(r.read("name", m.name));
   if (Status st = check_name(m.name); !st.ok()) return r.error(r.key_path("name"), st.message());
   QUIVER_RETURN_IF_ERROR(parse_paths(r, base_dir, m));
@@ -391,6 +425,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", m.max_batch_size, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", m.max_queue_delay_us, 0));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue", m.max_queue, 1));
+  QUIVER_RETURN_IF_ERROR(read_load_mode(r, m.load));
   QUIVER_RETURN_IF_ERROR(r.check_no_unknown_keys());
   if (m.train_if_missing && m.train_data_path.empty()) {
     return r.error(r.key_path("train_if_missing"), "needs train_data");
@@ -402,7 +437,23 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   return Status();
 }
 
+// A group pins every model of its side together (Registry::acquire_group), so they stay
+// loaded: an on-demand model cannot be one of them.
+Status check_group_model_is_eager(MapReader& r, const ServeConfig& config, const std::string& key,
+                                  const std::string& model) {
+  const ModelConfig* m = config.find(model);
+  if (m == nullptr || m->load == LoadMode::kEager) return Status();
+  return r.error(r.key_path(key), "'" + model +
+                                      "' is load: on_demand; a group's models stay loaded, give "
+                                      "it load: eager");
+}
+
 Status check_group_models(MapReader& r, const ServeConfig& config, const GroupConfig& g) {
+  for (const auto& m : g.members) {
+    QUIVER_RETURN_IF_ERROR(check_group_model_is_eager(r, config, "members", m));
+  }
+  QUIVER_RETURN_IF_ERROR(check_group_model_is_eager(r, config, "model", g.model));
+  QUIVER_RETURN_IF_ERROR(check_group_model_is_eager(r, config, "shadow", g.shadow));
   std::set<std::string> seen;
   for (const auto& m : g.members) {
     if (config.find(m) == nullptr) {
@@ -481,6 +532,7 @@ Status parse_root(const YAML::Node& root, const std::string& origin, const std::
   std::set<std::string> names;
   for (size_t i = 0; i < models.size(); ++i) {
     ModelConfig m;
+    m.load = out.server.load;  // the entry's own `load:` overrides it
     QUIVER_RETURN_IF_ERROR(parse_model(models[i], origin, base_dir, i, m));
     if (!names.insert(m.name).second) {
       return invalid_argument(origin + ": models[" + std::to_string(i) +
@@ -493,6 +545,10 @@ Status parse_root(const YAML::Node& root, const std::string& origin, const std::
 }
 
 }  // namespace
+
+const char* load_mode_name(LoadMode mode) {
+  return mode == LoadMode::kOnDemand ? "on_demand" : "eager";
+}
 
 const ModelConfig* ServeConfig::find(const std::string& name) const {
   for (const auto& m : models) {

@@ -37,6 +37,14 @@ struct ValidationConfig {
   int64_t timeout_ms = 60000;        // wall clock, then SIGKILL
 };
 
+// When a model is loaded (`load:` per model, `server.load` for every model): at start
+// (eager, the default), or on its first request and then kept by LRU within
+// server.memory_budget_mb (on_demand; serve/registry.h).
+enum class LoadMode { kEager, kOnDemand };
+
+// "eager" | "on_demand".
+const char* load_mode_name(LoadMode mode);
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8500;
@@ -49,6 +57,13 @@ struct ServerConfig {
   std::string admin_token;             // bearer token for admin endpoints; "" = off
   ServerLimits limits;
   ValidationConfig validation;
+  // The server-wide memory budget (bytes of the loaded models, ModelInfo::memory_bytes);
+  // 0 = none. Eager models must fit in it (else the server refuses to start); on-demand
+  // models share the rest, least recently used evicted first.
+  int64_t memory_budget_bytes = 0;
+  LoadMode load = LoadMode::kEager;    // the default of every model's `load:`
+  int64_t load_timeout_ms = 30000;     // how long a request waits for an on-demand load
+  int64_t idle_unload_s = 0;           // unload an on-demand model unused this long; 0 = never
 };
 
 struct ModelConfig {
@@ -86,6 +101,8 @@ struct ModelConfig {
   // A text none of whose tokens the model knows (known_tokens 0): answered (default), or
   // refused with 422 (`unknown_input: refuse`).
   bool refuse_unknown_input = false;
+  // `load:` (or server.load when the entry has none).
+  LoadMode load = LoadMode::kEager;
   // The entry as written (its YAML, emitted again) and the folder its relative paths
   // resolve against: equal for two configs that say the same about this model. Empty for a
   // config made in code (then a config reload always rebuilds the model).

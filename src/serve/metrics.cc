@@ -51,13 +51,16 @@ void Histogram::observe(double value) {
 
 void Histogram::render(const std::string& name, const std::string& labels, std::string& out) const {
   uint64_t cumulative = 0;
+  const std::string sep = labels.empty() ? "" : ",";
+  const std::string own = labels.empty() ? "" : "{" + labels + "}";  // none: no braces
   for (size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
     std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
-    out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+    out += name + "_bucket{" + labels + sep + "le=\"" + le + "\"} " + std::to_string(cumulative) +
+           "\n";
   }
-  out += name + "_sum{" + labels + "} " + number(sum_.load(std::memory_order_relaxed)) + "\n";
-  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) +
+  out += name + "_sum" + own + " " + number(sum_.load(std::memory_order_relaxed)) + "\n";
+  out += name + "_count" + own + " " + std::to_string(count_.load(std::memory_order_relaxed)) +
          "\n";
 }
 
@@ -164,8 +167,36 @@ void Metrics::count_http(int status) {
   http_by_class_[cls].fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::render_on_demand(const std::vector<ModelFacts>& facts, const MemoryFacts& memory,
+                               std::string& out) const {
+  auto sample = [&out](const char* name, const char* type, const char* help, auto value) {
+    append_help(out, name, type, help);
+    out += std::string(name) + " " + std::to_string(value) + "\n";
+  };
+  sample("quiver_memory_budget_bytes", "gauge", "server.memory_budget_mb in bytes (0: no budget).",
+         memory.budget_bytes);
+  sample("quiver_memory_loaded_bytes", "gauge",
+         "Bytes held by every serving version (eager and on-demand).", memory.loaded_bytes);
+  sample("quiver_on_demand_loads_total", "counter",
+         "Loads of load: on_demand models started by a request.", memory.on_demand_loads);
+  sample("quiver_evictions_total", "counter",
+         "On-demand models unloaded to stay within the budget or after idle_unload_s.",
+         memory.evictions);
+  append_help(out, "quiver_cold_load_seconds", "histogram",
+              "Time of one on-demand load (the first request of an unloaded model waits it).");
+  cold_load_seconds_.render("quiver_cold_load_seconds", "", out);
+  append_help(out, "quiver_model_evictions_total", "counter",
+              "Evictions of one on-demand model.");
+  for (const auto& f : facts) {
+    if (!f.on_demand) continue;
+    out += "quiver_model_evictions_total{" + model_label(f.name) + "} " +
+           std::to_string(f.evictions) + "\n";
+  }
+}
+
 std::string Metrics::render(const std::vector<ModelFacts>& facts,
-                            const std::vector<GroupFacts>& groups) const {
+                            const std::vector<GroupFacts>& groups,
+                            const MemoryFacts& memory) const {
   std::string out;
   base::MutexLock lock(mu_);
   append_help(out, "quiver_requests_total", "counter", "Inference requests per model.");
@@ -224,6 +255,7 @@ std::string Metrics::render(const std::vector<ModelFacts>& facts,
   append_help(out, "quiver_models_loading", "gauge", "Models with a version being built.");
   out += "quiver_models_loading " + std::to_string(loading) + "\n";
   render_training(out);
+  render_on_demand(facts, memory, out);
   append_help(out, "quiver_http_responses_total", "counter", "HTTP responses by status class.");
   for (size_t i = 1; i < http_by_class_.size(); ++i) {
     out += "quiver_http_responses_total{code=\"" + std::to_string(i) + "xx\"} " +

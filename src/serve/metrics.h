@@ -96,6 +96,16 @@ struct ModelFacts {
   uint64_t load_failures = 0;
   bool available = false;
   bool loading = false;  // a version is being built (start-up, reload, load)
+  bool on_demand = false;  // load: on_demand
+  uint64_t evictions = 0;  // on-demand unloads by the memory budget or idle time
+};
+
+// Server-wide memory facts (Registry::memory()).
+struct MemoryFacts {
+  int64_t budget_bytes = 0;  // server.memory_budget_mb; 0 = none
+  int64_t loaded_bytes = 0;
+  uint64_t on_demand_loads = 0;
+  uint64_t evictions = 0;
 };
 
 class Metrics {
@@ -109,17 +119,24 @@ class Metrics {
   // The entry for `group`; created on first use and alive as long as this object.
   GroupMetrics& for_group(const std::string& group);
 
+  // Seconds one on-demand load took (the request that started it waited as long).
+  void observe_cold_load(double seconds) { cold_load_seconds_.observe(seconds); }
+
   std::string render(const std::vector<ModelFacts>& facts,
-                     const std::vector<GroupFacts>& groups = {}) const;
+                     const std::vector<GroupFacts>& groups = {},
+                     const MemoryFacts& memory = {}) const;
 
  private:
   mutable base::Mutex mu_;
   void render_groups(const std::vector<GroupFacts>& groups, std::string& out) const
       REQUIRES(mu_);
   void render_training(std::string& out) const REQUIRES(mu_);
+  void render_on_demand(const std::vector<ModelFacts>& facts, const MemoryFacts& memory,
+                        std::string& out) const;
 
   std::map<std::string, std::unique_ptr<ModelMetrics>> models_ GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<GroupMetrics>> groups_ GUARDED_BY(mu_);
+  Histogram cold_load_seconds_{{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}};
   std::array<std::atomic<uint64_t>, 6> http_by_class_{};         // 0: other, 1..5: 1xx..5xx
 };
 

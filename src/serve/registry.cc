@@ -40,6 +40,8 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
 
 const char* version_state_name(VersionState state) {
   switch (state) {
+    case VersionState::kStart:
+      return "START";
     case VersionState::kLoading:
       return "LOADING";
     case VersionState::kAvailable:
@@ -52,24 +54,6 @@ const char* version_state_name(VersionState state) {
   return "UNKNOWN";
 }
 
-struct Registry::Entry {
-  std::string name;
-  bool configured = false;
-  std::shared_ptr<const Servable> serving;
-  std::shared_ptr<Batcher> batcher;
-  std::deque<VersionStatus> versions;  // newest first
-  int64_t next_version = 1;
-  Status last_error;
-  uint64_t loads = 0;
-  uint64_t load_failures = 0;
-
-  VersionStatus* find(int64_t v) {
-    for (auto& s : versions) {
-      if (s.version == v) return &s;
-    }
-    return nullptr;
-  }
-};
 
 Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hooks,
                    Metrics* metrics)
@@ -79,14 +63,21 @@ Registry::Registry(ServeConfig config, PredictorLoader loader, TrainingHooks hoo
       config_(std::move(config)) {
   base::MutexLock lock(mu_);
   (void)set_groups_locked(config_.groups);  // no model serves yet: nothing to refuse
-  // Every configured model is LOADING from the start (readiness is false until it serves).
+  // Every configured eager model is LOADING from the start (readiness is false until it
+  // serves); on-demand ones are registered.
   for (const ModelConfig& m : config_.models) {
-    begin_load_locked(m);
+    if (m.load == LoadMode::kOnDemand) {
+      (void)register_locked(m);
+    } else {
+      begin_load_locked(m);
+    }
     entry_locked(m.name).configured = true;
   }
+  background_ = make_background();
 }
 
 Registry::~Registry() {
+  stop_loading();  // no load or sweep runs past here
   std::vector<std::shared_ptr<Batcher>> batchers;
   {
     base::MutexLock lock(mu_);
@@ -176,6 +167,7 @@ Status Registry::load_one(const ModelConfig& m) {
     fail_locked(m, version, loaded.status());
     return loaded.status();
   }
+  if (m.load == LoadMode::kOnDemand) make_room_locked((*loaded)->memory_bytes, m.name, retired);
   commit_locked(m, version, std::move(loaded).value(), retired);
   return Status();
 }
@@ -186,7 +178,9 @@ Status Registry::load_all() {
   std::vector<int64_t> versions;
   {
     base::MutexLock lock(mu_);
-    models = config_.models;
+    for (const ModelConfig& m : config_.models) {
+      if (m.load == LoadMode::kEager) models.push_back(m);
+    }
     for (const ModelConfig& m : models) {
       Entry& e = entry_locked(m.name);
       // The version the constructor marked LOADING, unless something else ran since.
@@ -210,6 +204,11 @@ Status Registry::load_all() {
   for (auto& s : results) {
     if (!s.ok()) return s;
   }
+  base::MutexLock lock(mu_);
+  for (const ModelConfig& m : config_.models) {
+    const Entry& e = *entries_.at(m.name);
+    if (e.on_demand && !e.registration.ok()) return e.registration;
+  }
   return Status();
 }
 
@@ -224,7 +223,11 @@ Result<ModelHandle> Registry::acquire_locked(const std::string& name,
   auto it = entries_.find(name);
   if (it == entries_.end()) return not_found("model '" + name + "' not found");
   const Entry& e = *it->second;
+  e.last_used_ns.store(now_ns(), std::memory_order_relaxed);
   if (!e.serving) {
+    if (e.on_demand && e.configured && e.registration.ok()) {
+      return unavailable("model '" + name + "' is not loaded (load: on_demand)");
+    }
     if (!e.versions.empty() && e.versions.front().state == VersionState::kLoading) {
       return unavailable("model '" + name + "' is loading");
     }
@@ -284,11 +287,19 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
   // version: no new version, no sandbox run, no load.
   std::vector<std::string> files(models.size());
   for (size_t i = 0; i < models.size(); ++i) files[i] = model_files_identity(models[i]);
-  std::vector<int64_t> versions(models.size(), 0);  // 0: kept
+  std::vector<int64_t> versions(models.size(), 0);  // 0: kept (or registered)
+  std::vector<Status> registered(models.size());
   {
     base::MutexLock lock(mu_);
     for (size_t i = 0; i < models.size(); ++i) {
-      if (!unchanged_locked(models[i], files[i])) versions[i] = begin_load_locked(models[i]);
+      // An on-demand model that is not loaded is only registered again (its file checked).
+      auto it = entries_.find(models[i].name);
+      const bool serving = it != entries_.end() && it->second->serving;
+      if (models[i].load == LoadMode::kOnDemand && !serving) {
+        registered[i] = check_registration(models[i]);
+      } else if (!unchanged_locked(models[i], files[i])) {
+        versions[i] = begin_load_locked(models[i]);
+      }
     }
   }
   // Build and check every changed model beside the serving versions; nothing is swapped yet.
@@ -301,8 +312,9 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
   base::MutexLock lock(mu_);
   std::string refused;
   for (size_t i = 0; i < models.size(); ++i) {
+    if (!registered[i].ok()) built[i] = registered[i];
     if (built[i].ok()) continue;
-    fail_locked(models[i], versions[i], built[i].status());
+    if (registered[i].ok()) fail_locked(models[i], versions[i], built[i].status());
     if (failures != nullptr) failures->push_back(ReloadFailure{models[i].name, built[i].status()});
     refused += (refused.empty() ? "" : "; ") + built[i].status().message();
   }
@@ -317,10 +329,17 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
   config_ = std::move(config);
   for (auto& [name, e] : entries_) e->configured = config_.find(name) != nullptr;
   for (size_t i = 0; i < config_.models.size(); ++i) {
+    const ModelConfig& m = config_.models[i];
     if (versions[i] != 0) {
-      commit_locked(config_.models[i], versions[i], std::move(built[i]).value(), retired);
+      commit_locked(m, versions[i], std::move(built[i]).value(), retired);
     } else {  // kept; the server's batching defaults may have changed
-      entry_locked(config_.models[i].name).batcher->set_options(batcher_options(config_.models[i]));
+      entry_locked(m.name).batcher->set_options(batcher_options(m));
+    }
+    Entry& e = entry_locked(m.name);
+    if (m.load == LoadMode::kOnDemand) {
+      (void)register_locked(m);
+    } else {
+      e.on_demand = false;
     }
   }
   Status grouped = set_groups_locked(config_.groups);
@@ -345,6 +364,13 @@ std::vector<ModelStatus> Registry::statuses() const {
     s.loads = e->loads;
     s.load_failures = e->load_failures;
     s.memory_bytes = e->serving ? e->serving->memory_bytes : 0;
+    s.on_demand = e->on_demand;
+    s.evictions = e->evictions;
+    // An on-demand model not loaded nor loading: its next version, tracked (START).
+    if (e->on_demand && e->configured && !e->serving && !e->load_running) {
+      s.versions.insert(s.versions.begin(),
+                        VersionStatus{e->next_version, VersionState::kStart, Status()});
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -366,7 +392,9 @@ bool Registry::all_ready() const {
   base::MutexLock lock(mu_);
   for (const auto& m : config_.models) {
     auto it = entries_.find(m.name);
-    if (it == entries_.end() || !it->second->serving) return false;
+    if (it == entries_.end()) return false;
+    const Entry& e = *it->second;
+    if (e.on_demand ? !e.registration.ok() : !e.serving) return false;
   }
   return true;
 }

@@ -7,13 +7,35 @@
 // old pointer finishes on it, and the old version is freed when its last request ends.
 // A failed load keeps the old version serving and records the error.
 //
+// Load on demand (`load: on_demand`, serve/config.h): such a model is registered (its
+// config checked, its model file a regular file) but not loaded. acquire_or_load() starts
+// its load on the first request; every request that arrives meanwhile waits for that one
+// load (each at most server.load_timeout_ms, then 503 while the load goes on). Loaded, it
+// is an ordinary serving version; within server.memory_budget_mb the least recently used
+// on-demand models that no request holds are evicted to make room (a request holding a
+// version keeps it alive, so an eviction never breaks one), and with
+// server.idle_unload_s a model unused that long is unloaded. A failed load answers its
+// waiters with the reason and is retried by the next request (at once when the files
+// changed, else after kFailedLoadRetry).
+//
+//   (config) --register--> UNLOADED --first request--> LOADING --ok--> AVAILABLE
+//                             ^   ^                      '--fails--> UNLOADED (error)
+//                             |   '----- evicted (LRU, budget) / idle / admin unload --'
+//
+// Threads: loads run on the registry's loader threads (2), timeouts and the idle / budget
+// sweep on its timer thread; neither holds mu_ while building a model.
+//
 // Thread-safety: thread-safe. Lookups (acquire) take mu_ for a pointer copy only. Loads,
 // unloads and config swaps are serialised by control_mu_ and run outside mu_, so serving
-// never waits for a load.
+// never waits for a load. On-demand loads do not take control_mu_: a config change that
+// lands while one is building makes it build again from the new entry.
 #ifndef QUIVER_SERVE_REGISTRY_H_
 #define QUIVER_SERVE_REGISTRY_H_
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,9 +53,12 @@
 
 namespace quiver::serve {
 
-enum class VersionState { kLoading, kAvailable, kUnavailable, kEnd };
+// kStart: an on-demand model's next version, tracked but not loaded (TensorFlow Serving's
+// ModelVersionStatus.State START: "tracking this servable, but has not initiated any
+// action pertaining to it"). Only statuses() reports it.
+enum class VersionState { kStart, kLoading, kAvailable, kUnavailable, kEnd };
 
-// "LOADING", "AVAILABLE", "UNAVAILABLE", "END" (TensorFlow Serving's names).
+// "START", "LOADING", "AVAILABLE", "UNAVAILABLE", "END" (TensorFlow Serving's names).
 const char* version_state_name(VersionState state);
 
 struct VersionStatus {
@@ -51,6 +76,17 @@ struct ModelStatus {
   uint64_t loads = 0;
   uint64_t load_failures = 0;
   int64_t memory_bytes = 0;
+  bool on_demand = false;  // load: on_demand
+  uint64_t evictions = 0;  // on-demand unloads by the budget or idle time
+};
+
+// Server-wide memory facts (server.memory_budget_mb) and on-demand counters.
+struct MemoryStatus {
+  int64_t budget_bytes = 0;  // 0 = no budget
+  int64_t loaded_bytes = 0;  // memory_bytes of every serving version
+  int64_t eager_bytes = 0;   // of those, eager models'
+  uint64_t on_demand_loads = 0;
+  uint64_t evictions = 0;
 };
 
 // A model ready to take a request: the version and the batcher that runs it.
@@ -110,8 +146,28 @@ class Registry {
   // NotFound: unknown name or version. Unavailable: loading, failed or unloaded.
   Result<ModelHandle> acquire(const std::string& name, std::optional<int64_t> version = {}) const;
 
+  // Like acquire(), but an on-demand model that is not loaded is loaded first (see the
+  // top of this file). `done` runs exactly once: here when nothing needs loading, else on
+  // a loader thread (or the timer thread when server.load_timeout_ms passes first:
+  // Unavailable "... is still loading ..."). A failed load: Unavailable with the reason.
+  using AcquireDone = std::function<void(Result<ModelHandle>)>;
+  void acquire_or_load(const std::string& name, std::optional<int64_t> version, AcquireDone done);
+
+  // ResourceExhausted when the eager models' bytes exceed server.memory_budget_mb (the
+  // message names both and each model), else OK. `quiver serve` checks it after load_all.
+  Status check_eager_budget() const;
+  // Stops the on-demand loader and timer threads: a load in progress finishes and answers
+  // its requests, any other waiting request is answered now (Unavailable). Call it before
+  // what the requests' continuations use goes away (Server::shutdown). Idempotent.
+  void stop_loading();
+  MemoryStatus memory() const;
+
   // Loads a new version of a configured model and swaps it in (also when it is unloaded).
   Status reload(const std::string& name);
+  // A file of `name` changed (polling): reload() when it serves or is eager; an on-demand
+  // model that is not loaded is only registered again (its file checked; a remembered
+  // failed load forgotten), and its next request loads the new file.
+  Status refresh(const std::string& name);
   // Stops serving `name` (state END); queued requests finish first.
   Status unload(const std::string& name);
   // Applies a new config, all or nothing: first every model of it is built and checked
@@ -141,11 +197,62 @@ class Registry {
   std::vector<ModelStatus> statuses() const;
   std::optional<ModelStatus> status(const std::string& name) const;
   ServeConfig config() const;
-  // True when every configured model has a serving version.
+  // True when every configured eager model has a serving version and every on-demand
+  // one is registered (its file checked).
   bool all_ready() const;
 
  private:
-  struct Entry;
+  struct Waiter;
+  // One model name: its serving version, history, batcher and on-demand state; under mu_.
+  struct Entry {
+    std::string name;
+    bool configured = false;
+    std::shared_ptr<const Servable> serving;
+    std::shared_ptr<Batcher> batcher;
+    std::deque<VersionStatus> versions;  // newest first
+    int64_t next_version = 1;
+    Status last_error;
+    uint64_t loads = 0;
+    uint64_t load_failures = 0;
+    // On demand (registry_ondemand.cc).
+    bool on_demand = false;
+    Status registration;  // the file check of an on-demand model (OK: it may load)
+    mutable std::atomic<int64_t> last_used_ns{0};  // steady clock; acquire sets it (LRU)
+    std::vector<std::shared_ptr<Waiter>> waiters;  // requests waiting for its load
+    bool load_running = false;
+    int64_t loading_version = 0;
+    int64_t known_bytes = 0;  // memory_bytes of its last load: room made before the next
+    uint64_t evictions = 0;
+    std::string failed_key;  // entry + files of the last failed on-demand load, and when
+    int64_t failed_at_ns = 0;
+  
+    VersionStatus* find(int64_t v) {
+      for (auto& s : versions) {
+        if (s.version == v) return &s;
+      }
+      return nullptr;
+    }
+  };
+
+  class Background;  // loader and timer threads (registry_ondemand.cc)
+  std::shared_ptr<Background> make_background();
+  static int64_t now_ns();  // steady clock
+  // OK when an on-demand model may load: its model file is a regular file (or it is
+  // trained when missing); else the reason, naming the model.
+  static Status check_registration(const ModelConfig& m);
+  // Records `m` as registered: its file is checked (on-demand models), never loaded here.
+  Status register_locked(const ModelConfig& m) REQUIRES(mu_);
+  // The on-demand load of `name` that acquire_or_load started (a loader thread).
+  void run_on_demand_load(const std::string& name);
+  // Evicts least recently used on-demand models no request holds (never `keep`) until
+  // `need_bytes` more fit in the budget; evicted versions go to `retired`.
+  void make_room_locked(int64_t need_bytes, const std::string& keep,
+                        std::vector<std::shared_ptr<const Servable>>& retired) REQUIRES(mu_);
+  void evict_locked(Entry& e, std::vector<std::shared_ptr<const Servable>>& retired)
+      REQUIRES(mu_);
+  // Idle unloads and the budget (timer thread, every second when either is set).
+  void sweep();
+  int64_t loaded_bytes_locked(bool eager_only) const REQUIRES(mu_);
   Entry& entry_locked(const std::string& name) REQUIRES(mu_);
   BatcherOptions batcher_options(const ModelConfig& m) const REQUIRES(mu_);
   Status load_one(const ModelConfig& m) REQUIRES(control_mu_);
@@ -187,6 +294,9 @@ class Registry {
   std::map<std::string, std::unique_ptr<Entry>> entries_ GUARDED_BY(mu_);
   std::map<std::string, GroupState> groups_ GUARDED_BY(mu_);
   std::string default_group_ GUARDED_BY(mu_);  // "" = none
+  uint64_t on_demand_loads_ GUARDED_BY(mu_) = 0;
+  uint64_t evictions_ GUARDED_BY(mu_) = 0;
+  std::shared_ptr<Background> background_;  // made in registry_ondemand.cc
 };
 
 }  // namespace quiver::serve

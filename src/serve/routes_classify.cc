@@ -37,6 +37,9 @@ HttpResponse format_results(const Servable& s, const std::vector<Tensor>& out,
   return json_response(200, std::move(json));
 }
 
+void classify_on(Service& service, ClassifyRequest& req, const ModelHandle& handle,
+                 const Responder& respond);
+
 void classify(Service& service, const HttpRequest& request, const Responder& respond) {
   auto body = parse_json_object(request.body);
   if (!body.ok()) return respond(error_response(body.status()));
@@ -44,8 +47,15 @@ void classify(Service& service, const HttpRequest& request, const Responder& res
   Status st = read_classify_request(*body, req);
   if (!st.ok()) return respond(error_response(st));
   if (!req.by_category) return classify_group(service, req, respond);
-  auto handle = service.registry().acquire(req.category);
-  if (!handle.ok()) return respond(error_response(handle.status()));
+  auto shared = std::make_shared<ClassifyRequest>(std::move(req));
+  with_model(service, shared->category, std::nullopt, respond,
+             [&service, shared, respond](const ModelHandle& handle) {
+               classify_on(service, *shared, handle, respond);
+             });
+}
+
+void classify_on(Service& service, ClassifyRequest& req, const ModelHandle& handle,
+                 const Responder& respond) {
   if (req.sentences.empty())
     return respond(error_response(invalid_argument("sentences: no texts given")));
   ModelInputs inputs;
@@ -54,7 +64,7 @@ void classify(Service& service, const HttpRequest& request, const Responder& res
   if (req.return_ids) ids = std::make_shared<std::vector<int32_t>>();
   auto known = std::make_shared<std::vector<int64_t>>();
   run_model(
-      service, *handle, std::move(inputs), "sentences",
+      service, handle, std::move(inputs), "sentences",
       [ids, known](const Servable& s, const std::vector<Tensor>& out) {
         return format_results(s, out, ids.get(), *known);
       },

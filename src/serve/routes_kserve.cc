@@ -256,12 +256,8 @@ HttpResponse format_infer(const Servable& s, const std::vector<Tensor>& out,
   return json_response(200, json + "]}");
 }
 
-void infer(Service& service, const std::string& name, std::optional<int64_t> version,
-           const HttpRequest& request, Responder& respond) {
-  auto body = parse_json_object(request.body);
-  if (!body.ok()) return respond(error_response(body.status()));
-  auto handle = service.registry().acquire(name, version);
-  if (!handle.ok()) return respond(error_response(handle.status()));
+void infer_on(Service& service, const std::string& name, const nlohmann::json* body,
+              const ModelHandle* handle, const Responder& respond) {
   auto parsed = read_infer(*handle->servable, *body);
   if (!parsed.ok()) {
     service.count_rejected(name);
@@ -275,8 +271,22 @@ void infer(Service& service, const std::string& name, std::optional<int64_t> ver
       respond);
 }
 
+void infer(Service& service, const std::string& name, std::optional<int64_t> version,
+           const HttpRequest& request, Responder& respond) {
+  auto body = parse_json_object(request.body);
+  if (!body.ok()) return respond(error_response(body.status()));
+  auto json = std::make_shared<nlohmann::json>(std::move(body).value());
+  with_model(service, name, version, respond,
+             [&service, name, json, respond](const ModelHandle& handle) {
+               infer_on(service, name, json.get(), &handle, respond);
+             });
+}
+
 // $repository_index_response: every configured model ("even if it is not currently
 // loaded"), state READY / LOADING / UNAVAILABLE; {"ready": true} lists only ready ones.
+// An on-demand model that is not loaded is UNAVAILABLE with the reason "unloaded (load:
+// on_demand): ..." (Triton's states and its "unloaded" reason; the extension names no
+// other state), or its last load's error.
 HttpResponse repository_index(Service& service, const HttpRequest& request) {
   bool only_ready = false;
   if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
@@ -295,7 +305,9 @@ HttpResponse repository_index(Service& service, const HttpRequest& request) {
     const char* state = s.serving_version > 0 ? "READY" : loading ? "LOADING" : "UNAVAILABLE";
     if (only_ready && s.serving_version == 0) continue;
     std::string reason = s.last_error.message();
-    if (s.serving_version == 0 && !loading && reason.empty()) reason = "unloaded";
+    if (s.serving_version == 0 && !loading && reason.empty()) {
+      reason = s.on_demand ? "unloaded (load: on_demand): loads on its first request" : "unloaded";
+    }
     out += first ? "{\"name\":" : ",{\"name\":";
     first = false;
     append_json_string(out, s.name);
@@ -353,8 +365,15 @@ bool route_models(Service& service, const std::vector<std::string>& seg, HttpReq
     respond(json_response(405, error_body("use GET for model metadata and readiness")));
     return true;
   }
+  if (action.empty()) {  // metadata: an on-demand model is loaded first
+    with_model(service, name, version, respond,
+               [respond](const ModelHandle& handle) { respond(model_metadata(*handle.servable)); });
+    return true;
+  }
+  // Ready: loaded and serving. An on-demand model that is not loaded answers false (it is
+  // not "ready for inferencing" until its load; docs/deploy.md), without loading it.
   auto handle = service.registry().acquire(name, version);
-  if (action == "ready") {
+  {
     if (!handle.ok() && handle.status().code() == StatusCode::kNotFound) {
       respond(error_response(handle.status()));
     } else {
@@ -363,8 +382,6 @@ bool route_models(Service& service, const std::vector<std::string>& seg, HttpReq
       out += std::string(",\"ready\":") + (handle.ok() ? "true}" : "false}");
       respond(json_response(handle.ok() ? 200 : 400, out));
     }
-  } else {
-    respond(handle.ok() ? model_metadata(*handle->servable) : error_response(handle.status()));
   }
   return true;
 }

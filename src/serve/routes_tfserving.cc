@@ -307,11 +307,8 @@ HttpResponse format_classify(const Servable& s, const std::vector<Tensor>& out) 
   return json_response(200, json + "]}");
 }
 
-void run_verb(Service& service, const Target& t, const HttpRequest& request, Responder& respond) {
-  auto body = parse_json_object(request.body);
-  if (!body.ok()) return respond(error_response(body.status()));
-  auto handle = service.registry().acquire(t.name, t.version);
-  if (!handle.ok()) return respond(error_response(handle.status()));
+void run_verb_on(Service& service, const Target& t, const nlohmann::json* body,
+                 const ModelHandle* handle, const Responder& respond) {
   const Servable& s = *handle->servable;
   if (t.verb == "regress") {
     return respond(error_response(invalid_argument(
@@ -347,6 +344,16 @@ void run_verb(Service& service, const Target& t, const HttpRequest& request, Res
   run_model(service, *handle, std::move(inputs).value(), what, std::move(format), respond);
 }
 
+void run_verb(Service& service, const Target& t, const HttpRequest& request, Responder& respond) {
+  auto body = parse_json_object(request.body);
+  if (!body.ok()) return respond(error_response(body.status()));
+  auto json = std::make_shared<nlohmann::json>(std::move(body).value());
+  with_model(service, t.name, t.version, respond,
+             [&service, t, json, respond](const ModelHandle& handle) {
+               run_verb_on(service, t, json.get(), &handle, respond);
+             });
+}
+
 }  // namespace
 
 bool route_tfserving(Service& service, HttpRequest& request, Responder& respond) {
@@ -375,8 +382,8 @@ bool route_tfserving(Service& service, HttpRequest& request, Responder& respond)
   } else if (t.tail.empty()) {
     respond(version_status(service, t));
   } else {
-    auto handle = service.registry().acquire(t.name, t.version);
-    respond(handle.ok() ? metadata(*handle->servable) : error_response(handle.status()));
+    with_model(service, t.name, t.version, respond,
+               [respond](const ModelHandle& handle) { respond(metadata(*handle.servable)); });
   }
   return true;
 }

@@ -94,9 +94,19 @@ Result<std::unique_ptr<Server>> Server::start(ServeConfig config, ServerDeps dep
     Status loaded = self->registry_->load_all();
     log_statuses(*self->registry_);
     if (!loaded.ok()) log_line("some models failed to load; they answer 503 until reloaded");
+    if (Status budget = self->registry_->check_eager_budget(); !budget.ok()) {
+      log_line(budget.message());
+      base::MutexLock lock(self->fatal_mu_);
+      self->fatal_ = budget;
+    }
     self->track_files();  // files trained on start exist now
   });
   return server;
+}
+
+Status Server::fatal() const {
+  base::MutexLock lock(fatal_mu_);
+  return fatal_;
 }
 
 void Server::wait_loaded() {
@@ -184,7 +194,7 @@ void Server::poll_files() {
     for (const std::string& path : changed) {
       if (path == m.model_path || path == m.architecture_path || path == m.tokenizer_path) {
         log_line("reloading model '" + m.name + "': " + path + " changed");
-        Status st = registry_->reload(m.name);
+        Status st = registry_->refresh(m.name);
         if (!st.ok()) log_line("reload failed, previous version still serving: " + st.message());
         break;
       }
@@ -199,6 +209,7 @@ void Server::shutdown(std::chrono::milliseconds grace) {
   if (!http_->wait_idle(grace)) log_line("requests still in flight after the grace period");
   http_->stop();
   wait_loaded();
+  registry_->stop_loading();  // on-demand continuations use the service
   service_.reset();   // waits for a running admin operation
   registry_.reset();  // batchers finish what is queued
   http_.reset();
@@ -220,7 +231,9 @@ Status run_serve(const std::string& config_path, std::optional<int> port, Server
   std::fprintf(out, "listening on %s\n", server->url().c_str());
   std::fflush(out);
   const int64_t wait_ms = poll_ms > 0 ? poll_ms : 1000;
+  Status fatal;
   for (;;) {
+    if (fatal = server->fatal(); !fatal.ok()) break;
     timespec ts{static_cast<time_t>(wait_ms / 1000), static_cast<long>((wait_ms % 1000) * 1000000)};
     int sig = sigtimedwait(&signals, nullptr, &ts);
     if (sig == SIGTERM || sig == SIGINT) break;
@@ -230,9 +243,10 @@ Status run_serve(const std::string& config_path, std::optional<int> port, Server
       server->poll_files();
     }
   }
-  log_line("shutting down: finishing requests in flight");
+  log_line(fatal.ok() ? "shutting down: finishing requests in flight"
+                      : "refusing to serve: " + fatal.message());
   server->shutdown();
-  return Status();
+  return fatal;
 }
 
 }  // namespace quiver::serve

@@ -89,6 +89,9 @@ class Server {
   // One polling round: reloads the config on a stable change of its file, else each
   // model whose model / architecture / tokenizer file changed.
   void poll_files();
+  // Not OK when the server must not go on: the eager models, loaded, exceed
+  // server.memory_budget_mb (Registry::check_eager_budget; run_serve exits with it).
+  Status fatal() const;
   // Stops accepting, waits up to `grace` for requests in flight, stops. Idempotent.
   void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(30));
 
@@ -107,6 +110,8 @@ class Server {
   std::thread loader_;  // the start-up load; joined by shutdown()
   base::Mutex poll_mu_;
   FilePoller poller_ GUARDED_BY(poll_mu_);
+  mutable base::Mutex fatal_mu_;
+  Status fatal_ GUARDED_BY(fatal_mu_);
 };
 
 // `quiver serve --config FILE [--port N]`: blocks SIGTERM, SIGINT and SIGHUP in the

@@ -267,6 +267,19 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
                 });
 }
 
+void with_model(Service& service, const std::string& name, std::optional<int64_t> version,
+                const Responder& respond, std::function<void(const ModelHandle&)> then) {
+  service.registry().acquire_or_load(
+      name, version, [respond, then = std::move(then)](Result<ModelHandle> handle) {
+        if (!handle.ok()) return respond(error_response(handle.status()));
+        try {  // on a loader thread nothing above catches it
+          then(*handle);
+        } catch (const std::exception& e) {
+          respond(json_response(500, error_body(std::string("internal error: ") + e.what())));
+        }
+      });
+}
+
 std::optional<HttpResponse> check_coverage(Service& service, const Servable& s,
                                            const EncodedInput& encoded, const std::string& what) {
   const auto& known = encoded.known_tokens;

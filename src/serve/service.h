@@ -129,6 +129,13 @@ void run_model(Service& service, const ModelHandle& handle, ModelInputs inputs,
                std::shared_ptr<std::vector<int32_t>> keep_ids = nullptr,
                std::shared_ptr<std::vector<int64_t>> keep_known = nullptr);
 
+// Runs `then` with the serving version of `name` (or exactly `version`): at once when it
+// serves, after its load for an on-demand model that is not loaded
+// (Registry::acquire_or_load; `then` then runs on a loader thread). When it cannot serve,
+// answers the error instead. An exception `then` throws is answered as a 500.
+void with_model(Service& service, const std::string& name, std::optional<int64_t> version,
+                const Responder& respond, std::function<void(const ModelHandle&)> then);
+
 // The HTTP status of a failed load / reload (README, "Errors"): 404 when the model is not
 // in the config (`configured` false), 503 shutting down, 500 internal error, otherwise
 // 400 (the config, a model file or its check is bad; nothing changed).

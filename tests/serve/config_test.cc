@@ -356,6 +356,35 @@ TEST(ConfigTest, GroupsOfMembersOrOneModelWithShadowAndDefault) {
             "x.yaml: groups[0].modle: unknown key 'modle' (did you mean 'model'?)");
 }
 
+TEST(ConfigTest, LoadModesBudgetAndTheServerDefault) {
+  auto c = parse(R"(
+server: {load: on_demand, memory_budget_mb: 1.5, load_timeout_ms: 500, idle_unload_s: 60}
+models:
+  - {name: a, model: a.h5}
+  - {name: b, model: b.h5, load: eager}
+)");
+  ASSERT_OK(c);
+  EXPECT_EQ(c->server.memory_budget_bytes, 1572864);  // 1.5 MiB
+  EXPECT_EQ(c->server.load_timeout_ms, 500);
+  EXPECT_EQ(c->server.idle_unload_s, 60);
+  EXPECT_EQ(c->models[0].load, LoadMode::kOnDemand);  // server.load
+  EXPECT_EQ(c->models[1].load, LoadMode::kEager);     // its own
+  auto d = parse("models:\n  - {name: a, model: a.h5}\n");
+  ASSERT_OK(d);
+  EXPECT_EQ(d->models[0].load, LoadMode::kEager);
+  EXPECT_EQ(d->server.memory_budget_bytes, 0);
+  EXPECT_EQ(error_of("server: {load: later}\nmodels: []\n"),
+            "x.yaml: server.load: expected eager or on_demand, got 'later'");
+  EXPECT_EQ(error_of("server: {memory_budget_mb: 0}\nmodels: []\n"),
+            "x.yaml: server.memory_budget_mb: expected a number of MiB > 0 and <= 1073741824, "
+            "got '0'");
+  // A group pins its models: they cannot be on demand.
+  EXPECT_EQ(error_of("models:\n  - {name: a, model: a.h5, load: on_demand}\n"
+                     "groups:\n  - {name: g, members: [a]}\n"),
+            "x.yaml: groups[0].members: 'a' is load: on_demand; a group's models stay loaded, "
+            "give it load: eager");
+}
+
 TEST(ConfigTest, LoadResolvesAgainstTheFileFolderAndReadsTheTokenFromTheEnvironment) {
   testutil::TempDir dir;
   { std::ofstream(dir.file("serve.yaml")) << "models: [{name: a, model: sub/a.h5}]\n"; }

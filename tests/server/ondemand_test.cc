@@ -1,0 +1,255 @@
+// Black-box tests of load on demand (issue 18, item 2): a `load: on_demand` model is
+// registered but not loaded; its first request loads it and answers what an eager server
+// answers; concurrent first requests share one load; server.memory_budget_mb evicts the
+// least recently used model (status READY -> UNAVAILABLE -> READY) and a reloaded model
+// answers bit-identically; a request in flight is never broken by an eviction; a broken
+// file answers a clear 503 without touching other models and a fixed file loads at once;
+// config mistakes are refused with messages naming the key. Built into server_reload_test
+// (tests/server/CMakeLists.txt): same models, no extra binary to link.
+#include <filesystem>
+#include <thread>
+
+#include "conformance_models.h"
+#include "server_fixture.h"
+
+namespace quiver::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kPredictBody = R"({"instances": ["great food", "awful service today"]})";
+
+class OnDemandTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    models_ = conformance_models_dir();
+    ASSERT_FALSE(models_.empty()) << "making the conformance models failed";
+    // Distinct files (a model's identity is its files): txt.h5 and txt2.h5 differ.
+    for (const char* name : {"a", "b", "c"}) fs::copy_file(models_ + "/txt.h5", dir_.file(std::string(name) + ".h5"));
+    fs::copy_file(models_ + "/txt2.h5", dir_.file("x.h5"));
+  }
+  std::string entry(const std::string& name, const std::string& file, const std::string& load) {
+    return "  - name: " + name + "\n    model: " + dir_.file(file) + "\n    load: " + load + "\n";
+  }
+  HttpResult predict(const std::string& model) {
+    return client().post("/v1/models/" + model + ":predict", kPredictBody);
+  }
+  // The model's state in the KServe repository index: READY / UNAVAILABLE / LOADING.
+  std::string index_state(const std::string& model, std::string* reason = nullptr) {
+    auto r = client().post("/v2/repository/index", "", auth_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    for (const auto& m : json_of(r)) {
+      if (m["name"] != model) continue;
+      if (reason != nullptr) *reason = m["reason"].get<std::string>();
+      return m["state"].get<std::string>();
+    }
+    return "(absent)";
+  }
+  double metric(const std::string& series) { return metric_value(client(), series); }
+  // The bytes one conformance text model holds loaded (ModelInfo::memory_bytes), from a
+  // server of its own.
+  double model_bytes() {
+    write_text(dir_.file("probe.yaml"),
+               "server:\n  host: 127.0.0.1\nmodels:\n" + entry("probe", "a.h5", "eager"));
+    ServerProcess probe;
+    EXPECT_TRUE(probe.start(dir_.file("probe.yaml"))) << probe.error();
+    HttpClient c(probe.port());
+    return metric_value(c, "quiver_model_memory_bytes{model=\"probe\"}");
+  }
+
+  std::string models_;
+  const std::map<std::string, std::string> auth_ = {{"Authorization", "Bearer tok"}};
+  const std::string admin_ = "  admin_token: tok\n";
+};
+
+TEST_F(OnDemandTest, FirstRequestLoadsTheModelAndAnswersAsAnEagerServer) {
+  ASSERT_TRUE(start(entry("eager", "a.h5", "eager") + entry("lazy", "b.h5", "on_demand") +
+                        entry("lazy2", "c.h5", "on_demand"),
+                    admin_));
+  // Registered, not loaded: every status surface says so, and the server is ready.
+  std::string reason;
+  EXPECT_EQ(index_state("lazy", &reason), "UNAVAILABLE");
+  EXPECT_NE(reason.find("on_demand"), std::string::npos) << reason;
+  EXPECT_EQ(index_state("eager"), "READY");
+  auto status = json_of(client().get("/v1/models/lazy"));
+  ASSERT_EQ(status["model_version_status"].size(), 1u) << status;
+  EXPECT_EQ(status["model_version_status"][0]["state"], "START");
+  EXPECT_EQ(status["model_version_status"][0]["version"], "1");
+  EXPECT_EQ(client().get("/v2/models/lazy/ready").status, 400);
+  EXPECT_EQ(client().get("/v2/health/ready").status, 200);
+  EXPECT_EQ(metric("quiver_model_memory_bytes{model=\"lazy\"}"), 0);
+
+  auto eager = predict("eager");
+  auto lazy = predict("lazy");
+  ASSERT_EQ(eager.status, 200) << eager.body;
+  ASSERT_EQ(lazy.status, 200) << lazy.body;
+  EXPECT_EQ(lazy.body, eager.body);  // the same file: the same bits, loaded either way
+  EXPECT_EQ(index_state("lazy"), "READY");
+  status = json_of(client().get("/v1/models/lazy"));
+  EXPECT_EQ(status["model_version_status"][0]["state"], "AVAILABLE") << status;
+  EXPECT_EQ(client().get("/v2/models/lazy/ready").status, 200);
+  EXPECT_EQ(metric("quiver_on_demand_loads_total"), 1);
+  EXPECT_EQ(metric("quiver_cold_load_seconds_count"), 1);
+  EXPECT_GT(metric("quiver_model_memory_bytes{model=\"lazy\"}"), 0);
+  // KServe metadata loads too (an on-demand model answers every API).
+  EXPECT_EQ(index_state("lazy2"), "UNAVAILABLE");
+  EXPECT_EQ(client().get("/v2/models/lazy2").status, 200);
+  EXPECT_EQ(index_state("lazy2"), "READY");
+}
+
+TEST_F(OnDemandTest, ConcurrentFirstRequestsShareOneLoad) {
+  ASSERT_TRUE(start(entry("lazy", "a.h5", "on_demand"), admin_));
+  constexpr int kClients = 8;
+  std::vector<HttpResult> results(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c(server_.port());
+      results[i] = c.post("/v1/models/lazy:predict", kPredictBody);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, results[0].body);
+  }
+  EXPECT_EQ(metric("quiver_on_demand_loads_total"), 1);
+  EXPECT_EQ(metric("quiver_model_loads_total{model=\"lazy\"}"), 1);
+  auto status = json_of(client().get("/v1/models/lazy"));
+  ASSERT_EQ(status["model_version_status"].size(), 1u) << status;  // one version, no retries
+}
+
+// Three models, a budget that holds two: the least recently used one goes.
+TEST_F(OnDemandTest, TheBudgetEvictsTheLeastRecentlyUsedAndAReloadAnswersTheSame) {
+  const double bytes = model_bytes();
+  ASSERT_GT(bytes, 0);
+  const double budget_mb = 2.5 * bytes / (1 << 20);
+  ASSERT_TRUE(start(entry("a", "a.h5", "on_demand") + entry("b", "b.h5", "on_demand") +
+                        entry("c", "x.h5", "on_demand"),
+                    admin_ + "  memory_budget_mb: " + std::to_string(budget_mb) + "\n"));
+  auto a1 = predict("a");
+  ASSERT_EQ(a1.status, 200) << a1.body;
+  ASSERT_EQ(predict("b").status, 200);
+  ASSERT_EQ(predict("a").status, 200);  // a is now more recent than b
+  EXPECT_EQ(index_state("a"), "READY");
+  EXPECT_EQ(index_state("b"), "READY");
+  EXPECT_EQ(index_state("c"), "UNAVAILABLE");
+  auto c1 = predict("c");
+  ASSERT_EQ(c1.status, 200) << c1.body;
+  EXPECT_EQ(index_state("b"), "UNAVAILABLE");  // least recently used
+  EXPECT_EQ(index_state("a"), "READY");
+  EXPECT_EQ(index_state("c"), "READY");
+  EXPECT_EQ(metric("quiver_evictions_total"), 1);
+  EXPECT_EQ(metric("quiver_model_evictions_total{model=\"b\"}"), 1);
+  EXPECT_LE(metric("quiver_memory_loaded_bytes"), metric("quiver_memory_budget_bytes"));
+  auto b_status = json_of(client().get("/v1/models/b"))["model_version_status"];
+  EXPECT_EQ(b_status[0]["state"], "START") << b_status;  // the next version, tracked
+  EXPECT_EQ(b_status[1]["state"], "END") << b_status;    // the evicted one
+  // b again: a is now the least recently used; b answers what it answered before.
+  auto b2 = predict("b");
+  ASSERT_EQ(b2.status, 200) << b2.body;
+  EXPECT_EQ(b2.body, a1.body);  // b.h5 is a copy of a.h5
+  EXPECT_EQ(index_state("b"), "READY");
+  EXPECT_EQ(index_state("a"), "UNAVAILABLE");
+  EXPECT_EQ(predict("c").body, c1.body);
+  auto a2 = predict("a");
+  EXPECT_EQ(a2.body, a1.body);  // loaded, evicted, loaded again: the same bits
+  EXPECT_EQ(metric("quiver_model_loads_total{model=\"a\"}"), 2);
+}
+
+// A budget of one model and two models answering at once: neither answer is cut short
+// (a version a request holds is never evicted; the budget is restored once it is free).
+TEST_F(OnDemandTest, ARequestInFlightIsNeverBrokenByAnEviction) {
+  const double bytes = model_bytes();
+  ASSERT_GT(bytes, 0);
+  ASSERT_TRUE(start(entry("a", "a.h5", "on_demand") + entry("c", "x.h5", "on_demand"),
+                    admin_ + "  memory_budget_mb: " + std::to_string(1.5 * bytes / (1 << 20)) +
+                        "\n  limits: {max_instances: 4096}\n"));
+  std::string big = "{\"instances\": [";
+  for (int i = 0; i < 2000; ++i) big += std::string(i ? "," : "") + "\"the food was great\"";
+  big += "]}";
+  const std::string a_ref = client().post("/v1/models/a:predict", big).body;
+  const std::string c_ref = predict("c").body;  // evicts a (nothing holds it)
+  for (int round = 0; round < 3; ++round) {
+    std::vector<HttpResult> a(2), c(2);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&, i] { a[i] = HttpClient(server_.port()).post("/v1/models/a:predict", big); });
+      threads.emplace_back([&, i] { c[i] = HttpClient(server_.port()).post("/v1/models/c:predict", kPredictBody); });
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(a[i].status, 200) << a[i].body.substr(0, 300);
+      EXPECT_EQ(a[i].body, a_ref);
+      EXPECT_EQ(c[i].status, 200) << c[i].body;
+      EXPECT_EQ(c[i].body, c_ref);
+    }
+  }
+  EXPECT_GE(metric("quiver_evictions_total"), 1);
+}
+
+TEST_F(OnDemandTest, ABrokenFileAnswersAClearErrorAndAFixedFileLoads) {
+  write_text(dir_.file("broken.h5"), "this is not a model file");
+  ASSERT_TRUE(start(entry("good", "a.h5", "eager") + entry("lazy", "broken.h5", "on_demand"), admin_));
+  const std::string good_before = predict("good").body;
+  auto r = predict("lazy");
+  EXPECT_EQ(r.status, 503) << r.body;
+  const std::string error = json_of(r)["error"].get<std::string>();
+  EXPECT_NE(error.find("model 'lazy' (load: on_demand) failed to load"), std::string::npos) << error;
+  EXPECT_NE(error.find("broken.h5"), std::string::npos) << error;
+  EXPECT_EQ(predict("lazy").status, 503);  // answered from the remembered failure
+  EXPECT_EQ(predict("good").body, good_before);
+  std::string reason;
+  EXPECT_EQ(index_state("lazy", &reason), "UNAVAILABLE");
+  EXPECT_NE(reason.find("broken.h5"), std::string::npos) << reason;
+  // The file is fixed (a new identity): the next request loads it at once.
+  fs::copy_file(models_ + "/txt.h5", dir_.file("broken.h5"), fs::copy_options::overwrite_existing);
+  auto fixed = predict("lazy");
+  EXPECT_EQ(fixed.status, 200) << fixed.body;
+  EXPECT_EQ(fixed.body, good_before);
+  EXPECT_EQ(index_state("lazy"), "READY");
+}
+
+// Registration checks the file: a missing one is reported, and the server is not ready.
+TEST_F(OnDemandTest, AMissingFileIsReportedAtRegistration) {
+  ASSERT_TRUE(start(entry("good", "a.h5", "eager") + entry("m", "nope.h5", "on_demand"), admin_));
+  EXPECT_EQ(client().get("/v2/health/ready").status, 400);
+  auto r = predict("m");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("model 'm' (load: on_demand)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("nope.h5"), std::string::npos) << r.body;
+  EXPECT_EQ(predict("good").status, 200);
+  std::string reason;
+  EXPECT_EQ(index_state("m", &reason), "UNAVAILABLE");
+  EXPECT_NE(reason.find("nope.h5"), std::string::npos) << reason;
+}
+
+TEST_F(OnDemandTest, ConfigMistakesAreRefusedWithClearMessages) {
+  auto serve = [&](const std::string& yaml) {
+    write_text(dir_.file("bad.yaml"), yaml);
+    return testutil::shell("timeout 60 " + testutil::quiver_binary() + " serve --config " +
+                           dir_.file("bad.yaml") + " --port 0 2>&1");
+  };
+  auto mode = serve("models:\n" + entry("m", "a.h5", "lazy"));
+  EXPECT_EQ(mode.code, 2) << mode.out;
+  EXPECT_NE(mode.out.find("models[0].load: expected eager or on_demand, got 'lazy'"),
+            std::string::npos)
+      << mode.out;
+  auto budget = serve("server:\n  memory_budget_mb: -1\nmodels:\n" + entry("m", "a.h5", "eager"));
+  EXPECT_EQ(budget.code, 2) << budget.out;
+  EXPECT_NE(budget.out.find("server.memory_budget_mb: expected a number of MiB > 0"),
+            std::string::npos)
+      << budget.out;
+  // Eager models that do not fit the budget: the server refuses to serve (exit 7, limit).
+  auto small = serve("server:\n  host: 127.0.0.1\n  memory_budget_mb: 0.001\nmodels:\n" +
+                     entry("m", "a.h5", "eager"));
+  EXPECT_EQ(small.code, 7) << small.out;
+  EXPECT_NE(small.out.find("server.memory_budget_mb: the eager models need"), std::string::npos)
+      << small.out;
+  EXPECT_NE(small.out.find("but the budget is 0.001 MiB (1049 bytes)"), std::string::npos)
+      << small.out;
+}
+
+}  // namespace
+}  // namespace quiver::testing
