@@ -1,8 +1,10 @@
 // The isolation suite in one process (CTest label `tsan`: CI also runs it under
 // ThreadSanitizer). The suite's Keras models (tests/suite_models.h) served by an in-process
 // Server over HTTP; every row's output must equal, bit for bit, the output of a separately
-// loaded instance of that model run alone — in order, reversed, interleaved, from 32 threads in batches of 1 to 256,
-// while other models are reloaded, unloaded and added through the registry.
+// loaded instance of that model run alone — in order, reversed, interleaved, from 32 threads
+// in batches of 1 to 256, while other models are reloaded, unloaded and added through the
+// registry. The recurrent models are also served in the bf16 and int8 weight modes beside
+// their fp32 selves (issue 19 item 7: a mode is a model property).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,8 +29,13 @@ const std::vector<std::string> kModels = {testutil::kIdsModel, testutil::kZhCnnM
 
 std::string model_path(const std::string& m) { return testutil::suite_model_file(m); }
 
+// The models with recurrent kernels (the ones the weight modes change): indices in kModels.
+const std::vector<size_t> kRecurrent = {0, 2};
+
 struct ModelCase {
   std::string name;
+  size_t model = 0;  // index in kModels
+  WeightMode weights = WeightMode::kFp32;
   std::vector<std::vector<int32_t>> rows;
   std::vector<std::vector<float>> alone;  // reference outputs, one row at a time
 };
@@ -37,25 +44,34 @@ class IsolationInProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string yaml = "server: {threads: 4, max_queue: 10000}\nmodels:\n";
-    for (size_t i = 0; i < kModels.size(); ++i) {
-      ASSERT_TRUE(std::filesystem::exists(model_path(kModels[i])))
+    std::vector<ModelCase> plan;
+    for (size_t i = 0; i < kModels.size(); ++i) plan.push_back({"m" + std::to_string(i), i});
+    for (size_t i : kRecurrent) {
+      for (WeightMode w : {WeightMode::kBf16, WeightMode::kInt8}) {
+        plan.push_back({"m" + std::to_string(i) + "_" + weight_mode_name(w), i, w});
+      }
+    }
+    for (ModelCase& c : plan) {
+      const std::string& file = kModels[c.model];
+      ASSERT_TRUE(std::filesystem::exists(model_path(file)))
           << "suite model missing: see make.log in " << testutil::suite_models_dir();
-      ModelCase c;
-      c.name = "m" + std::to_string(i);
-      std::ifstream in(testutil::suite_models_dir() + "/" + kModels[i] + "/inputs.jsonl");
+      std::ifstream in(testutil::suite_models_dir() + "/" + file + "/inputs.jsonl");
       for (std::string line; std::getline(in, line);) {
         if (!line.empty())
           c.rows.push_back(nlohmann::json::parse(line).get<std::vector<int32_t>>());
       }
-      auto model = Model::load(model_path(kModels[i]));
+      LoadOptions options;
+      options.weights = c.weights;
+      auto model = Model::load(model_path(file), options);
       ASSERT_OK(model);
       for (const auto& row : c.rows) {
         auto out = (*model)->predict(row, 1, static_cast<int64_t>(row.size()));
         ASSERT_OK(out);
         c.alone.push_back((*out)[0].data);
       }
+      yaml += "  - {name: " + c.name + ", model: " + model_path(file) + ", weights: " +
+              weight_mode_name(c.weights) + "}\n";
       cases_.push_back(std::move(c));
-      yaml += "  - {name: m" + std::to_string(i) + ", model: " + model_path(kModels[i]) + "}\n";
     }
     yaml_ = yaml;
     auto config = parse_config_text(yaml, "isolation.yaml", "/");
