@@ -72,6 +72,7 @@ class Builder {
   Result<bool> resolve_inputs(size_t si, size_t call, std::vector<ModelImpl::Ref>* refs);
   Result<ModelImpl::Ref> resolve(const keras_io::InboundRef& ref, size_t si, bool* ready);
   Status build_node(size_t si, std::vector<ModelImpl::Ref> refs);
+  Status unsupported_class(size_t si) const;
   Result<const Layer*> layer_for(size_t si, const std::vector<OutFacts*>& in);
   Status finish();
   Status build_tables();
@@ -238,12 +239,7 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
   }
   const keras_io::LayerSpec& ls = spec_.layers[si];
   LayerFactory factory = find_layer_factory(ls.class_name);
-  if (!factory) {
-    return unimplemented(where(si) + ": layer class '" + ls.class_name +
-                         "' is not supported (supported: " + supported_layer_classes() +
-                         "; a custom layer needs a C++ implementation registered with "
-                         "quiver::register_layer, see docs/nn.md)");
-  }
+  if (!factory) return unsupported_class(si);
   LayerContext ctx{ls, meta_, shapes, masked};
   QUIVER_RETURN_IF_ERROR(check_declared_sizes(ctx));
   QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<Layer> layer, factory(ctx));
@@ -268,6 +264,41 @@ Result<const Layer*> Builder::layer_for(size_t si, const std::vector<OutFacts*>&
   layer_index_[si] = static_cast<long>(impl_->layers.size());
   impl_->layers.push_back(std::move(layer));
   return impl_->layers.back().get();
+}
+
+// Why a class without a factory cannot load: a Lambda holds Python code, a few Keras
+// built-ins are named with what they do; any other class may be a custom layer.
+Status Builder::unsupported_class(size_t si) const {
+  const keras_io::LayerSpec& ls = spec_.layers[si];
+  const std::string supported = "(supported: " + supported_layer_classes() + ")";
+  if (ls.class_name == "Lambda") {
+    const nlohmann::json& f = ls.config.is_object() && ls.config.contains("function")
+                                  ? ls.config["function"]
+                                  : nlohmann::json();
+    std::string fn = "a lambda";
+    if (f.is_string()) fn = "function '" + f.get<std::string>() + "'";
+    if (f.is_object() && f.value("class_name", "") == "function" && f.contains("config") &&
+        f["config"].is_string()) {
+      fn = "function '" + f["config"].get<std::string>() + "'";
+    }
+    return unimplemented(where(si) + ": a Lambda layer runs Python code (" + fn +
+                         ", stored as its name or marshalled bytecode), which quiver cannot run; "
+                         "replace it with standard layers, or register a C++ implementation "
+                         "of class 'Lambda' with quiver::register_layer (its factory reads "
+                         "the config's function), see docs/nn.md");
+  }
+  for (const char* c : {"StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding",
+                        "Normalization", "Discretization"}) {
+    if (ls.class_name == c) {
+      return unimplemented(where(si) + ": the Keras preprocessing layer '" + ls.class_name +
+                           "' is not supported " + supported +
+                           "; of the preprocessing layers quiver runs TextVectorization");
+    }
+  }
+  return unimplemented(where(si) + ": layer class '" + ls.class_name +
+                       "' is not supported " + supported.substr(0, supported.size() - 1) +
+                       "; a custom layer needs a C++ implementation registered with "
+                       "quiver::register_layer, see docs/nn.md)");
 }
 
 Status Builder::build_node(size_t si, std::vector<ModelImpl::Ref> refs) {

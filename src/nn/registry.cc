@@ -25,6 +25,8 @@ Result<std::unique_ptr<Layer>> make_repeat_vector(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_batch_normalization(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_layer_normalization(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_merge(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_dot(const LayerContext& ctx);
+Result<std::unique_ptr<Layer>> make_prelu(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_time_distributed(const LayerContext& ctx);
 Result<std::unique_ptr<Layer>> make_custom_layer(const LayerContext& ctx);  // custom_layer.cc
 Result<std::unique_ptr<Layer>> make_text_vectorization(const LayerContext& ctx);
@@ -85,6 +87,8 @@ const std::map<std::string, LayerFactory, std::less<>>& registry() {
       {"Average", make_merge},
       {"Maximum", make_merge},
       {"Minimum", make_merge},
+      {"Dot", make_dot},
+      {"PReLU", make_prelu},
   };
   return kRegistry;
 }

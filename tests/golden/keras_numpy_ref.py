@@ -277,7 +277,7 @@ _IDENTITY = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", 
              "ActivityRegularization", "InputLayer"}
 # Layers that hand their input mask on unchanged (KERAS.md 2.5).
 _PASS_MASK = _IDENTITY | {"Dense", "Activation", "BatchNormalization", "LayerNormalization",
-                          "TimeDistributed"}
+                          "TimeDistributed", "PReLU"}
 
 
 def apply_layer(cls, cfg, w, xs, masks, flav):
@@ -342,6 +342,18 @@ def _apply_plain(cls, cfg, w, xs, masks, flav):
     return np.transpose(x, (0,) + tuple(cfg["dims"]))
   if cls == "Concatenate":
     return np.concatenate(xs, axis=cfg.get("axis", -1))
+  if cls == "Dot":  # merging/dot.py: l2-normalise (optional), then batch_dot
+    axes = cfg["axes"] if isinstance(cfg["axes"], list) else [cfg["axes"]] * 2
+    a, b = xs
+    ax = [k if k > 0 else k + v.ndim for k, v in zip(axes, (a, b))]
+    if cfg.get("normalize"):
+      a, b = [v / np.sqrt(np.maximum((v * v).sum(axis=k, keepdims=True), 1e-12))
+              for v, k in zip((a, b), ax)]
+    out = np.stack([np.tensordot(a[n], b[n], axes=(ax[0] - 1, ax[1] - 1))
+                    for n in range(a.shape[0])])
+    return out.reshape(a.shape[0], -1) if out.ndim == 1 else out
+  if cls == "PReLU":  # prelu.py: relu(x) - alpha * relu(-x), alpha broadcast on shared axes
+    return np.maximum(x, 0) - w[0] * np.maximum(-x, 0)
   merges = {"Add": lambda: sum(xs), "Average": lambda: sum(xs) / len(xs),
             "Multiply": lambda: np.prod(np.stack(xs), axis=0),
             "Maximum": lambda: np.max(np.stack(xs), axis=0),

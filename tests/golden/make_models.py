@@ -213,6 +213,23 @@ def f_transformer_positions(net):
   net.outputs = [(net.add("Dense", g, units=3, activation="softmax"), 0)]
 
 
+def f_dot_prelu(net):
+  """Hand-written attention with Dot (scores q.k over features, softmax, weights.values over
+  steps), a cosine of two pooled vectors (Dot normalize), PReLU per unit and shared on time."""
+  e = net.add("Embedding", 0, input_dim=V, output_dim=E, mask_zero=False)
+  q = net.add("Dense", e, units=E, activation="tanh")
+  s = net.add("Dot", [q, e], axes=[2, 2], normalize=False)
+  a = net.add("Activation", s, activation="softmax")
+  c = net.add("Dot", [a, e], axes=[2, 1], normalize=False)
+  g = net.add("GlobalAveragePooling1D", c)
+  gm = net.add("GlobalMaxPooling1D", e)
+  cos = net.add("Dot", [g, gm], axes=1, normalize=True)
+  p = net.add("PReLU", net.add("Dense", g, units=6, activation="linear"), shared_axes=None)
+  p2 = net.add("GlobalMaxPooling1D", net.add("PReLU", q, shared_axes=[1]))
+  m = net.add("Concatenate", [cos, p, p2], axis=-1)
+  net.outputs = [(net.add("Dense", m, units=3, activation="softmax"), 0)]
+
+
 def named_rows(net, rng, t, v):
   """Per-row {input name: array} for a model with several inputs."""
   ids = make_inputs(rng, t, v)
@@ -288,6 +305,8 @@ CASES = [
     ("multi_input_ids_features_k3.8_keras", "k3.8-keras", f_ids_and_features),
     ("multi_input_ids_features_tf2.11", "tf2.11", f_ids_and_features),
     ("multi_input_two_texts_k3.8_h5", "k3.8-h5", f_two_texts),
+    ("dot_prelu_k3.8_keras", "k3.8-keras", f_dot_prelu),
+    ("dot_prelu_tf2.11", "tf2.11", f_dot_prelu),
     # The same siamese model with its shared Embedding -> LSTM as a nested model called on
     # both texts (quiver reads the nested file, the reference runs the flat one: see
     # nested_writer.py).

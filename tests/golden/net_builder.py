@@ -132,6 +132,15 @@ def spec(cls, core, ins):
     if bias:
       w.append(("attention_output/bias", (out,)))
     return [(s[0], out)], w
+  if cls == "Dot":  # batch_dot: the first input's other axes, then the second's
+    axes = core["axes"] if isinstance(core["axes"], list) else [core["axes"]] * 2
+    b = ins[1]
+    ax = [a if a > 0 else a + len(x) + 1 for a, x in zip(axes, (s, b))]
+    rest = [x[:a - 1] + x[a:] for a, x in zip(ax, (s, b))]
+    return [tuple(rest[0]) + tuple(rest[1]) or (1,)], []
+  if cls == "PReLU":
+    alpha = tuple(1 if (i + 1) in (core.get("shared_axes") or []) else d for i, d in enumerate(s))
+    return [s], [("alpha", alpha)]
   return [s], []  # identity-shaped layers and element-wise merges
 
 
@@ -148,6 +157,8 @@ def random_weight(rng, short, shape, cls):
     return rng.uniform(-0.3, 0.3, shape)
   if short == "embeddings":
     return rng.uniform(-1.0, 1.0, shape)
+  if short == "alpha":  # PReLU's negative slopes
+    return rng.uniform(-0.5, 1.0, shape)
   fan_in = shape[0] if len(shape) == 2 else shape[0] * shape[1]
   return rng.uniform(-1.0, 1.0, shape) * (1.6 / np.sqrt(fan_in))
 

@@ -121,10 +121,34 @@ TEST(MaskingTest, MasksStepsEqualToMaskValueAndZeroesThem) {
 
 TEST(LayerRegistryTest, UnsupportedClassNamesFileLayerAndList) {
   auto b = two_dim_embedding(2);
-  b.add("lambda_1", "Lambda", {{"function", "x"}});
+  b.add("zero_padding1d_1", "ZeroPadding1D", {{"padding", 1}});
   EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented,
-                "test.h5: layer 'lambda_1' (Lambda): layer class 'Lambda' is not supported "
-                "(supported: Activation, ActivityRegularization, Add,");
+                "test.h5: layer 'zero_padding1d_1' (ZeroPadding1D): layer class 'ZeroPadding1D' "
+                "is not supported (supported: Activation, ActivityRegularization, Add,");
+  EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented, "quiver::register_layer");
+}
+
+TEST(LayerRegistryTest, LambdaIsRefusedAsPythonCodeNamingItsFunction) {
+  auto b = two_dim_embedding(2);
+  b.add("lambda_1", "Lambda", {{"function", "squeeze_last"}, {"function_type", "raw"}});
+  EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented,
+                "test.h5: layer 'lambda_1' (Lambda): a Lambda layer runs Python code (function "
+                "'squeeze_last', stored as its name or marshalled bytecode), which quiver cannot "
+                "run");
+  auto k3 = two_dim_embedding(2);
+  k3.add("lambda", "Lambda",
+         {{"function", {{"class_name", "__lambda__"}, {"config", {{"code", "4wEAAA"}}}}}});
+  EXPECT_STATUS(build_model(k3.spec(), {}), kUnimplemented, "Python code (a lambda,");
+}
+
+TEST(LayerRegistryTest, KerasPreprocessingLayersOtherThanTextVectorizationAreNamed) {
+  auto b = two_dim_embedding(2);
+  b.add("string_lookup", "StringLookup", {{"vocabulary", {"a", "b"}}});
+  EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented,
+                "test.h5: layer 'string_lookup' (StringLookup): the Keras preprocessing layer "
+                "'StringLookup' is not supported (supported: ");
+  EXPECT_STATUS(build_model(b.spec(), {}), kUnimplemented,
+                "of the preprocessing layers quiver runs TextVectorization");
 }
 
 }  // namespace
