@@ -211,6 +211,30 @@ TEST_F(OnDemandTest, ABrokenFileAnswersAClearErrorAndAFixedFileLoads) {
   EXPECT_EQ(index_state("lazy"), "READY");
 }
 
+// idle_unload_s unloads an unused model; a config reload (SIGHUP) of an unloaded on-demand
+// model only updates its registration: nothing loads until its next request, which then
+// answers from the new file.
+TEST_F(OnDemandTest, IdleModelsUnloadAndAReloadOnlyReregisters) {
+  ASSERT_TRUE(start(entry("lazy", "a.h5", "on_demand"), admin_ + "  idle_unload_s: 1\n"));
+  const std::string a_body = predict("lazy").body;
+  EXPECT_EQ(index_state("lazy"), "READY");
+  for (int i = 0; i < 300 && index_state("lazy") == "READY"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the sweep runs each second
+  }
+  EXPECT_EQ(index_state("lazy"), "UNAVAILABLE");
+  EXPECT_EQ(metric("quiver_model_evictions_total{model=\"lazy\"}"), 1);
+  write_text(config_path_, "server:\n  host: 127.0.0.1\n" + admin_ + "models:\n" +
+                               entry("lazy", "x.h5", "on_demand"));
+  auto reload = client().post("/admin/reload", "", auth_);
+  EXPECT_EQ(reload.status, 200) << reload.body;
+  EXPECT_EQ(index_state("lazy"), "UNAVAILABLE");  // registered again, not loaded
+  EXPECT_EQ(metric("quiver_model_loads_total{model=\"lazy\"}"), 1);
+  auto x = predict("lazy");
+  EXPECT_EQ(x.status, 200) << x.body;
+  EXPECT_NE(x.body, a_body);  // txt2.h5: another model
+  EXPECT_EQ(metric("quiver_model_loads_total{model=\"lazy\"}"), 2);
+}
+
 // Registration checks the file: a missing one is reported, and the server is not ready.
 TEST_F(OnDemandTest, AMissingFileIsReportedAtRegistration) {
   ASSERT_TRUE(start(entry("good", "a.h5", "eager") + entry("m", "nope.h5", "on_demand"), admin_));
