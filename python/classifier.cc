@@ -134,7 +134,8 @@ PyClassifier make_classifier(std::optional<std::filesystem::path> rawtextpath,
                              std::optional<std::string> padding, std::optional<std::string> truncating,
                              std::optional<std::filesystem::path> user_dict,
                              std::optional<std::vector<double>> thresholds,
-                             const std::string& weights, bool train_if_missing,
+                             const std::string& weights, const std::string& memory_policy,
+                             double memory_budget_mb, bool train_if_missing,
                              const py::object& progress, const py::object& verbose,
                              const py::kwargs& training) {
   if (modelpath && lstmmodelpath && *modelpath != *lstmmodelpath) {
@@ -149,6 +150,8 @@ PyClassifier make_classifier(std::optional<std::filesystem::path> rawtextpath,
   o.segmenters = segmenters;
   o.model_path = path_string(*modelpath);
   o.weights = unwrap(parse_weight_mode(weights));
+  o.memory_policy = unwrap(parse_memory_policy(memory_policy));
+  o.memory_budget_bytes = memory_budget_bytes(memory_budget_mb);
   if (labels) o.labels = *labels;
   if (multiplelabels) o.multi_label = true;
   if (thresholds) o.thresholds = *thresholds;
@@ -219,6 +222,7 @@ threads may classify at once (the GIL is released); an answer never depends on w
            py::arg("maxlen") = py::none(), py::arg("padding") = py::none(),
            py::arg("truncating") = py::none(), py::arg("user_dict") = py::none(),
            py::arg("thresholds") = py::none(), py::arg("weights") = "fp32",
+           py::arg("memory_policy") = "auto", py::arg("memory_budget_mb") = 0.0,
            py::arg("train_if_missing") = true, py::arg("progress") = py::none(),
            py::arg("verbose") = py::none())
       .def(

@@ -70,4 +70,9 @@ void raise_status(const Status& status) {
 
 void raise_invalid(const std::string& message) { raise_status(invalid_argument(message)); }
 
+int64_t memory_budget_bytes(double mb) {
+  if (!(mb >= 0) || mb > 1e9) raise_invalid("memory_budget_mb: expected a number of MiB >= 0");
+  return static_cast<int64_t>(mb * 1048576.0);
+}
+
 }  // namespace quiver::python

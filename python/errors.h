@@ -33,6 +33,9 @@ T unwrap(Result<T>&& result) {
 // Raises quiver.InvalidArgumentError with `message`.
 [[noreturn]] void raise_invalid(const std::string& message);
 
+// memory_budget_mb (MiB, >= 0) in bytes; InvalidArgumentError otherwise.
+int64_t memory_budget_bytes(double mb);
+
 }  // namespace quiver::python
 
 #endif  // QUIVER_PYTHON_ERRORS_H_

@@ -53,6 +53,14 @@ py::dict info_dict(const ModelInfo& i) {
   d["output_shapes"] = shapes(i.output_shapes);
   d["total_params"] = i.total_params;
   d["memory_bytes"] = i.memory_bytes;
+  d["memory_policy"] = memory_policy_name(i.memory_policy);
+  py::dict memory;
+  memory["weights"] = i.memory.weights;
+  memory["tables"] = i.memory.tables;
+  memory["trajectories"] = i.memory.trajectories;
+  memory["tokenizer"] = i.memory.tokenizer;
+  memory["other"] = i.memory.other;
+  d["memory"] = memory;
   return d;
 }
 
@@ -196,10 +204,13 @@ whatever else runs. Load with Model.load(path).)doc")
       .def_static(
           "load",
           [](const std::filesystem::path& path, std::optional<std::filesystem::path> architecture,
-             const std::string& weights, const std::string& hard_sigmoid) {
+             const std::string& weights, const std::string& hard_sigmoid,
+             const std::string& memory_policy, double memory_budget_mb) {
             LoadOptions o;
             if (architecture) o.architecture_path = path_string(*architecture);
             o.weights = unwrap(parse_weight_mode(weights));
+            o.memory_policy = unwrap(parse_memory_policy(memory_policy));
+            o.memory_budget_bytes = memory_budget_bytes(memory_budget_mb);
             if (hard_sigmoid == "keras2") {
               o.hard_sigmoid = HardSigmoidMode::kKeras2;
             } else if (hard_sigmoid == "keras3") {
@@ -217,17 +228,27 @@ whatever else runs. Load with Model.load(path).)doc")
             return PyModel{unwrap(std::move(r))};
           },
           py::arg("path"), py::arg("architecture") = py::none(), py::arg("weights") = "fp32",
-          py::arg("hard_sigmoid") = "auto", R"doc(
+          py::arg("hard_sigmoid") = "auto", py::arg("memory_policy") = "auto",
+          py::arg("memory_budget_mb") = 0.0, R"doc(
 Loads a Keras model file (.h5 or .keras; the format is read from the bytes).
 
 architecture: the model.to_json() / to_yaml() file of a weights-only .h5.
 weights: 'fp32' (exact), 'bf16' or 'int8' storage of the recurrent kernels.
 hard_sigmoid: 'auto' (from the file's Keras version), 'keras2' or 'keras3'.
+memory_policy: what the recurrent layers precompute: 'auto' (fp32 tables, or the fastest
+  that fits memory_budget_mb), 'fp32', 'bf16' (rounded tables: outputs change slightly),
+  'lazy' (table rows on first use), 'none' (least memory, slowest).
+memory_budget_mb: this model's memory budget in MiB for 'auto' / 'lazy' (0: none).
 Raises NotFoundError, CorruptModelError, UnsupportedError, InvalidArgumentError.)doc")
       .def_property_readonly(
           "info", [](const PyModel& self) { return info_dict(self.model->info()); },
           "dict: path, format, keras_version, input_length (None: any), vocab_size, inputs, "
-          "layers, output_shapes, total_params, memory_bytes, ...")
+          "layers, output_shapes, total_params, memory_bytes, memory_policy, memory (bytes by "
+          "part: weights, tables, trajectories, tokenizer, other), ...")
+      .def_property_readonly(
+          "memory_in_use",
+          [](const PyModel& self) { return self.model->memory_in_use().total(); },
+          "int: the bytes held now (a 'lazy' model's tables grow with the tokens it has seen)")
       .def("predict", &predict, py::arg("ids"), py::kw_only(), py::arg("threads") = 1, R"doc(
 Runs the model on padded token-id rows.
 

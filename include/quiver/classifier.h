@@ -31,7 +31,9 @@
 //                quiver_thresholds > single-label
 //   thresholds   option (one for all labels, or one per label) > quiver_thresholds > 0.5
 //   weights,
-//   hard_sigmoid option > fp32 / auto (files record neither)
+//   hard_sigmoid,
+//   memory_policy,
+//   memory_budget option > fp32 / auto / auto / none (files record none of them)
 //
 // Decision rule (decide()), Keras' own conventions:
 //   - one sigmoid unit: labels[1] iff p > 0.5, else labels[0] — Keras'
@@ -100,6 +102,9 @@ class ClassifierModel {
   // For a text_input model: the tokens of `text` its TextVectorization knows
   // (Model::text_known_tokens). Default: 0.
   virtual int64_t text_known_tokens(std::string_view text) const;
+  // The bytes held now, by part (Model::memory_in_use: a lazy table grows). Default:
+  // info().memory, with whatever of info().memory_bytes it leaves out counted as other.
+  virtual MemoryUsage memory_in_use() const;
 };
 
 // A Model as a ClassifierModel.
@@ -111,6 +116,8 @@ struct ClassifierOptions {
   std::optional<std::string> architecture_path;
   std::optional<HardSigmoidMode> hard_sigmoid;
   std::optional<WeightMode> weights;
+  std::optional<MemoryPolicy> memory_policy;    // LoadOptions::memory_policy
+  std::optional<int64_t> memory_budget_bytes;   // LoadOptions::memory_budget_bytes
   // Text side (unset: see the precedence table above).
   std::shared_ptr<const Tokenizer> tokenizer;  // wins over tokenizer_path
   std::optional<std::string> tokenizer_path;

@@ -24,6 +24,8 @@ struct EvaluateOptions {
   std::string segmenter;       // "" = the model's quiver_segmenter
   std::string user_dict;       // "" = the model's quiver_user_dict
   WeightMode weights = WeightMode::kFp32;
+  MemoryPolicy memory_policy = MemoryPolicy::kAuto;  // LoadOptions::memory_policy
+  int64_t memory_budget_bytes = 0;                   // LoadOptions::memory_budget_bytes
   int threads = 1;
 };
 

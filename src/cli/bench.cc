@@ -1,5 +1,6 @@
 // quiver bench --model FILE [--architecture-file FILE] --batch B --seq-len T --threads N
-//              [--seconds S] [--seed K] [--weights fp32|bf16|int8] [--tokens N [--min-tokens M]]
+//              [--seconds S] [--seed K] [--weights fp32|bf16|int8]
+//              [--memory-policy P] [--memory-budget-mb N] [--tokens N [--min-tokens M]]
 // Loads the model (timed: load_ms), then calls Model::predict on one fixed batch of seeded
 // random valid ids (each in [1, vocab_size)) of shape [B, T]: a warm-up, then repeatedly until
 // S seconds have passed. --tokens N keeps only the last N ids of each row and pads the rest
@@ -32,6 +33,7 @@ struct BenchArgs {
   std::string model;
   std::string architecture;
   std::string weights = "fp32";
+  MemoryArgs memory;
   int64_t batch = 1;
   int64_t seq_len = 40;
   int64_t tokens = 0;      // real ids per row (pre-padded); 0: all seq_len
@@ -82,6 +84,8 @@ Status run_bench(const BenchArgs& a) {
   LoadOptions load;
   load.architecture_path = a.architecture;
   QUIVER_ASSIGN_OR_RETURN(load.weights, parse_weight_mode(a.weights));
+  QUIVER_ASSIGN_OR_RETURN(load.memory_policy, memory_policy_of(a.memory));
+  load.memory_budget_bytes = memory_budget_of(a.memory);
   const Clock::time_point load_start = Clock::now();
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::load(a.model, load));
   const double load_ms = elapsed_ms(load_start);
@@ -121,9 +125,11 @@ Status run_bench(const BenchArgs& a) {
   const double median = quantile(call_ms, 0.5), p90 = quantile(call_ms, 0.9);
   std::printf(
       "{\"batch\":%lld,\"seq_len\":%lld,\"threads\":%d,\"median_ms\":%.4f,\"p90_ms\":%.4f,"
-      "\"sentences_per_s\":%.1f,\"load_ms\":%.2f,\"rss_mb\":%.1f}\n",
+      "\"sentences_per_s\":%.1f,\"load_ms\":%.2f,\"rss_mb\":%.1f,\"memory_policy\":\"%s\","
+      "\"model_bytes\":%lld}\n",
       static_cast<long long>(a.batch), static_cast<long long>(a.seq_len), a.threads, median,
-      p90, sentences_per_s, load_ms, rss);
+      p90, sentences_per_s, load_ms, rss, memory_policy_name(model->info().memory_policy),
+      static_cast<long long>(model->memory_in_use().total()));
   if (std::fflush(stdout) != 0) return io_error("stdout: write failed");
   return Status();
 }
@@ -147,6 +153,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--min-tokens", args->min_tokens,
                   "with --tokens N: each row keeps a random count of real ids in [M, N]");
   add_weights_option(cmd, &args->weights);
+  add_memory_options(cmd, &args->memory);
   cmd->callback([&ctx, args] { run_command(ctx, "bench", [&] { return run_bench(*args); }); });
 }
 

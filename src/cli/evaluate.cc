@@ -1,6 +1,7 @@
 // quiver evaluate --model B.h5 --data test.csv [--json] [--text-column text]
 //                 [--label-column label | --label-columns a,b] [--tokenizer FILE]
 //                 [--segmenter MODE] [--user-dict FILE] [--weights fp32|bf16|int8]
+//                 [--memory-policy P] [--memory-budget-mb N]
 // Runs a model trained by quiver (Model::load + its quiver_* attributes + tokenizer) on a
 // labelled CSV and prints accuracy, per-class precision / recall / F1, the confusion
 // matrix and ROC AUC (binary), or per-label metrics and the exact-match ratio
@@ -18,6 +19,7 @@ namespace {
 
 struct EvaluateArgs {
   std::string model, data, weights = "fp32";
+  MemoryArgs memory;
   bool json = false;
   train::EvalOptions options;
 };
@@ -62,6 +64,8 @@ void print_text(const train::EvalResult& r) {
 
 Status run_evaluate(EvaluateArgs& a) {
   QUIVER_ASSIGN_OR_RETURN(a.options.weights, parse_weight_mode(a.weights));
+  QUIVER_ASSIGN_OR_RETURN(a.options.memory_policy, memory_policy_of(a.memory));
+  a.options.memory_budget_bytes = memory_budget_of(a.memory);
   QUIVER_ASSIGN_OR_RETURN(train::EvalResult r, train::evaluate_model(a.model, a.data, a.options));
   if (a.json) {
     std::printf("%s\n", to_json(r).dump().c_str());
@@ -90,6 +94,7 @@ void add_evaluate_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--user-dict", o.user_dict, "jieba user dictionary the model was trained with");
   cmd->add_option("--threads", o.threads, "threads for predict")->default_val(1);
   add_weights_option(cmd, &args->weights);
+  add_memory_options(cmd, &args->memory);
   cmd->callback([&ctx, args] { run_command(ctx, "evaluate", [&] { return run_evaluate(*args); }); });
 }
 

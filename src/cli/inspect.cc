@@ -1,6 +1,9 @@
 // quiver inspect MODEL [--architecture-file FILE] [--json] [--hard-sigmoid auto|keras2|keras3]
+//   [--weights W] [--memory-policy P] [--memory-budget-mb N]
 // Loads the model and prints its format, Keras version, layers (output shapes, parameter
-// counts), input length, vocabulary size and outputs; --json prints one JSON object.
+// counts), input length, vocabulary size, outputs, and its memory: bytes by part under the
+// policy chosen, and what each policy would take (estimate_memory); --json prints one JSON
+// object.
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,7 +26,42 @@ nlohmann::json shape_json(const std::vector<int64_t>& shape) {
   return j;
 }
 
-std::string info_json(const ModelInfo& info) {
+constexpr MemoryPolicy kConcretePolicies[] = {MemoryPolicy::kTablesFp32, MemoryPolicy::kTablesBf16,
+                                              MemoryPolicy::kTablesLazy, MemoryPolicy::kNoTables};
+
+nlohmann::json memory_json(const ModelInfo& info, int64_t budget_bytes) {
+  const MemoryUsage& m = info.memory;
+  nlohmann::json estimates;
+  for (MemoryPolicy p : kConcretePolicies) {
+    estimates[memory_policy_name(p)] = estimate_memory(info, p, budget_bytes).total();
+  }
+  return {{"policy", memory_policy_name(info.memory_policy)},
+          {"budget_bytes", budget_bytes},
+          {"total", m.total()},
+          {"weights", m.weights},
+          {"tables", m.tables},
+          {"trajectories", m.trajectories},
+          {"tokenizer", m.tokenizer},
+          {"other", m.other},
+          {"estimates", estimates}};
+}
+
+std::string memory_text(const ModelInfo& info, int64_t budget_bytes) {
+  const MemoryUsage& m = info.memory;
+  std::string s = "memory_policy: " + std::string(memory_policy_name(info.memory_policy)) +
+                  (budget_bytes > 0 ? " (budget " + std::to_string(budget_bytes) + " bytes)" : "") +
+                  "\nmemory: weights " + std::to_string(m.weights) + ", tables " +
+                  std::to_string(m.tables) + ", trajectories " + std::to_string(m.trajectories) +
+                  ", tokenizer " + std::to_string(m.tokenizer) + ", other " +
+                  std::to_string(m.other) + "\nmemory by policy:";
+  for (MemoryPolicy p : kConcretePolicies) {
+    s += std::string(" ") + memory_policy_name(p) + " " +
+         std::to_string(estimate_memory(info, p, budget_bytes).total());
+  }
+  return s + "\n";
+}
+
+std::string info_json(const ModelInfo& info, int64_t budget_bytes) {
   nlohmann::json j;
   j["path"] = info.path;
   j["format"] = info.format;
@@ -56,10 +94,11 @@ std::string info_json(const ModelInfo& info) {
   for (const auto& s : info.output_shapes) j["outputs"].push_back(shape_json(s));
   j["total_params"] = info.total_params;
   j["memory_bytes"] = info.memory_bytes;
+  j["memory"] = memory_json(info, budget_bytes);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string info_text(const ModelInfo& info) {
+std::string info_text(const ModelInfo& info, int64_t budget_bytes) {
   std::string s = "model: " + info.path + "\nformat: " + info.format +
                   "\nkeras_version: " + (info.keras_version.empty() ? "-" : info.keras_version) +
                   "\nbackend: " + (info.backend.empty() ? "-" : info.backend) + "\ninput_length: " +
@@ -91,12 +130,14 @@ std::string info_text(const ModelInfo& info) {
   for (const auto& sh : info.output_shapes) s += " " + shape_text(sh);
   s += "\ntotal_params: " + std::to_string(info.total_params) +
        "\nmemory_bytes: " + std::to_string(info.memory_bytes) + "\n";
-  return s;
+  return s + memory_text(info, budget_bytes);
 }
 
 Status run_inspect(const InspectArgs& args) {
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, load_model(args.model));
-  const std::string text = args.json ? info_json(model->info()) : info_text(model->info());
+  const int64_t budget = memory_budget_of(args.model.memory);
+  const std::string text =
+      args.json ? info_json(model->info(), budget) : info_text(model->info(), budget);
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (std::fflush(stdout) != 0) return io_error("stdout: write failed");
   // Once per model: where quiver's answer is Keras' batch-of-one answer, not Keras' answer

@@ -22,6 +22,26 @@ void add_model_options(CLI::App* cmd, ModelArgs* args) {
                   "(clip(0.2x+0.5)) or keras3 (clip(x/6+0.5))")
       ->check(one_of({"auto", "keras2", "keras3"}));
   add_weights_option(cmd, &args->weights);
+  add_memory_options(cmd, &args->memory);
+}
+
+void add_memory_options(CLI::App* cmd, MemoryArgs* args) {
+  cmd->add_option("--memory-policy", args->policy,
+                  "what recurrent layers precompute: auto (default; fp32 tables, or what fits "
+                  "--memory-budget-mb), fp32, bf16 (tables rounded: outputs change slightly), "
+                  "lazy (table rows on first use), none (least memory, slowest)")
+      ->check(one_of({"auto", "fp32", "bf16", "lazy", "none"}));
+  cmd->add_option("--memory-budget-mb", args->budget_mb,
+                  "this model's memory budget in MiB for --memory-policy auto / lazy (0: none)")
+      ->check(CLI::Range(0.0, 1e9));
+}
+
+Result<MemoryPolicy> memory_policy_of(const MemoryArgs& args) {
+  return parse_memory_policy(args.policy);
+}
+
+int64_t memory_budget_of(const MemoryArgs& args) {
+  return static_cast<int64_t>(args.budget_mb * 1048576.0);
 }
 
 void add_weights_option(CLI::App* cmd, std::string* weights) {
@@ -38,6 +58,8 @@ Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args) {
                          : args.hard_sigmoid == "keras3" ? HardSigmoidMode::kKeras3
                                                          : HardSigmoidMode::kAuto;
   QUIVER_ASSIGN_OR_RETURN(options.weights, parse_weight_mode(args.weights));
+  QUIVER_ASSIGN_OR_RETURN(options.memory_policy, memory_policy_of(args.memory));
+  options.memory_budget_bytes = memory_budget_of(args.memory);
   return Model::load(args.model, options);
 }
 

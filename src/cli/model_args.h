@@ -11,15 +11,22 @@
 
 namespace quiver::cli {
 
+// --memory-policy auto|fp32|bf16|lazy|none and --memory-budget-mb N (LoadOptions).
+struct MemoryArgs {
+  std::string policy = "auto";
+  double budget_mb = 0;
+};
+
 struct ModelArgs {
   std::string model;
   std::string architecture;
   std::string hard_sigmoid = "auto";
   std::string weights = "fp32";
+  MemoryArgs memory;
 };
 
-// Adds --architecture FILE, --hard-sigmoid auto|keras2|keras3 and --weights fp32|bf16|int8
-// (the model path is added by the caller, positional or --model).
+// Adds --architecture FILE, --hard-sigmoid auto|keras2|keras3, --weights fp32|bf16|int8 and
+// the memory options (the model path is added by the caller, positional or --model).
 void add_model_options(CLI::App* cmd, ModelArgs* args);
 
 // --architecture-file FILE (older spelling --architecture, hidden from --help).
@@ -27,6 +34,12 @@ void add_architecture_file_option(CLI::App* cmd, std::string* path);
 
 // Adds only --weights fp32|bf16|int8 (for commands with their own model options).
 void add_weights_option(CLI::App* cmd, std::string* weights);
+
+// Adds --memory-policy and --memory-budget-mb.
+void add_memory_options(CLI::App* cmd, MemoryArgs* args);
+// The policy and the budget in bytes they give.
+Result<MemoryPolicy> memory_policy_of(const MemoryArgs& args);
+int64_t memory_budget_of(const MemoryArgs& args);
 
 // Loads the model with those options.
 Result<std::shared_ptr<const Model>> load_model(const ModelArgs& args);

@@ -4,6 +4,7 @@
 //   several outputs), floats with %.9g.
 // quiver predict --model MODEL [--tokenizer FILE] [--labels a,b] [--maxlen N --padding
 //   pre|post --truncating pre|post] [--hard-sigmoid M] [--weights W]
+//   [--memory-policy P] [--memory-budget-mb N]
 //   stdin: text lines; stdout: {"scores":[...],"label":...,"known_tokens":N} per line (a
 //   multi-label model adds "labels"). The model is assembled by quiver::Classifier, as serve
 //   assembles it: every unset option defaults to what a quiver-trained model records
@@ -316,6 +317,8 @@ Result<ClassifierOptions> classifier_options(const PredictArgs& args) {
   if (!args.model.architecture.empty()) o.architecture_path = args.model.architecture;
   QUIVER_ASSIGN_OR_RETURN(o.hard_sigmoid, parse_hard_sigmoid_mode(args.model.hard_sigmoid));
   QUIVER_ASSIGN_OR_RETURN(o.weights, parse_weight_mode(args.model.weights));
+  QUIVER_ASSIGN_OR_RETURN(o.memory_policy, memory_policy_of(args.model.memory));
+  o.memory_budget_bytes = memory_budget_of(args.model.memory);
   if (!args.tokenizer.empty()) o.tokenizer_path = args.tokenizer;
   if (!args.labels.empty()) o.labels = split_labels(args.labels);
   o.maxlen = args.maxlen;

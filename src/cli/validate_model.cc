@@ -1,4 +1,5 @@
 // quiver validate-model --model F [--architecture A] [--tokenizer T] [--weights W] [--maxlen N]
+//   [--memory-policy P] [--memory-budget-bytes B]
 // Hidden: the child process that `quiver serve` starts under resource limits to open a
 // model file before the server parses it itself (src/serve/model_sandbox.h). It does what
 // a server load does with the file — the quiver_* attributes, the tokenizer file, the
@@ -22,7 +23,8 @@ namespace quiver::cli {
 namespace {
 
 struct ValidateArgs {
-  std::string model, architecture, tokenizer, weights = "fp32";
+  std::string model, architecture, tokenizer, weights = "fp32", memory_policy = "auto";
+  int64_t memory_budget_bytes = 0;
   std::optional<int64_t> maxlen;
 };
 
@@ -42,6 +44,8 @@ Status run_validate(const ValidateArgs& a) {
   if (!a.architecture.empty()) options.architecture_path = a.architecture;
   if (!a.tokenizer.empty()) options.tokenizer_path = a.tokenizer;
   QUIVER_ASSIGN_OR_RETURN(options.weights, parse_weight_mode(a.weights));
+  QUIVER_ASSIGN_OR_RETURN(options.memory_policy, parse_memory_policy(a.memory_policy));
+  options.memory_budget_bytes = a.memory_budget_bytes;
   options.maxlen = a.maxlen;
   options.segmenter = "none";
   QUIVER_ASSIGN_OR_RETURN(std::shared_ptr<const Classifier> c, Classifier::load(options));
@@ -59,6 +63,8 @@ void add_validate_model_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--architecture", args->architecture, "architecture file");
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer JSON or pickle");
   cmd->add_option("--weights", args->weights, "fp32, bf16 or int8");
+  cmd->add_option("--memory-policy", args->memory_policy, "auto, fp32, bf16, lazy or none");
+  cmd->add_option("--memory-budget-bytes", args->memory_budget_bytes, "the model's budget");
   cmd->add_option("--maxlen", args->maxlen, "input length of the warm-up prediction");
   cmd->callback([&ctx, args] {
     run_command(ctx, "validate-model", [&] { return run_validate(*args); });

@@ -252,6 +252,32 @@ Status parse_load_keys(MapReader& r, ServerConfig& out) {
   return r.read("idle_unload_s", out.idle_unload_s, 0);
 }
 
+// memory_policy: auto | fp32 | bf16 | lazy | none (server- or model-level).
+Status read_memory_policy(MapReader& r, MemoryPolicy& out) {
+  if (!r.has("memory_policy")) return Status();
+  std::string name;
+  QUIVER_RETURN_IF_ERROR(r.read("memory_policy", name));
+  auto policy = parse_memory_policy(name);
+  if (!policy.ok()) {
+    return r.error(r.key_path("memory_policy"),
+                   "expected auto, fp32, bf16, lazy or none, got '" + name + "'");
+  }
+  out = *policy;
+  return Status();
+}
+
+// memory_budget_mb: this model's budget in MiB (a number >= 0; 0 = none).
+Status read_memory_budget(MapReader& r, int64_t& bytes) {
+  if (!r.has("memory_budget_mb")) return Status();
+  double mb = 0;
+  QUIVER_RETURN_IF_ERROR(r.read("memory_budget_mb", mb));
+  if (!(mb >= 0) || mb > 1e9) {
+    return r.error(r.key_path("memory_budget_mb"), "expected a number of MiB >= 0");
+  }
+  bytes = static_cast<int64_t>(mb * 1048576.0);
+  return Status();
+}
+
 Status parse_server(const YAML::Node& node, const std::string& origin, ServerConfig& out) {
   MapReader r(node, origin, "server");
   QUIVER_RETURN_IF_ERROR(r.check_is_map());
@@ -259,7 +285,7 @@ Status parse_server(const YAML::Node& node, const std::string& origin, ServerCon
                                        "max_queue_delay_us", "max_queue", "request_timeout_ms",
                                        "poll_interval_ms", "admin_token", "limits",
                                        "validate_models", "validate_limits", "memory_budget_mb",
-                                       "load", "load_timeout_ms", "idle_unload_s"}));
+                                       "load", "load_timeout_ms", "idle_unload_s", "memory_policy"}));
   QUIVER_RETURN_IF_ERROR(r.read("host", out.host));
   QUIVER_RETURN_IF_ERROR(r.read("port", out.port, 0, 65535));
   QUIVER_RETURN_IF_ERROR(r.read("threads", out.threads, 1, 256));
@@ -269,6 +295,7 @@ Status parse_server(const YAML::Node& node, const std::string& origin, ServerCon
   QUIVER_RETURN_IF_ERROR(r.read("request_timeout_ms", out.request_timeout_ms, 1));
   QUIVER_RETURN_IF_ERROR(r.read("poll_interval_ms", out.poll_interval_ms, 0));
   QUIVER_RETURN_IF_ERROR(r.read("admin_token", out.admin_token));
+  QUIVER_RETURN_IF_ERROR(read_memory_policy(r, out.memory_policy));
   QUIVER_RETURN_IF_ERROR(parse_limits(r, out.limits));
   QUIVER_RETURN_IF_ERROR(parse_validation(r, out.validation));
   QUIVER_RETURN_IF_ERROR(parse_load_keys(r, out));
@@ -405,7 +432,7 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
        "num_words", "golden_tolerance", "train_if_missing", "training", "labels", "maxlen",
        "padding", "truncating", "threshold", "thresholds", "multi_label", "segmenter",
        "weights", "hard_sigmoid", "unknown_input", "max_batch_size", "max_queue_delay_us",
-       "max_queue", "load"}));
+       "max_queue", "load", "memory_policy", "memory_budget_mb"}));
   QUIVER_RETURN_IF_ERROR(r.read("name", m.name));
   if (Status st = check_name(m.name); !st.ok()) return r.error(r.key_path("name"), st.message());
   QUIVER_RETURN_IF_ERROR(parse_paths(r, base_dir, m));
@@ -421,6 +448,10 @@ Status parse_model(const YAML::Node& node, const std::string& origin, const std:
   QUIVER_RETURN_IF_ERROR(parse_thresholds(r, m));
   QUIVER_RETURN_IF_ERROR(parse_segmenter(r, m));
   QUIVER_RETURN_IF_ERROR(parse_weights(r, m));
+  m.memory_policy_inherited = !r.has("memory_policy");
+  m.memory_budget_inherited = !r.has("memory_budget_mb");
+  QUIVER_RETURN_IF_ERROR(read_memory_policy(r, m.memory_policy));
+  QUIVER_RETURN_IF_ERROR(read_memory_budget(r, m.memory_budget_bytes));
   QUIVER_RETURN_IF_ERROR(parse_hard_sigmoid_and_unknown_input(r, m));
   QUIVER_RETURN_IF_ERROR(r.read("max_batch_size", m.max_batch_size, 1));
   QUIVER_RETURN_IF_ERROR(r.read("max_queue_delay_us", m.max_queue_delay_us, 0));
@@ -541,13 +572,32 @@ Status parse_root(const YAML::Node& root, const std::string& origin, const std::
     out.models.push_back(std::move(m));
   }
   QUIVER_RETURN_IF_ERROR(parse_groups(r, origin, out));
-  return r.check_no_unknown_keys();
+  QUIVER_RETURN_IF_ERROR(r.check_no_unknown_keys());
+  apply_memory_overrides({}, &out);
+  return Status();
 }
 
 }  // namespace
 
 const char* load_mode_name(LoadMode mode) {
   return mode == LoadMode::kOnDemand ? "on_demand" : "eager";
+}
+
+void apply_memory_overrides(const MemoryOverrides& overrides, ServeConfig* config) {
+  if (overrides.policy) config->server.memory_policy = *overrides.policy;
+  for (ModelConfig& m : config->models) {
+    if (m.memory_policy_inherited) m.memory_policy = config->server.memory_policy;
+    if (m.memory_budget_inherited && overrides.budget_bytes) {
+      m.memory_budget_bytes = *overrides.budget_bytes;
+    }
+    const std::string mark = "\n# memory: ";
+    const size_t at = m.entry.find(mark);
+    if (at != std::string::npos) m.entry.resize(at);
+    if (!m.entry.empty()) {
+      m.entry += mark + memory_policy_name(m.memory_policy) + " " +
+                 std::to_string(m.memory_budget_bytes);
+    }
+  }
 }
 
 const ModelConfig* ServeConfig::find(const std::string& name) const {

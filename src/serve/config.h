@@ -55,6 +55,8 @@ struct ServerConfig {
   int64_t request_timeout_ms = 30000;  // reading one request, and keep-alive idle time
   int64_t poll_interval_ms = 0;        // polling of config and model files; 0 = off
   std::string admin_token;             // bearer token for admin endpoints; "" = off
+  // server.memory_policy: the memory policy of models that set none (LoadOptions).
+  MemoryPolicy memory_policy = MemoryPolicy::kAuto;
   ServerLimits limits;
   ValidationConfig validation;
   // The server-wide memory budget (bytes of the loaded models, ModelInfo::memory_bytes);
@@ -96,6 +98,13 @@ struct ModelConfig {
   // Storage of the recurrent kernels (LoadOptions::weights). The reduced modes change
   // outputs slightly, so their default golden_tolerance is kReducedGoldenTolerance.
   WeightMode weights = WeightMode::kFp32;
+  // memory_policy (auto | fp32 | bf16 | lazy | none; unset in the file: server.memory_policy,
+  // which the parser fills in) and memory_budget_mb (this model's budget, 0 = none), as
+  // LoadOptions::memory_policy / memory_budget_bytes.
+  MemoryPolicy memory_policy = MemoryPolicy::kAuto;
+  int64_t memory_budget_bytes = 0;
+  bool memory_policy_inherited = true;  // the entry has no memory_policy key
+  bool memory_budget_inherited = true;  // nor memory_budget_mb
   // hard_sigmoid formula (LoadOptions::hard_sigmoid): auto | keras2 | keras3; unset = auto.
   std::optional<HardSigmoidMode> hard_sigmoid;
   // A text none of whose tokens the model knows (known_tokens 0): answered (default), or
@@ -138,6 +147,16 @@ struct ServeConfig {
   // The group marked default, else the only group, else null.
   const GroupConfig* default_group() const;
 };
+
+// `quiver serve --memory-policy P --memory-budget-mb N`: the server-level memory policy
+// (over server.memory_policy) and the budget of every model whose entry sets none. The
+// parser applies an empty set; Server applies the command line's to every (re)load. Each
+// model's entry then records its effective policy and budget (a change rebuilds it).
+struct MemoryOverrides {
+  std::optional<MemoryPolicy> policy;
+  std::optional<int64_t> budget_bytes;
+};
+void apply_memory_overrides(const MemoryOverrides& overrides, ServeConfig* config);
 
 // Parses a config file. `origin` names it in messages, `base_dir` resolves relative paths.
 Result<ServeConfig> parse_config_text(const std::string& text, const std::string& origin,

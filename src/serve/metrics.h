@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/thread_annotations.h"
+#include "quiver/model.h"
 
 namespace quiver::serve {
 
@@ -92,6 +93,8 @@ struct GroupFacts {
 struct ModelFacts {
   std::string name;
   int64_t memory_bytes = 0;
+  int64_t version = 0;  // the serving version (0: none)
+  MemoryUsage memory;   // its bytes by part
   uint64_t loads = 0;
   uint64_t load_failures = 0;
   bool available = false;

@@ -276,6 +276,8 @@ std::vector<std::string> validate_model_args(const ModelConfig& c) {
     args.insert(args.end(), {"--tokenizer", c.tokenizer_path});  // else fitted from train_data
   }
   args.insert(args.end(), {"--weights", weight_mode_name(c.weights)});
+  args.insert(args.end(), {"--memory-policy", memory_policy_name(c.memory_policy),
+                           "--memory-budget-bytes", std::to_string(c.memory_budget_bytes)});
   if (c.maxlen) args.insert(args.end(), {"--maxlen", std::to_string(*c.maxlen)});
   return args;
 }

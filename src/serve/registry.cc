@@ -363,7 +363,11 @@ std::vector<ModelStatus> Registry::statuses() const {
     s.last_error = e->last_error;
     s.loads = e->loads;
     s.load_failures = e->load_failures;
-    s.memory_bytes = e->serving ? e->serving->memory_bytes : 0;
+    if (e->serving) {
+      s.memory = e->serving->predictor->memory_in_use();
+      s.memory.tokenizer += e->serving->tokenizer_bytes;
+    }
+    s.memory_bytes = s.memory.total();
     s.on_demand = e->on_demand;
     s.evictions = e->evictions;
     // An on-demand model not loaded nor loading: its next version, tracked (START).

@@ -75,7 +75,8 @@ struct ModelStatus {
   Status last_error;                    // the last failed load, OK if none since success
   uint64_t loads = 0;
   uint64_t load_failures = 0;
-  int64_t memory_bytes = 0;
+  int64_t memory_bytes = 0;  // memory.total()
+  MemoryUsage memory;        // the serving version's bytes now, by part (0 when none serves)
   bool on_demand = false;  // load: on_demand
   uint64_t evictions = 0;  // on-demand unloads by the budget or idle time
 };

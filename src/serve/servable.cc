@@ -136,6 +136,8 @@ ClassifierOptions classifier_options(const ModelConfig& c) {
   if (!c.architecture_path.empty()) o.architecture_path = c.architecture_path;
   o.hard_sigmoid = c.hard_sigmoid;
   o.weights = c.weights;
+  o.memory_policy = c.memory_policy;
+  o.memory_budget_bytes = c.memory_budget_bytes;
   // A configured tokenizer file that does not exist yet (train_if_missing writes it) gives
   // way to the one the trained model records, or to one fitted on train_data.
   // Anything else at the path (a directory, a FIFO, a symlink loop) is reported as what it
@@ -162,6 +164,17 @@ ClassifierOptions classifier_options(const ModelConfig& c) {
 }
 
 namespace {
+
+// A tokenizer's bytes, estimated from its vocabulary: each word is held in word_index,
+// word_counts and index_word (a std::string and its characters each, hash node and
+// vector entry overheads of about 32 bytes).
+int64_t tokenizer_bytes(const Tokenizer& t) {
+  int64_t bytes = 0;
+  for (const auto& [word, index] : t.word_counts()) {
+    bytes += 3 * static_cast<int64_t>(sizeof(std::string) + word.size()) + 3 * 32;
+  }
+  return bytes;
+}
 
 // The classifier options with serving's seams: the registry's loader (fakes in tests) and
 // training hooks.
@@ -241,7 +254,8 @@ Result<std::shared_ptr<const Servable>> make_servable(const ModelConfig& config,
   s->vocab_size = info.model.vocab_size;
   s->output_units = info.output_units;
   s->output_shape = info.output_shape;
-  s->memory_bytes = info.model.memory_bytes;
+  s->tokenizer_bytes = s->tokenizer ? tokenizer_bytes(*s->tokenizer) : 0;
+  s->memory_bytes = info.model.memory_bytes + s->tokenizer_bytes;
   s->encoding_key = info.encoding_key;
   s->files = model_existed ? std::move(files) : model_files_identity(config);  // trained now
   Status st = check_servable(*s);

@@ -79,7 +79,8 @@ struct Servable {
   int64_t vocab_size = 0;             // valid ids are [0, vocab_size)
   int64_t output_units = 0;           // last dim of the first output
   std::vector<int64_t> output_shape;  // first output's shape without batch dim
-  int64_t memory_bytes = 0;
+  int64_t memory_bytes = 0;     // the model's bytes at load plus tokenizer_bytes
+  int64_t tokenizer_bytes = 0;  // the tokenizer's (estimated from its vocabulary)
   // Equal for versions that turn a text into the same ids (ClassifierInfo::encoding_key).
   // Group requests tokenize once per key.
   uint64_t encoding_key = 0;

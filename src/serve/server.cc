@@ -60,6 +60,7 @@ Result<std::unique_ptr<Server>> Server::start(ServeConfig config, ServerDeps dep
                                               std::optional<int> port_override) {
   std::unique_ptr<Server> server(new Server());
   server->config_path_ = config.path;
+  server->memory_overrides_ = deps.memory;
   server->host_ = config.server.host;
   HttpServerOptions http;
   http.host = config.server.host;
@@ -166,6 +167,7 @@ Status Server::reload_config(std::vector<ReloadFailure>* failures) {
     log_line("config reload refused: " + config.status().message());
     return config.status();
   }
+  apply_memory_overrides(memory_overrides_, &config.value());
   log_line("reloading " + config_path_);
   std::vector<ReloadFailure> failed;
   Status st = registry_->apply_config(std::move(config).value(), &failed);
@@ -225,6 +227,7 @@ Status run_serve(const std::string& config_path, std::optional<int> port, Server
   // Every thread started below inherits this mask, so only sigtimedwait sees the signals.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   QUIVER_ASSIGN_OR_RETURN(ServeConfig config, load_config(config_path));
+  apply_memory_overrides(deps.memory, &config);
   const int64_t poll_ms = config.server.poll_interval_ms;
   QUIVER_ASSIGN_OR_RETURN(std::unique_ptr<Server> server,
                           Server::start(std::move(config), std::move(deps), port));

@@ -65,6 +65,8 @@ struct ServerDeps {
   // The monitor `hooks` report training progress to (optional): the server logs it,
   // exports it to /metrics and stops trainings at shutdown.
   std::shared_ptr<TrainingMonitor> training;
+  // `quiver serve --memory-policy / --memory-budget-mb`, applied to every config loaded.
+  MemoryOverrides memory;
 };
 
 class Server {
@@ -101,6 +103,7 @@ class Server {
   void report_training(const std::string& model, const TrainProgress& p);
 
   std::string config_path_;
+  MemoryOverrides memory_overrides_;
   std::string host_;
   Metrics metrics_;
   std::unique_ptr<HttpServer> http_;

@@ -4,6 +4,7 @@
 // recorded in the file > default.
 #include "quiver/classifier.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -34,6 +35,7 @@ class ModelAdapter final : public ClassifierModel {
   int64_t text_known_tokens(std::string_view text) const override {
     return model_->text_known_tokens(text);
   }
+  MemoryUsage memory_in_use() const override { return model_->memory_in_use(); }
 
  private:
   std::shared_ptr<const Model> model_;
@@ -281,6 +283,12 @@ Result<std::vector<Tensor>> ClassifierModel::predict_inputs(std::span<const Tens
 }
 
 int64_t ClassifierModel::text_known_tokens(std::string_view) const { return 0; }
+
+MemoryUsage ClassifierModel::memory_in_use() const {
+  MemoryUsage m = info().memory;
+  m.other += std::max<int64_t>(0, info().memory_bytes - m.total());
+  return m;
+}
 
 std::shared_ptr<const ClassifierModel> classifier_model(std::shared_ptr<const Model> model) {
   return std::make_shared<ModelAdapter>(std::move(model));

@@ -20,6 +20,8 @@ ClassifierOptions ClassifierOptions::merge(const ClassifierOptions& e, const Cla
   prefer(o.architecture_path, e.architecture_path);
   prefer(o.hard_sigmoid, e.hard_sigmoid);
   prefer(o.weights, e.weights);
+  prefer(o.memory_policy, e.memory_policy);
+  prefer(o.memory_budget_bytes, e.memory_budget_bytes);
   if (e.tokenizer || e.tokenizer_path) {  // one tokenizer source replaces the other
     o.tokenizer = e.tokenizer;
     o.tokenizer_path = e.tokenizer_path;
@@ -48,6 +50,8 @@ LoadOptions ClassifierOptions::load_options() const {
   lo.architecture_path = architecture_path.value_or("");
   lo.hard_sigmoid = hard_sigmoid.value_or(HardSigmoidMode::kAuto);
   lo.weights = weights.value_or(WeightMode::kFp32);
+  lo.memory_policy = memory_policy.value_or(MemoryPolicy::kAuto);
+  lo.memory_budget_bytes = memory_budget_bytes.value_or(0);
   return lo;
 }
 

@@ -13,6 +13,8 @@ ClassifierOptions eval_classifier_options(const std::string& model_path, const E
   ClassifierOptions c;
   c.model_path = model_path;
   c.weights = o.weights;
+  c.memory_policy = o.memory_policy;
+  c.memory_budget_bytes = o.memory_budget_bytes;
   if (!o.tokenizer_path.empty()) c.tokenizer_path = o.tokenizer_path;
   if (!o.segmenter.empty()) c.segmenter = o.segmenter;
   if (!o.user_dict.empty()) c.user_dict = o.user_dict;

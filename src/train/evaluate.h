@@ -18,6 +18,8 @@ struct EvalOptions {
   std::string segmenter;       // overrides the model's quiver_segmenter attribute ("" = keep)
   std::string user_dict;       // overrides the model's quiver_user_dict ("" = keep)
   WeightMode weights = WeightMode::kFp32;  // LoadOptions::weights
+  MemoryPolicy memory_policy = MemoryPolicy::kAuto;  // LoadOptions::memory_policy
+  int64_t memory_budget_bytes = 0;                   // LoadOptions::memory_budget_bytes
   int threads = 1;
 };
 

@@ -17,6 +17,8 @@ Result<Evaluation> evaluate(const std::string& model_path, const std::string& cs
   o.segmenter = options.segmenter;
   o.user_dict = options.user_dict;
   o.weights = options.weights;
+  o.memory_policy = options.memory_policy;
+  o.memory_budget_bytes = options.memory_budget_bytes;
   o.threads = options.threads;
   QUIVER_ASSIGN_OR_RETURN(train::EvalResult r, train::evaluate_model(model_path, csv_path, o));
   const train::EvalMetrics& m = r.metrics;

@@ -101,6 +101,60 @@ TEST(TrainOptionsCliTest, MaxlenIsTheExactLength) {
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["input_length"], 12) << inspect.out;
 }
 
+// quiver inspect --memory-policy / --memory-budget-mb (issue 18): the bytes by part and the
+// policy chosen, from the shapes: a BiLSTM(3) over an Embedding of V tokens has two token
+// tables of V x (4 x 3) floats; `none` holds only the weights.
+TEST(InspectCliTest, ShowsMemoryByPartUnderEachPolicy) {
+  TempDir dir;
+  write_data(dir);
+  testutil::ShellRun trained = quiver_stdout("train --data " + dir.file("d.csv") + kTiny +
+                                             " --model " + dir.file("a.h5") + " --model-type bilstm");
+  ASSERT_EQ(trained.code, 0) << trained.out;
+  auto inspect = [&](const std::string& flags) {
+    testutil::ShellRun r = quiver_stdout("inspect " + dir.file("a.h5") + " --json " + flags);
+    EXPECT_EQ(r.code, 0) << r.out;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json fp32 = inspect("--memory-policy fp32");
+  const int64_t vocab = fp32["vocab_size"];
+  ASSERT_GT(vocab, 5);
+  const nlohmann::json& m = fp32["memory"];
+  EXPECT_EQ(m["policy"], "fp32");
+  EXPECT_EQ(m["tables"], 2 * vocab * 12 * 4);
+  EXPECT_EQ(m["total"], fp32["memory_bytes"]);
+  EXPECT_EQ(m["total"].get<int64_t>(), m["weights"].get<int64_t>() + m["tables"].get<int64_t>() +
+                                           m["trajectories"].get<int64_t>() +
+                                           m["tokenizer"].get<int64_t>() + m["other"].get<int64_t>());
+  EXPECT_EQ(m["estimates"]["fp32"], m["total"]);
+  EXPECT_EQ(m["estimates"]["none"], m["weights"]);
+  EXPECT_EQ(m["estimates"]["bf16"], m["total"].get<int64_t>() - vocab * 12 * 4);
+  const nlohmann::json none = inspect("--memory-policy none")["memory"];
+  EXPECT_EQ(none["policy"], "none");
+  EXPECT_EQ(none["tables"], 0);
+  EXPECT_EQ(none["trajectories"], 0);
+  EXPECT_EQ(none["weights"], m["weights"]);
+  EXPECT_EQ(inspect("")["memory"]["policy"], "fp32");  // auto without a budget
+  // A budget below the fp32 total but above weights + trajectories + row index: auto keeps
+  // the table rows that fit, lazily; below that, none.
+  const int64_t floor = m["weights"].get<int64_t>() + m["trajectories"].get<int64_t>() +
+                        2 * vocab * 4;
+  const int64_t half = floor + m["tables"].get<int64_t>() / 2;
+  const nlohmann::json lazy =
+      inspect("--memory-budget-mb " + std::to_string(static_cast<double>(half) / 1048576.0))["memory"];
+  EXPECT_EQ(lazy["policy"], "lazy");
+  EXPECT_LE(lazy["total"].get<int64_t>(), half + 1);
+  EXPECT_GT(lazy["tables"].get<int64_t>(), 2 * vocab * 4);
+  const nlohmann::json tight =
+      inspect("--memory-budget-mb " + std::to_string(static_cast<double>(floor - 64) / 1048576.0))["memory"];
+  EXPECT_EQ(tight["policy"], "none");
+  testutil::ShellRun text = quiver_stdout("inspect " + dir.file("a.h5") + " --memory-policy bf16");
+  EXPECT_NE(text.out.find("memory_policy: bf16\nmemory: weights "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("memory by policy: fp32 "), std::string::npos) << text.out;
+  testutil::ShellRun bad = quiver_stderr("inspect " + dir.file("a.h5") + " --memory-policy int8");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("--memory-policy"), std::string::npos) << bad.out;
+}
+
 TEST(TrainOptionsCliTest, HelpOptionsListsEveryFlagWithItsKey) {
   testutil::ShellRun r = quiver_stdout("help options");
   ASSERT_EQ(r.code, 0);

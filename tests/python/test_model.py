@@ -53,6 +53,33 @@ def test_load_takes_pathlike_and_keywords(quiver, suite_models):
     np.testing.assert_allclose(bf16, expected, atol=0.05)
 
 
+def test_memory_policy_keeps_the_answer_and_changes_the_bytes(quiver, suite_models):
+    # text_bilstm: Embedding(60) -> Bidirectional(LSTM): two tables of 60 rows.
+    path, ids, expected = suite(suite_models, "text_bilstm")
+    fp32 = quiver.Model.load(path, memory_policy="fp32")
+    want = fp32.predict(ids)[0]
+    np.testing.assert_allclose(want, expected, rtol=0, atol=2e-6)
+    assert fp32.info["memory_policy"] == "fp32"
+    assert fp32.info["memory"]["tables"] > 0
+    for policy in ("lazy", "none"):
+        m = quiver.Model.load(path, memory_policy=policy)
+        assert m.info["memory_policy"] == policy
+        assert np.array_equal(m.predict(ids)[0], want)  # the same bits as fp32 tables
+    none = quiver.Model.load(path, memory_policy="none")
+    assert none.info["memory"]["tables"] == 0
+    assert none.info["memory_bytes"] == none.info["memory"]["weights"]
+    lazy = quiver.Model.load(path, memory_policy="lazy")
+    before = lazy.memory_in_use
+    lazy.predict(ids)
+    assert lazy.memory_in_use > before
+    tight = quiver.Model.load(path, memory_budget_mb=none.info["memory_bytes"] / 1048576.0)
+    assert tight.info["memory_policy"] == "none"
+    with pytest.raises(quiver.InvalidArgumentError, match="memory policy 'int8'"):
+        quiver.Model.load(path, memory_policy="int8")
+    with pytest.raises(quiver.InvalidArgumentError, match="memory_budget_mb"):
+        quiver.Model.load(path, memory_budget_mb=-1)
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64, np.uint8, np.uint16, np.uint32,
                                    np.uint64, ">i4"])
 def test_other_integer_dtypes_give_the_int32_answer(quiver, suite_models, dtype):

@@ -256,6 +256,44 @@ TEST(ConfigTest, EntryTextTellsChangedModelsApart) {
   EXPECT_NE(one->models[1].entry, moved->models[1].entry);  // relative paths resolve elsewhere
 }
 
+// memory_policy per model or from server.memory_policy, memory_budget_mb per model; the
+// command line's overrides (quiver serve --memory-policy / --memory-budget-mb) change only
+// what entries leave unset, and an inherited change makes the entry differ (a rebuild).
+TEST(ConfigTest, MemoryPolicyAndBudgetPerModelOrFromTheServer) {
+  const std::string text =
+      "server: {memory_policy: lazy}\n"
+      "models:\n"
+      "  - {name: a, model: a.h5}\n"
+      "  - {name: b, model: b.h5, memory_policy: none, memory_budget_mb: 2.5}\n";
+  auto c = parse(text);
+  ASSERT_OK(c);
+  EXPECT_EQ(c->server.memory_policy, MemoryPolicy::kTablesLazy);
+  EXPECT_EQ(c->models[0].memory_policy, MemoryPolicy::kTablesLazy);
+  EXPECT_EQ(c->models[0].memory_budget_bytes, 0);
+  EXPECT_EQ(c->models[1].memory_policy, MemoryPolicy::kNoTables);
+  EXPECT_EQ(c->models[1].memory_budget_bytes, 2621440);
+  auto defaults = parse("models: [{name: a, model: a.h5}]");
+  ASSERT_OK(defaults);
+  EXPECT_EQ(defaults->models[0].memory_policy, MemoryPolicy::kAuto);
+
+  ServeConfig overridden = *c;
+  apply_memory_overrides({MemoryPolicy::kTablesFp32, int64_t{1} << 20}, &overridden);
+  EXPECT_EQ(overridden.models[0].memory_policy, MemoryPolicy::kTablesFp32);
+  EXPECT_EQ(overridden.models[0].memory_budget_bytes, 1 << 20);
+  EXPECT_EQ(overridden.models[1].memory_policy, MemoryPolicy::kNoTables);  // its own
+  EXPECT_EQ(overridden.models[1].memory_budget_bytes, 2621440);
+  EXPECT_NE(overridden.models[0].entry, c->models[0].entry);
+  EXPECT_EQ(overridden.models[1].entry, c->models[1].entry);
+
+  EXPECT_EQ(error_of("server: {memory_policy: int8}\nmodels: []"),
+            "x.yaml: server.memory_policy: expected auto, fp32, bf16, lazy or none, got 'int8'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, memory_policy: tables}]"),
+            "x.yaml: models[0].memory_policy: expected auto, fp32, bf16, lazy or none, got "
+            "'tables'");
+  EXPECT_EQ(error_of("models: [{name: a, model: a.h5, memory_budget_mb: -1}]"),
+            "x.yaml: models[0].memory_budget_mb: expected a number of MiB >= 0");
+}
+
 TEST(ConfigTest, ModelNamesAreNeverPaths) {
   EXPECT_EQ(error_of("models: [{name: ../etc, model: a.h5}]"),
             "x.yaml: models[0].name: expected a name of [A-Za-z0-9_.-]+, got '../etc'");
