@@ -193,7 +193,7 @@ Status Registry::refresh(const std::string& name) {
 void Registry::acquire_or_load(const std::string& name, std::optional<int64_t> version,
                                AcquireDone done) {
   std::optional<Result<ModelHandle>> now;
-  auto waiter = std::make_shared<Waiter>();
+  std::shared_ptr<Waiter> waiter;  // only when the request waits for a load
   bool start = false;
   int64_t timeout_ms = 0;
   {
@@ -208,6 +208,7 @@ void Registry::acquire_or_load(const std::string& name, std::optional<int64_t> v
                e->failed_key == m->entry + model_files_identity(*m)) {
       now = unavailable("model '" + name + "' failed to load: " + e->last_error.message());
     } else {
+      waiter = std::make_shared<Waiter>();
       waiter->version = version;
       e->waiters.push_back(waiter);
       if (!e->load_running) {
