@@ -351,40 +351,66 @@ Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* fa
   return grouped;
 }
 
-std::vector<ModelStatus> Registry::statuses() const {
-  base::MutexLock lock(mu_);
-  std::vector<ModelStatus> out;
-  for (const auto& [name, e] : entries_) {
-    ModelStatus s;
-    s.name = name;
-    s.configured = e->configured;
-    s.serving_version = e->serving ? e->serving->version : 0;
-    s.versions.assign(e->versions.begin(), e->versions.end());
-    s.last_error = e->last_error;
-    s.loads = e->loads;
-    s.load_failures = e->load_failures;
-    if (e->serving) {
-      s.memory = e->serving->predictor->memory_in_use();
-      s.memory.tokenizer += e->serving->tokenizer_bytes;
-    }
-    s.memory_bytes = s.memory.total();
-    s.on_demand = e->on_demand;
-    s.evictions = e->evictions;
-    // An on-demand model not loaded nor loading: its next version, tracked (START).
-    if (e->on_demand && e->configured && !e->serving && !e->load_running) {
-      s.versions.insert(s.versions.begin(),
-                        VersionStatus{e->next_version, VersionState::kStart, Status()});
-    }
-    out.push_back(std::move(s));
+namespace {
+
+// The bytes a serving version holds now (a lazy table grows as its rows fill), walked
+// outside the registry's mutex: requests take that mutex, and a walk over thousands of
+// models' layers should not hold them up.
+void status_memory(ModelStatus* s, const std::shared_ptr<const Servable>& serving) {
+  if (serving) {
+    s->memory = serving->predictor->memory_in_use();
+    s->memory.tokenizer += serving->tokenizer_bytes;
   }
+  s->memory_bytes = s->memory.total();
+}
+
+}  // namespace
+
+ModelStatus Registry::status_locked(const std::string& name, const Entry& e) const {
+  ModelStatus s;
+  s.name = name;
+  s.configured = e.configured;
+  s.serving_version = e.serving ? e.serving->version : 0;
+  s.versions.assign(e.versions.begin(), e.versions.end());
+  s.last_error = e.last_error;
+  s.loads = e.loads;
+  s.load_failures = e.load_failures;
+  s.on_demand = e.on_demand;
+  s.evictions = e.evictions;
+  // An on-demand model not loaded nor loading: its next version, tracked (START).
+  if (e.on_demand && e.configured && !e.serving && !e.load_running) {
+    s.versions.insert(s.versions.begin(),
+                      VersionStatus{e.next_version, VersionState::kStart, Status()});
+  }
+  return s;
+}
+
+std::vector<ModelStatus> Registry::statuses() const {
+  std::vector<ModelStatus> out;
+  std::vector<std::shared_ptr<const Servable>> serving;  // released outside mu_
+  {
+    base::MutexLock lock(mu_);
+    for (const auto& [name, e] : entries_) {
+      out.push_back(status_locked(name, *e));
+      serving.push_back(e->serving);
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) status_memory(&out[i], serving[i]);
   return out;
 }
 
 std::optional<ModelStatus> Registry::status(const std::string& name) const {
-  for (auto& s : statuses()) {
-    if (s.name == name) return s;
+  ModelStatus s;
+  std::shared_ptr<const Servable> serving;
+  {
+    base::MutexLock lock(mu_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return std::nullopt;
+    s = status_locked(name, *it->second);
+    serving = it->second->serving;
   }
-  return std::nullopt;
+  status_memory(&s, serving);
+  return s;
 }
 
 ServeConfig Registry::config() const {

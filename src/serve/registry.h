@@ -254,6 +254,8 @@ class Registry {
   // Idle unloads and the budget (timer thread, every second when either is set).
   void sweep();
   int64_t loaded_bytes_locked(bool eager_only) const REQUIRES(mu_);
+  // One entry's status without its memory (status_memory adds it outside mu_).
+  ModelStatus status_locked(const std::string& name, const Entry& e) const REQUIRES(mu_);
   Entry& entry_locked(const std::string& name) REQUIRES(mu_);
   BatcherOptions batcher_options(const ModelConfig& m) const REQUIRES(mu_);
   Status load_one(const ModelConfig& m) REQUIRES(control_mu_);
