@@ -4,6 +4,8 @@
 # A finding stops that target, is saved as WORK/<target>/crash-*, and makes the script
 # exit 1 after the other targets ran; turn it into a regression test by fixing the bug and
 # adding the file to fuzz/corpus/<target>/ (the replay ctest runs it in every build).
+# FUZZ_SEED=N fixes libFuzzer's seed (scripts/test.sh: 1, so a CI finding replays on any
+# machine from the same commit and corpus); unset, each run explores from a random seed.
 # Usage: fuzz/run_fuzzers.sh BUILD_DIR [SECONDS] [WORK_DIR] [target...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,19 +18,8 @@ TARGETS=("$@")
 fuzz/make_corpus.sh "$WORK/corpus" --shared >/dev/null
 failed=()
 libhdf5=()
-# in_libhdf5 LOG: the finding is libhdf5's own: a crash whose top frame outside the
-# sanitizer runtime (ASan's allocator, its interceptors such as free, strdup or memcpy) is in
-# libhdf5, or an out-of-memory of one malloc that libhdf5 asked for (a damaged header
-# claiming gigabytes: the frame that called malloc).
-in_libhdf5() {
-  if grep -q 'libFuzzer: out-of-memory (malloc(' "$1"; then
-    grep -E '^ +#[0-9]+ ' "$1" | sed -n '/ in \(malloc\|calloc\|realloc\) /{n;p;q}' | grep -q 'libhdf5'
-    return
-  fi
-  grep -E '^ +#[0-9]+ ' "$1" |
-    grep -vE ' in (__asan|__sanitizer|__interceptor_|__ubsan)| in (free|malloc|calloc|realloc|strdup|strndup|memcpy|memmove|memset|memcmp|strlen) \(' |
-    head -1 | grep -q 'libhdf5'
-}
+seed=()
+[ -z "${FUZZ_SEED:-}" ] || seed=(-seed="$FUZZ_SEED")
 for t in "${TARGETS[@]}"; do
   mkdir -p "$WORK/$t"
   echo "fuzz: $t for ${SECONDS_EACH}s" >&2
@@ -37,12 +28,12 @@ for t in "${TARGETS[@]}"; do
   if ! ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 \
        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
        "$BUILD/fuzz/fuzz_$t" "$WORK/corpus/$t" -max_total_time="$SECONDS_EACH" \
-       -max_len=1048576 -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 \
+       -max_len=1048576 -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 "${seed[@]}" \
        -artifact_prefix="$WORK/$t/" > "$WORK/$t.log" 2>&1; then
-    # A crash whose top frame outside the sanitizer runtime (in_libhdf5 above) is in
-    # libhdf5 itself is Debian 1.10.8's bug, not quiver's (docs/limits.md): reported and
+    # A crash inside libhdf5 (fuzz/triage.py: the first frame that is either's, and no
+    # buffer of quiver's involved) is Debian 1.10.8's bug, not quiver's (docs/limits.md): reported and
     # kept, but it does not fail the run; a server keeps such files out with its sandbox.
-    if in_libhdf5 "$WORK/$t.log"; then
+    if [ "$(fuzz/triage.py "$WORK/$t.log")" = libhdf5 ]; then
       libhdf5+=("$t")
       grep -E 'ERROR: (AddressSanitizer|libFuzzer)|^ +#[0-2] ' "$WORK/$t.log" | head -4 >&2
     else

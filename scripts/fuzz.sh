@@ -7,6 +7,7 @@
 # Usage: scripts/fuzz.sh [--seconds N] [--build DIR] [--work DIR] [--build-only|--run-only]
 #                        [target...]
 #   --seconds N   per target (default 60: the full run; scripts/test.sh passes 10 for CI)
+#   --seed N      libFuzzer's seed (default random; scripts/test.sh passes 1: reproducible)
 #   --build-only  configure and build the tree, run nothing; --run-only: run a built tree
 #   --build DIR   the clang tree (default build-fuzz)
 #   --work DIR    working corpus and findings (default /tmp/quiver_fuzz)
@@ -23,11 +24,12 @@ RUN_STEP=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_EACH=${2:?--seconds needs a number}; shift 2 ;;
+    --seed) export FUZZ_SEED=${2:?--seed needs a number}; shift 2 ;;
     --build) BUILD=${2:?--build needs a folder}; shift 2 ;;
     --work) WORK=${2:?--work needs a folder}; shift 2 ;;
     --build-only) RUN_STEP=0; shift ;;
     --run-only) BUILD_STEP=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "scripts/fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) TARGETS+=("$1"); shift ;;
   esac

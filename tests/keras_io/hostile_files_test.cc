@@ -167,6 +167,20 @@ TEST_F(HostileFilesTest, LoadedModelBeyondTheMemoryLimitFailsWithTheBytesNeeded)
   ASSERT_OK(Model::load(file("compressed_weights.h5"), options));
 }
 
+TEST_F(HostileFilesTest, CompactDatasetMustHoldWhatItsShapeNeeds) {
+  // A compact dataset (data inside the object header) is read when it is whole.
+  Result<ModelSpec> whole = read_model(file("compact_bias.h5"));
+  ASSERT_OK(whole);
+  ASSERT_EQ(whole->layers.back().weights.size(), 2u);
+  EXPECT_EQ(whole->layers.back().weights[1].values, std::vector<float>{6.0f});
+  // libhdf5 1.10.8 reads a compact dataset whose header claims 0 bytes from a null buffer
+  // (SIGSEGV) and one that claims 2 of its 4 past the end (garbage): both are refused first.
+  EXPECT_STATUS(read_model(file("compact_bias_empty.h5")), kCorruption,
+                "dataset 'dense_1/bias:0' holds 0 bytes, its shape needs 4");
+  EXPECT_STATUS(read_model(file("compact_bias_short.h5")), kCorruption,
+                "dataset 'dense_1/bias:0' holds 2 bytes, its shape needs 4");
+}
+
 TEST_F(HostileFilesTest, HugeDeclaredInputLengthIsRefusedBeforeAllocation) {
   EXPECT_STATUS(Model::load(file("huge_length.h5")), kResourceExhausted,
                 "huge_length.h5: layer 'input_1' (InputLayer): batch_input_shape "

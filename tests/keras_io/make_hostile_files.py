@@ -151,6 +151,28 @@ def compressed_weights(path, vocab=250000):
                          chunks=(vocab // 10, 4), compression="gzip", compression_opts=9)
 
 
+def compact_bias(path, stored_bytes):
+    """small.h5 with dense_1's bias (1 float) in a compact dataset whose header claims
+    `stored_bytes` of data (4 is the truth; libhdf5 1.10.8 does not check the claim)."""
+    write_h5(path, json.dumps(sequential({})))
+    with h5py.File(path, "a") as f:
+        g = f["model_weights/dense_1/dense_1"]
+        del g["bias:0"]
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_layout(h5py.h5d.COMPACT)
+        ds = h5py.h5d.create(g.id, b"bias:0", h5py.h5t.IEEE_F32LE,
+                             h5py.h5s.create_simple((1,)), dcpl)
+        ds.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array([6.0], np.float32))
+    data = bytearray(open(path, "rb").read())
+    # The layout message, version 3: 03, class 0 (compact), size (2 bytes LE), the data.
+    marker = b"\x03\x00\x04\x00" + np.array([6.0], np.float32).tobytes()
+    at = data.find(marker)
+    assert at >= 0 and data.find(marker, at + 1) < 0, "compact layout message not found once"
+    data[at + 2:at + 4] = struct.pack("<H", stored_bytes)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def main(out_dir):
     p = lambda name: os.path.join(out_dir, name)  # noqa: E731
     write_h5(p("small.h5"), json.dumps(sequential({})))
@@ -167,6 +189,9 @@ def main(out_dir):
     many_entries(p("many_entries.keras"))
     architectures(out_dir)
     weights_only(p("weights_only.h5"))
+    compact_bias(p("compact_bias.h5"), 4)
+    compact_bias(p("compact_bias_empty.h5"), 0)
+    compact_bias(p("compact_bias_short.h5"), 2)
 
 
 if __name__ == "__main__":
