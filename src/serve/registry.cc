@@ -23,7 +23,8 @@ void log_load_failure(const ModelConfig& m, int64_t version, const Status& error
                error.to_string().c_str(), instead.c_str());
 }
 
-// Runs fn(0) .. fn(n - 1) on up to max(2, cores) threads (models load in parallel).
+}  // namespace
+
 void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
   std::atomic<size_t> next{0};
   auto work = [&] {
@@ -35,8 +36,6 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
   work();
   for (auto& t : threads) t.join();
 }
-
-}  // namespace
 
 const char* version_state_name(VersionState state) {
   switch (state) {
@@ -120,7 +119,12 @@ int64_t Registry::begin_load_locked(const ModelConfig& m) {
 }
 
 Result<std::shared_ptr<const Servable>> Registry::build(const ModelConfig& m, int64_t version) {
-  return make_servable(m, version, loader_, hooks_, &segmenters_);
+  ModelConfig effective;
+  {
+    base::MutexLock lock(mu_);
+    effective = effective_locked(m);
+  }
+  return make_servable(effective, version, loader_, hooks_, &segmenters_);
 }
 
 void Registry::commit_locked(const ModelConfig& m, int64_t version,
@@ -183,6 +187,8 @@ Status Registry::load_all() {
     }
     for (const ModelConfig& m : models) {
       Entry& e = entry_locked(m.name);
+      e.rebuilding = planned_locked(m);  // loading until the plan is applied
+      if (e.rebuilding) first_plan_pending_ = true;
       // The version the constructor marked LOADING, unless something else ran since.
       const bool pending = !e.versions.empty() && e.versions.front().state == VersionState::kLoading;
       versions.push_back(pending ? e.versions.front().version : begin_load_locked(m));
@@ -201,6 +207,7 @@ Status Registry::load_all() {
       results[i] = loaded.status();
     }
   });
+  replan_eager_memory();
   for (auto& s : results) {
     if (!s.ok()) return s;
   }
@@ -251,7 +258,9 @@ Status Registry::reload(const std::string& name) {
     if (const ModelConfig* c = config_.find(name)) m = *c;
   }
   if (!m) return not_found("model '" + name + "' is not in the config");
-  return load_one(*m);
+  Status loaded = load_one(*m);
+  if (loaded.ok()) replan_eager_memory();
+  return loaded;
 }
 
 void Registry::unload_locked(Entry& e) {
@@ -282,6 +291,13 @@ bool Registry::unchanged_locked(const ModelConfig& m, const std::string& files) 
 
 Status Registry::apply_config(ServeConfig config, std::vector<ReloadFailure>* failures) {
   base::MutexLock control(control_mu_);
+  Status applied = apply_config_controlled(std::move(config), failures);
+  replan_eager_memory();  // a refused reload changed nothing: the same plan, no rebuild
+  return applied;
+}
+
+Status Registry::apply_config_controlled(ServeConfig config,
+                                         std::vector<ReloadFailure>* failures) {
   const std::vector<ModelConfig>& models = config.models;
   // A model whose entry and files are what its serving version was built from keeps that
   // version: no new version, no sandbox run, no load.
@@ -377,6 +393,7 @@ ModelStatus Registry::status_locked(const std::string& name, const Entry& e) con
   s.load_failures = e.load_failures;
   s.on_demand = e.on_demand;
   s.evictions = e.evictions;
+  s.rebuilding = e.rebuilding;
   // An on-demand model not loaded nor loading: its next version, tracked (START).
   if (e.on_demand && e.configured && !e.serving && !e.load_running) {
     s.versions.insert(s.versions.begin(),
@@ -420,6 +437,7 @@ ServeConfig Registry::config() const {
 
 bool Registry::all_ready() const {
   base::MutexLock lock(mu_);
+  if (first_plan_pending_) return false;
   for (const auto& m : config_.models) {
     auto it = entries_.find(m.name);
     if (it == entries_.end()) return false;

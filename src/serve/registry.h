@@ -48,6 +48,7 @@
 #include "quiver/status.h"
 #include "serve/batcher.h"
 #include "serve/config.h"
+#include "serve/memory_plan.h"
 #include "serve/metrics.h"
 #include "serve/servable.h"
 
@@ -79,6 +80,7 @@ struct ModelStatus {
   MemoryUsage memory;        // the serving version's bytes now, by part (0 when none serves)
   bool on_demand = false;  // load: on_demand
   uint64_t evictions = 0;  // on-demand unloads by the budget or idle time
+  bool rebuilding = false;  // its serving version is rebuilt for a new memory plan
 };
 
 // Server-wide memory facts (server.memory_budget_mb) and on-demand counters.
@@ -130,6 +132,9 @@ struct GroupStatus {
   uint64_t switches = 0;
   Status last_error;  // why the last switch (admin or config) was refused
 };
+
+// Runs fn(0) .. fn(n - 1) on up to max(2, cores) threads (models load in parallel).
+void parallel_for(size_t n, const std::function<void(size_t)>& fn);
 
 class Registry {
  public:
@@ -199,7 +204,7 @@ class Registry {
   std::optional<ModelStatus> status(const std::string& name) const;
   ServeConfig config() const;
   // True when every configured eager model has a serving version and every on-demand
-  // one is registered (its file checked).
+  // one is registered (its file checked), and load_all's memory plan is applied.
   bool all_ready() const;
 
  private:
@@ -226,7 +231,13 @@ class Registry {
     uint64_t evictions = 0;
     std::string failed_key;  // entry + files of the last failed on-demand load, and when
     int64_t failed_at_ns = 0;
-  
+    // Eager under server.memory_budget_mb with policy auto (registry_memory.cc): what its
+    // loads use; unset until the first plan (a load then holds no tables).
+    std::optional<PlannedMemory> plan;
+    // replan_eager_memory is rebuilding its serving version (load_all sets it for planned
+    // models from the start: they count as loading until the first plan is applied).
+    bool rebuilding = false;
+
     VersionStatus* find(int64_t v) {
       for (auto& s : versions) {
         if (s.version == v) return &s;
@@ -259,10 +270,23 @@ class Registry {
   Entry& entry_locked(const std::string& name) REQUIRES(mu_);
   BatcherOptions batcher_options(const ModelConfig& m) const REQUIRES(mu_);
   Status load_one(const ModelConfig& m) REQUIRES(control_mu_);
+  Status apply_config_controlled(ServeConfig config, std::vector<ReloadFailure>* failures)
+      REQUIRES(control_mu_);
   // A new version number for `m`, recorded as LOADING.
   int64_t begin_load_locked(const ModelConfig& m) REQUIRES(mu_);
-  // Builds and checks version `version` of `m` (no lock held; the slow part of a load).
+  // Builds and checks version `version` of `m` (no lock held; the slow part of a load),
+  // with the memory its plan gives it (effective_locked).
   Result<std::shared_ptr<const Servable>> build(const ModelConfig& m, int64_t version);
+  // Memory plan (registry_memory.cc, serve/memory_plan.h). True when `m` is eager, the
+  // server has a budget and the entry sets neither memory_policy nor memory_budget_mb.
+  bool planned_locked(const ModelConfig& m) const REQUIRES(mu_);
+  // `m` with its plan's memory policy and budget (no tables before the first plan); its
+  // entry text unchanged (a plan is not a config change).
+  ModelConfig effective_locked(const ModelConfig& m) const REQUIRES(mu_);
+  // Plans every planned model's memory from its serving version's facts and rebuilds those
+  // whose plan changed (the same files, so no sandbox run; the same version number: the
+  // bits do not change), shrinking ones first. After load_all, apply_config and reload.
+  void replan_eager_memory() REQUIRES(control_mu_);
   // Serves `servable` as version `version` of `m`; the replaced one goes to `retired`.
   void commit_locked(const ModelConfig& m, int64_t version,
                      std::shared_ptr<const Servable> servable,
@@ -298,6 +322,7 @@ class Registry {
   std::map<std::string, GroupState> groups_ GUARDED_BY(mu_);
   std::string default_group_ GUARDED_BY(mu_);  // "" = none
   uint64_t on_demand_loads_ GUARDED_BY(mu_) = 0;
+  bool first_plan_pending_ GUARDED_BY(mu_) = false;  // load_all's plan not applied yet
   uint64_t evictions_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<Background> background_;  // made in registry_ondemand.cc
 };

@@ -356,13 +356,16 @@ Status Registry::check_eager_budget() const {
   const int64_t eager = loaded_bytes_locked(true);
   if (budget <= 0 || eager <= budget) return Status();
   std::string each;
+  bool planned = false;
   for (const auto& [name, e] : entries_) {
     if (!e->serving || e->on_demand) continue;
     each += (each.empty() ? "" : ", ") + name + " " + mib(e->serving->memory_bytes);
+    if (const ModelConfig* m = config_.find(name); m != nullptr && planned_locked(*m)) planned = true;
   }
   return resource_exhausted("server.memory_budget_mb: the eager models need " + mib(eager) + " (" +
-                            std::to_string(eager) + " bytes: " + each + ") but the budget is " +
-                            mib(budget) + " (" + std::to_string(budget) +
+                            std::to_string(eager) + " bytes: " + each + ")" +
+                            (planned ? " with no tables for those without a memory_policy" : "") +
+                            " but the budget is " + mib(budget) + " (" + std::to_string(budget) +
                             " bytes); raise it or give models load: on_demand");
 }
 

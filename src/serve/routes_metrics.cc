@@ -12,7 +12,8 @@ bool route_metrics(Service& service, HttpRequest& request, Responder& respond) {
   }
   std::vector<ModelFacts> facts;
   for (const ModelStatus& s : service.registry().statuses()) {
-    const bool loading = !s.versions.empty() && s.versions.front().state == VersionState::kLoading;
+    const bool loading =
+        s.rebuilding || (!s.versions.empty() && s.versions.front().state == VersionState::kLoading);
     facts.push_back(ModelFacts{s.name, s.memory_bytes, s.serving_version, s.memory, s.loads,
                                s.load_failures, s.serving_version > 0, loading, s.on_demand,
                                s.evictions});

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "conformance_models.h"
+#include "suite_models.h"
 #include "server_fixture.h"
 
 namespace quiver::testing {
@@ -247,6 +248,66 @@ TEST_F(OnDemandTest, AMissingFileIsReportedAtRegistration) {
   std::string reason;
   EXPECT_EQ(index_state("m", &reason), "UNAVAILABLE");
   EXPECT_NE(reason.find("nope.h5"), std::string::npos) << reason;
+}
+
+// Eager models whose entries set no memory_policy, under server.memory_budget_mb: the
+// server plans their tables to fit instead of refusing to start. Three copies of the
+// suite's BiLSTM and room for one's tables and half another's: the first by name gets fp32
+// tables, the other two less (lazy or none); every answer is the bits of a server without
+// a budget, and a config reload with room for all gives all their tables.
+TEST_F(OnDemandTest, EagerModelsWithoutAPolicyGetTablesWithinTheBudget) {
+  const std::string suite = testutil::suite_models_dir();
+  ASSERT_FALSE(suite.empty()) << "making the suite models failed";
+  const std::string folder = suite + "/" + testutil::kTextModel;
+  for (const char* name : {"a", "b", "c"}) {
+    fs::copy_file(folder + "/model.h5", dir_.file(std::string("lstm_") + name + ".h5"));
+  }
+  auto lstm = [&](const std::string& name) {
+    return "  - name: " + name + "\n    model: " + dir_.file("lstm_" + name + ".h5") +
+           "\n    tokenizer: " + folder + "/tokenizer.json\n";
+  };
+  const std::string models = lstm("c") + lstm("a") + lstm("b");
+  write_text(dir_.file("probe.yaml"), "server:\n  host: 127.0.0.1\nmodels:\n" + lstm("a"));
+  ServerProcess probe;
+  ASSERT_TRUE(probe.start(dir_.file("probe.yaml"))) << probe.error();
+  HttpClient pc(probe.port());
+  auto part = [](HttpClient& c, const std::string& model, const std::string& name) {
+    return metric_value(c, "quiver_model_memory_bytes{model=\"" + model +
+                               "\",version=\"1\",part=\"" + name + "\"}");
+  };
+  const double fp32 = metric_value(pc, "quiver_model_memory_bytes{model=\"a\"}");
+  const double fp32_tables = part(pc, "a", "tables");
+  const double tables = fp32_tables + part(pc, "a", "trajectories");
+  ASSERT_GT(fp32_tables, 0);
+  const auto expected = pc.post("/v1/models/a:predict", kPredictBody);
+  ASSERT_EQ(expected.status, 200) << expected.body;
+  const double budget = 3 * (fp32 - tables) + 1.5 * tables;
+  ASSERT_TRUE(start(models, admin_ + "  memory_budget_mb: " +
+                                std::to_string(budget / (1 << 20)) + "\n"));
+  EXPECT_EQ(part(client(), "a", "tables"), fp32_tables);
+  double loaded = 0;
+  for (const char* m : {"a", "b", "c"}) {
+    if (std::string(m) != "a") EXPECT_LT(part(client(), m, "tables"), fp32_tables) << m;
+    loaded += metric(std::string("quiver_model_memory_bytes{model=\"") + m + "\"}");
+    auto r = predict(m);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, expected.body) << m;  // the same bits, whatever the plan gave it
+    auto status = json_of(client().get(std::string("/v1/models/") + m));
+    ASSERT_EQ(status["model_version_status"].size(), 1u) << status;  // a plan is not a version
+    EXPECT_EQ(status["model_version_status"][0]["version"], "1") << status;
+  }
+  EXPECT_LE(loaded, budget);
+  // A config reload that raises the budget plans again: every model gets its tables and
+  // keeps its version and its answers.
+  write_text(config_path_, "server:\n  host: 127.0.0.1\n" + admin_ + "  memory_budget_mb: " +
+                               std::to_string(4 * fp32 / (1 << 20)) + "\nmodels:\n" + models);
+  auto reload = client().post("/admin/reload", "", auth_);
+  ASSERT_EQ(reload.status, 200) << reload.body;
+  for (const char* m : {"a", "b", "c"}) {
+    EXPECT_EQ(part(client(), m, "tables"), fp32_tables) << m;
+    EXPECT_EQ(predict(m).body, expected.body) << m;
+    EXPECT_EQ(metric(std::string("quiver_model_loads_total{model=\"") + m + "\"}"), 1) << m;
+  }
 }
 
 TEST_F(OnDemandTest, ConfigMistakesAreRefusedWithClearMessages) {
