@@ -1,7 +1,9 @@
 // One vocabulary for the training options (src/train/option_table.h) as the quiver binary
 // shows it: new and old flag spellings, validation through the table, maxlen as Keras
 // means it, and docs/training.md carrying the table `quiver help options --markdown` prints.
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -101,15 +103,21 @@ TEST(TrainOptionsCliTest, MaxlenIsTheExactLength) {
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["input_length"], 12) << inspect.out;
 }
 
+// d.csv (write_data) and a.h5: a BiLSTM(3) trained on it.
+bool train_bilstm(const TempDir& dir) {
+  write_data(dir);
+  testutil::ShellRun trained = quiver_stdout("train --data " + dir.file("d.csv") + kTiny +
+                                             " --model " + dir.file("a.h5") + " --model-type bilstm");
+  EXPECT_EQ(trained.code, 0) << trained.out;
+  return trained.code == 0;
+}
+
 // quiver inspect --memory-policy / --memory-budget-mb (issue 18): the bytes by part and the
 // policy chosen, from the shapes: a BiLSTM(3) over an Embedding of V tokens has two token
 // tables of V x (4 x 3) floats; `none` holds only the weights.
 TEST(InspectCliTest, ShowsMemoryByPartUnderEachPolicy) {
   TempDir dir;
-  write_data(dir);
-  testutil::ShellRun trained = quiver_stdout("train --data " + dir.file("d.csv") + kTiny +
-                                             " --model " + dir.file("a.h5") + " --model-type bilstm");
-  ASSERT_EQ(trained.code, 0) << trained.out;
+  ASSERT_TRUE(train_bilstm(dir));
   auto inspect = [&](const std::string& flags) {
     testutil::ShellRun r = quiver_stdout("inspect " + dir.file("a.h5") + " --json " + flags);
     EXPECT_EQ(r.code, 0) << r.out;
@@ -153,6 +161,52 @@ TEST(InspectCliTest, ShowsMemoryByPartUnderEachPolicy) {
   testutil::ShellRun bad = quiver_stderr("inspect " + dir.file("a.h5") + " --memory-policy int8");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.out.find("--memory-policy"), std::string::npos) << bad.out;
+}
+
+// quiver predict / evaluate --memory-policy and --memory-budget-mb (issue 18): fp32, lazy
+// and none tables answer the same bits (a budget too small for any table too), bf16 within
+// its documented error; a policy name that does not exist is a usage error.
+TEST(MemoryCliTest, PredictAndEvaluateGiveTheSameAnswersUnderEveryExactPolicy) {
+  TempDir dir;
+  ASSERT_TRUE(train_bilstm(dir));
+  std::ofstream(dir.file("in.txt")) << "good great film\nbad awful film number 3\nfilm\nunseen words\n";
+  auto predict = [&](const std::string& flags) {
+    testutil::ShellRun r =
+        quiver_stdout("predict --model " + dir.file("a.h5") + " " + flags + " < " + dir.file("in.txt"));
+    EXPECT_EQ(r.code, 0) << flags << ": " << r.out;
+    return r.out;
+  };
+  auto evaluate = [&](const std::string& flags) {
+    testutil::ShellRun r = quiver_stdout("evaluate --model " + dir.file("a.h5") + " --data " +
+                                         dir.file("d.csv") + " --json " + flags);
+    EXPECT_EQ(r.code, 0) << flags << ": " << r.out;
+    return r.out;
+  };
+  const std::string fp32 = predict("--memory-policy fp32");
+  ASSERT_EQ(std::count(fp32.begin(), fp32.end(), '\n'), 4) << fp32;
+  const std::string evaluated = evaluate("--memory-policy fp32");
+  for (const char* flags : {"", "--memory-policy auto", "--memory-policy lazy",
+                            "--memory-policy none", "--memory-budget-mb 0.0001",
+                            "--memory-policy lazy --memory-budget-mb 0.0001"}) {
+    EXPECT_EQ(predict(flags), fp32) << flags;
+    EXPECT_EQ(evaluate(flags), evaluated) << flags;
+  }
+  // bf16 tables: scores within 1e-2 of fp32's (docs/performance.md), the same labels.
+  std::istringstream a(fp32), b(predict("--memory-policy bf16"));
+  for (std::string la, lb; std::getline(a, la) && std::getline(b, lb);) {
+    const auto ja = nlohmann::json::parse(la), jb = nlohmann::json::parse(lb);
+    EXPECT_EQ(ja["label"], jb["label"]) << la << " / " << lb;
+    for (size_t i = 0; i < ja["scores"].size(); ++i) {
+      EXPECT_NEAR(ja["scores"][i].get<double>(), jb["scores"][i].get<double>(), 1e-2) << la;
+    }
+  }
+  testutil::ShellRun bad = quiver_stderr("predict --model " + dir.file("a.h5") +
+                                         " --memory-policy int8 < " + dir.file("in.txt"));
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--memory-policy"), std::string::npos) << bad.out;
+  testutil::ShellRun negative = quiver_stderr("evaluate --model " + dir.file("a.h5") + " --data " +
+                                              dir.file("d.csv") + " --memory-budget-mb -1");
+  EXPECT_EQ(negative.code, 2) << negative.out;
 }
 
 TEST(TrainOptionsCliTest, HelpOptionsListsEveryFlagWithItsKey) {

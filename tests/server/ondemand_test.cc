@@ -310,6 +310,43 @@ TEST_F(OnDemandTest, EagerModelsWithoutAPolicyGetTablesWithinTheBudget) {
   }
 }
 
+// quiver serve --memory-policy / --memory-budget-mb: the flags reach every model whose
+// entry sets no memory_policy / memory_budget_mb; one that sets its own keeps it. The
+// answers are the same bits.
+TEST_F(OnDemandTest, ServeMemoryFlagsApplyToModelsWithoutTheirOwn) {
+  const std::string suite = testutil::suite_models_dir();
+  ASSERT_FALSE(suite.empty()) << "making the suite models failed";
+  const std::string folder = suite + "/" + testutil::kTextModel;
+  auto lstm = [&](const std::string& name, const std::string& extra) {
+    return "  - name: " + name + "\n    model: " + folder + "/model.h5\n    tokenizer: " + folder +
+           "/tokenizer.json\n" + extra;
+  };
+  write_text(dir_.file("flags.yaml"), "server:\n  host: 127.0.0.1\nmodels:\n" +
+                                          lstm("plain", "") +
+                                          lstm("own", "    memory_policy: fp32\n"));
+  auto tables = [](HttpClient& c, const std::string& model) {
+    return metric_value(c, "quiver_model_memory_bytes{model=\"" + model +
+                               "\",version=\"1\",part=\"tables\"}");
+  };
+  ServerProcess fp32, none, budget;
+  ASSERT_TRUE(fp32.start(dir_.file("flags.yaml"))) << fp32.error();
+  ASSERT_TRUE(none.start(dir_.file("flags.yaml"), {"--memory-policy", "none"})) << none.error();
+  ASSERT_TRUE(budget.start(dir_.file("flags.yaml"), {"--memory-budget-mb", "0.001"}))
+      << budget.error();
+  HttpClient f(fp32.port()), n(none.port()), b(budget.port());
+  EXPECT_GT(tables(f, "plain"), 0);  // auto without a budget: fp32 tables
+  EXPECT_EQ(tables(n, "plain"), 0);
+  EXPECT_EQ(tables(b, "plain"), 0);  // auto under a budget below any table: none
+  for (HttpClient* c : {&n, &b}) EXPECT_EQ(tables(*c, "own"), tables(f, "own"));  // its own
+  const auto want = f.post("/v1/models/plain:predict", kPredictBody);
+  ASSERT_EQ(want.status, 200) << want.body;
+  EXPECT_EQ(n.post("/v1/models/plain:predict", kPredictBody).body, want.body);
+  EXPECT_EQ(b.post("/v1/models/plain:predict", kPredictBody).body, want.body);
+  auto usage = testutil::shell("timeout 60 " + testutil::quiver_binary() + " serve --config " +
+                               dir_.file("flags.yaml") + " --port 0 --memory-policy int8 2>&1");
+  EXPECT_EQ(usage.code, 2) << usage.out;
+}
+
 TEST_F(OnDemandTest, ConfigMistakesAreRefusedWithClearMessages) {
   auto serve = [&](const std::string& yaml) {
     write_text(dir_.file("bad.yaml"), yaml);
