@@ -250,7 +250,18 @@ void Registry::run_on_demand_load(const std::string& name) {
       }
       m = *c;
       version = e.loading_version;
-      make_room_locked(e.known_bytes, name, retired);  // before the load: less peak memory
+      // Room before the load, so the budget holds at the peak too: the bytes of this
+      // model's last load, else of the largest on-demand model loaded so far (the models of
+      // one deployment usually share a shape), else its file's size (its weights).
+      int64_t expect = e.known_bytes;
+      if (expect == 0) {
+        for (const auto& [other, o] : entries_) expect = std::max(expect, o->known_bytes);
+      }
+      if (expect == 0) {
+        auto st = base::stat_regular_file(m.model_path);
+        if (st.ok()) expect = static_cast<int64_t>(st->st_size);
+      }
+      make_room_locked(expect, name, retired);
     }
     retired.clear();
     const auto start = Clock::now();
