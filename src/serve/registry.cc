@@ -394,10 +394,12 @@ ModelStatus Registry::status_locked(const std::string& name, const Entry& e) con
   s.on_demand = e.on_demand;
   s.evictions = e.evictions;
   s.rebuilding = e.rebuilding;
-  // An on-demand model not loaded nor loading: its next version, tracked (START).
+  // An on-demand model not loaded nor loading: its next version, tracked (START) — the
+  // evicted one, which its next load brings back when its files are unchanged.
   if (e.on_demand && e.configured && !e.serving && !e.load_running) {
-    s.versions.insert(s.versions.begin(),
-                      VersionStatus{e.next_version, VersionState::kStart, Status()});
+    const int64_t next = e.evicted_version != 0 ? e.evicted_version : e.next_version;
+    std::erase_if(s.versions, [next](const VersionStatus& v) { return v.version == next; });
+    s.versions.insert(s.versions.begin(), VersionStatus{next, VersionState::kStart, Status()});
   }
   return s;
 }

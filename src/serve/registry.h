@@ -14,7 +14,9 @@
 // is an ordinary serving version; within server.memory_budget_mb the least recently used
 // on-demand models that no request holds are evicted to make room (a request holding a
 // version keeps it alive, so an eviction never breaks one), and with
-// server.idle_unload_s a model unused that long is unloaded. A failed load answers its
+// server.idle_unload_s a model unused that long is unloaded. One that loads again from
+// the same entry and files comes back as the same version number (TensorFlow Serving's
+// versions are what is on disk, not how often it was loaded). A failed load answers its
 // waiters with the reason and is retried by the next request (at once when the files
 // changed, else after kFailedLoadRetry).
 //
@@ -228,6 +230,11 @@ class Registry {
     bool load_running = false;
     int64_t loading_version = 0;
     int64_t known_bytes = 0;  // memory_bytes of its last load: room made before the next
+    // The version an eviction (or idle unload) ended and what it was built from (entry +
+    // files): loading the same again brings back that version number, as TensorFlow
+    // Serving reloads a version, so a client pinned to it keeps working.
+    int64_t evicted_version = 0;
+    std::string evicted_key;
     uint64_t evictions = 0;
     std::string failed_key;  // entry + files of the last failed on-demand load, and when
     int64_t failed_at_ns = 0;
@@ -254,12 +261,16 @@ class Registry {
   static Status check_registration(const ModelConfig& m);
   // Records `m` as registered: its file is checked (on-demand models), never loaded here.
   Status register_locked(const ModelConfig& m) REQUIRES(mu_);
+  // The version number an on-demand load of `m` gets, recorded as LOADING: the evicted
+  // version when its entry and files are unchanged, else a new one.
+  int64_t begin_on_demand_load_locked(Entry& e, const ModelConfig& m) REQUIRES(mu_);
   // The on-demand load of `name` that acquire_or_load started (a loader thread).
   void run_on_demand_load(const std::string& name);
   // Evicts least recently used on-demand models no request holds (never `keep`) until
   // `need_bytes` more fit in the budget; evicted versions go to `retired`.
   void make_room_locked(int64_t need_bytes, const std::string& keep,
-                        std::vector<std::shared_ptr<const Servable>>& retired) REQUIRES(mu_);
+                        std::vector<std::shared_ptr<const Servable>>& retired,
+                        bool strict_lru = false) REQUIRES(mu_);
   void evict_locked(Entry& e, std::vector<std::shared_ptr<const Servable>>& retired)
       REQUIRES(mu_);
   // Idle unloads and the budget (timer thread, every second when either is set).

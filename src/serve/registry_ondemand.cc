@@ -184,6 +184,7 @@ Status Registry::refresh(const std::string& name) {
     const ModelConfig* m = config_.find(name);
     if (it != entries_.end() && m != nullptr && it->second->on_demand && !it->second->serving) {
       it->second->failed_at_ns = 0;
+      it->second->evicted_version = 0;  // its files changed: the next load is a new version
       return register_locked(*m);
     }
   }
@@ -213,7 +214,7 @@ void Registry::acquire_or_load(const std::string& name, std::optional<int64_t> v
       e->waiters.push_back(waiter);
       if (!e->load_running) {
         e->load_running = true;
-        e->loading_version = begin_load_locked(*m);
+        e->loading_version = begin_on_demand_load_locked(*e, *m);
         start = true;
       }
     }
@@ -261,7 +262,10 @@ void Registry::run_on_demand_load(const std::string& name) {
         auto st = base::stat_regular_file(m.model_path);
         if (st.ok()) expect = static_cast<int64_t>(st->st_size);
       }
-      make_room_locked(expect, name, retired);
+      // Strict LRU here: the answer that just used the least recently used model may not
+      // have released it yet, and evicting the next one instead would break LRU order;
+      // what does not fit now is made room for after the load.
+      make_room_locked(expect, name, retired, /*strict_lru=*/true);
     }
     retired.clear();
     const auto start = Clock::now();
@@ -314,7 +318,19 @@ int64_t Registry::loaded_bytes_locked(bool eager_only) const {
   return total;
 }
 
+int64_t Registry::begin_on_demand_load_locked(Entry& e, const ModelConfig& m) {
+  if (e.evicted_version == 0 || e.evicted_key != m.entry + model_files_identity(m)) {
+    return begin_load_locked(m);
+  }
+  const int64_t version = e.evicted_version;
+  std::erase_if(e.versions, [version](const VersionStatus& v) { return v.version == version; });
+  e.versions.push_front(VersionStatus{version, VersionState::kLoading, Status()});
+  return version;
+}
+
 void Registry::evict_locked(Entry& e, std::vector<std::shared_ptr<const Servable>>& retired) {
+  e.evicted_version = e.serving->version;
+  e.evicted_key = e.serving->config.entry + e.serving->files;
   retired.push_back(e.serving);
   unload_locked(e);
   e.evictions++;
@@ -322,20 +338,24 @@ void Registry::evict_locked(Entry& e, std::vector<std::shared_ptr<const Servable
 }
 
 void Registry::make_room_locked(int64_t need_bytes, const std::string& keep,
-                                std::vector<std::shared_ptr<const Servable>>& retired) {
+                                std::vector<std::shared_ptr<const Servable>>& retired,
+                                bool strict_lru) {
   const int64_t budget = config_.server.memory_budget_bytes;
   if (budget <= 0) return;
   int64_t used = loaded_bytes_locked(false);
   while (used + need_bytes > budget) {
     // The least recently used on-demand model that only the registry holds: a request
     // (or a queued batch) holding its version keeps it, so no answer is ever cut short.
+    // strict_lru: only the least recently used one; when something holds it, stop.
     Entry* victim = nullptr;
     for (auto& [name, e] : entries_) {
-      if (!e->on_demand || !e->serving || name == keep || e->serving.use_count() != 1) continue;
+      if (!e->on_demand || !e->serving || name == keep) continue;
+      if (!strict_lru && e->serving.use_count() != 1) continue;
       if (victim == nullptr || e->last_used_ns.load() < victim->last_used_ns.load()) {
         victim = e.get();
       }
     }
+    if (victim != nullptr && victim->serving.use_count() != 1) victim = nullptr;
     if (victim == nullptr) return;  // the rest is in use: over budget until it is released
     used -= victim->serving->memory_bytes;
     log_line("model '" + victim->name + "' unloaded to make room (server.memory_budget_mb " +
