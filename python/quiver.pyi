@@ -121,4 +121,5 @@ def evaluate(model: PathLike, data: PathLike, *, text_column: str = "text", labe
              label_columns: Optional[Sequence[str]] = None, skip_bad_rows: bool = False,
              tokenizer: Optional[PathLike] = None, segmenter: Optional[str] = None,
              user_dict: Optional[PathLike] = None, weights: str = "fp32",
+             memory_policy: str = "auto", memory_budget_mb: float = 0.0,
              threads: int = 1) -> Dict[str, Any]: ...

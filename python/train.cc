@@ -345,7 +345,8 @@ epochs, best_epoch, labels, task, maxlen, vocab_size, params, train_rows, ...)do
          const std::string& text_column, const std::string& label_column,
          std::optional<std::vector<std::string>> label_columns, bool skip_bad_rows,
          std::optional<std::filesystem::path> tokenizer, std::optional<std::string> segmenter,
-         std::optional<std::filesystem::path> user_dict, const std::string& weights, int threads) {
+         std::optional<std::filesystem::path> user_dict, const std::string& weights,
+         const std::string& memory_policy, double memory_budget_mb, int threads) {
         EvaluateOptions o;
         o.text_column = text_column;
         o.label_column = label_column;
@@ -355,6 +356,8 @@ epochs, best_epoch, labels, task, maxlen, vocab_size, params, train_rows, ...)do
         if (segmenter) o.segmenter = *segmenter;
         if (user_dict) o.user_dict = path_string(*user_dict);
         o.weights = unwrap(parse_weight_mode(weights));
+        o.memory_policy = unwrap(parse_memory_policy(memory_policy));
+        o.memory_budget_bytes = memory_budget_bytes(memory_budget_mb);
         if (threads < 1) raise_invalid("threads: expected an integer >= 1");
         o.threads = threads;
         const std::string mp = path_string(model), dp = path_string(data);
@@ -369,10 +372,12 @@ epochs, best_epoch, labels, task, maxlen, vocab_size, params, train_rows, ...)do
       py::arg("label_column") = "label", py::arg("label_columns") = py::none(),
       py::arg("skip_bad_rows") = false, py::arg("tokenizer") = py::none(),
       py::arg("segmenter") = py::none(), py::arg("user_dict") = py::none(),
-      py::arg("weights") = "fp32", py::arg("threads") = 1, R"doc(
+      py::arg("weights") = "fp32", py::arg("memory_policy") = "auto",
+      py::arg("memory_budget_mb") = 0.0, py::arg("threads") = 1, R"doc(
 Evaluates a model trained by quiver on a labelled CSV, as `quiver evaluate --json`: a dict
 with task, rows, skipped_rows, accuracy, macro_f1, classes (label, precision, recall, f1,
-support) and confusion_matrix, roc_auc (binary); labels and exact_match (multi-label).)doc");
+support) and confusion_matrix, roc_auc (binary); labels and exact_match (multi-label).
+weights, memory_policy and memory_budget_mb load the model as Model.load does.)doc");
 }
 
 }  // namespace quiver::python

@@ -57,6 +57,19 @@ def test_answers_equal_quiver_predict(quiver, quiver_binary, trained):
         assert [k.predict_category(x) for x in texts] == ours
 
 
+def test_memory_policy_keeps_every_answer(quiver, trained):
+    # Classifier(memory_policy=..., memory_budget_mb=...) loads its model as Model.load does:
+    # fp32, lazy and none tables (and a budget too small for any) give the same bits.
+    t = trained["A"]
+    texts = t["texts"] + ["completely new words", ""]
+    want = quiver.Classifier(t["csv"], t["model"], memory_policy="fp32").predict_categories(texts)
+    for kw in (dict(memory_policy="none"), dict(memory_policy="lazy"), dict(memory_budget_mb=0.0001)):
+        k = quiver.Classifier(t["csv"], t["model"], **kw)
+        assert k.predict_categories(texts) == want, kw
+    with pytest.raises(quiver.InvalidArgumentError, match="memory policy 'int8'"):
+        quiver.Classifier(t["csv"], t["model"], memory_policy="int8")
+
+
 def test_modelpath_spellings_and_errors(quiver, trained, tmp_path):
     a = trained["A"]
     assert quiver.Classifier(modelpath=a["model"]).labels == ["negative", "positive"]

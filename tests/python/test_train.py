@@ -124,3 +124,12 @@ def test_evaluate_equals_cli_evaluate_json(quiver, quiver_binary, trained):
     assert ours["task"] == "multiclass" and ours["rows"] == 12
     with pytest.raises(quiver.NotFoundError):
         quiver.evaluate(c["model"], c["csv"] + ".missing")
+    # The memory keywords load the model as Model.load does; no table policy changes a bit.
+    for kw in (dict(memory_policy="none"), dict(memory_policy="lazy"), dict(memory_budget_mb=0.0001)):
+        assert quiver.evaluate(c["model"], c["csv"], **kw) == ours, kw
+    cli_none = json.loads(subprocess.run([quiver_binary, "evaluate", "--model", c["model"], "--data", c["csv"],
+                                          "--json", "--memory-policy", "none"],
+                                         check=True, capture_output=True, text=True).stdout)
+    assert cli_none == ours
+    with pytest.raises(quiver.InvalidArgumentError, match="memory policy 'int8'"):
+        quiver.evaluate(c["model"], c["csv"], memory_policy="int8")
