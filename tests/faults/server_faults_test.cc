@@ -147,7 +147,9 @@ TEST_F(ServerFaultsTest, HostileFilesNeverHarmTheServingVersion) {
     // A bit flip may land where nothing reads it (then the golden check passes and the
     // file serves the same answers); every other file must fail to load.
     const bool failed = next_load_failed(&failures, &successes);
-    if (name.rfind("bitflip_", 0) != 0) EXPECT_TRUE(failed) << "a hostile file was loaded";
+    if (name.rfind("bitflip_", 0) != 0) {
+      EXPECT_TRUE(failed) << "a hostile file was loaded";
+    }
     const HttpResult now = client().post("/v1/classify", kClassify);
     ASSERT_EQ(now.status, 200) << now.body;
     EXPECT_EQ(results(now), results(reference)) << "the serving version must answer as before";

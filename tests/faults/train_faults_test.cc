@@ -231,10 +231,14 @@ TEST_F(TrainFaultsTest, MultilabelKillAtEveryPointNeverLeavesAModelWithoutThresh
     for (auto& e : fs::directory_iterator(d)) fs::remove_all(e.path());
     ShellRun r = quiver(cmd, "QUIVER_FAULT_KILL_AT=" + std::to_string(i + 1));
     EXPECT_TRUE(killed(r)) << r.out;
-    if (fs::exists(d + "/m.h5")) EXPECT_TRUE(has_thresholds(d + "/m.h5"));
+    if (fs::exists(d + "/m.h5")) {
+      EXPECT_TRUE(has_thresholds(d + "/m.h5"));
+    }
     ShellRun again = quiver(cmd);
     ASSERT_EQ(again.code, 0) << again.out;
-    if (i + 1 == points.size()) EXPECT_TRUE(has_thresholds(d + "/m.h5"));
+    if (i + 1 == points.size()) {
+      EXPECT_TRUE(has_thresholds(d + "/m.h5"));
+    }
     EXPECT_EQ(temp_files(d), std::vector<std::string>());
   }
 }

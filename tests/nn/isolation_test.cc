@@ -626,7 +626,9 @@ TEST(IsolationTest, BudgetChoosesTheFastestPolicyThatFits) {
     EXPECT_EQ((*m)->info.memory.trajectories, est.trajectories);
     EXPECT_LE((*m)->info.memory.tables, est.tables);  // lazy: whole rows under the share
     EXPECT_GE((*m)->info.memory.tables, est.tables - 2 * 4 * 37 * 4);
-    if (c.budget >= lazy_floor) EXPECT_LE((*m)->info.memory_bytes, c.budget);
+    if (c.budget >= lazy_floor) {
+      EXPECT_LE((*m)->info.memory_bytes, c.budget);
+    }
   }
   EXPECT_EQ(choose_memory_policy(info, MemoryPolicy::kTablesBf16, 1), MemoryPolicy::kTablesBf16);
   EXPECT_EQ(estimate_memory(info, MemoryPolicy::kTablesBf16).tables, info.table_fp32_bytes / 2);

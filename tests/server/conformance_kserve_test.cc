@@ -329,7 +329,9 @@ TEST_F(KServeConformance, RepositoryUnloadAndLoad) {
   EXPECT_EQ(client_->get("/v2/health/ready").status, 400);
   json index = parse(post("/v2/repository/index", json::object(), auth_));
   for (const auto& m : index) {
-    if (m["name"] == "two") EXPECT_EQ(m["state"], "UNAVAILABLE") << index.dump();
+    if (m["name"] == "two") {
+      EXPECT_EQ(m["state"], "UNAVAILABLE") << index.dump();
+    }
   }
   EXPECT_EQ(parse(post("/v2/repository/index", {{"ready", true}}, auth_)).size(), 2u);  // txt and multi
   auto load = client_->post("/v2/repository/models/two/load", "", auth_);  // "may be empty"
