@@ -67,6 +67,15 @@ void Registry::replan_eager_memory() {
       if (built.memory_policy == plan[i].policy && built.memory_budget_bytes == plan[i].budget_bytes) {
         continue;
       }
+      // Lazy tables whose share grew by at most a quarter keep their version: its smaller
+      // cap stays within the plan, and a reload of any model (which moves every lazy share
+      // a little) does not rebuild all of them. A share that shrinks is always rebuilt.
+      if (built.memory_policy == MemoryPolicy::kTablesLazy &&
+          plan[i].policy == MemoryPolicy::kTablesLazy &&
+          plan[i].budget_bytes >= built.memory_budget_bytes &&
+          plan[i].budget_bytes - built.memory_budget_bytes <= built.memory_budget_bytes / 4) {
+        continue;
+      }
       rebuilds.push_back(Rebuild{effective_locked(*planned[i]), e.serving,
                                  plan[i].bytes < e.serving->memory_bytes});
       e.rebuilding = true;
