@@ -25,14 +25,19 @@ void add_model_options(CLI::App* cmd, ModelArgs* args) {
   add_memory_options(cmd, &args->memory);
 }
 
-void add_memory_options(CLI::App* cmd, MemoryArgs* args) {
+void add_memory_options(CLI::App* cmd, MemoryArgs* args, const char* policy_help,
+                        const char* budget_help) {
   cmd->add_option("--memory-policy", args->policy,
-                  "what recurrent layers precompute: auto (default; fp32 tables, or what fits "
-                  "--memory-budget-mb), fp32, bf16 (tables rounded: outputs change slightly), "
-                  "lazy (table rows on first use), none (least memory, slowest)")
+                  policy_help != nullptr
+                      ? policy_help
+                      : "what recurrent layers precompute: auto (default; fp32 tables, or what "
+                        "fits --memory-budget-mb), fp32, bf16 (tables rounded: outputs change "
+                        "slightly), lazy (table rows on first use), none (least memory, slowest)")
       ->check(one_of({"auto", "fp32", "bf16", "lazy", "none"}));
   cmd->add_option("--memory-budget-mb", args->budget_mb,
-                  "this model's memory budget in MiB for --memory-policy auto / lazy (0: none)")
+                  budget_help != nullptr
+                      ? budget_help
+                      : "this model's memory budget in MiB for --memory-policy auto / lazy (0: none)")
       ->check(CLI::Range(0.0, 1e9));
 }
 

@@ -36,7 +36,10 @@ void add_architecture_file_option(CLI::App* cmd, std::string* path);
 void add_weights_option(CLI::App* cmd, std::string* weights);
 
 // Adds --memory-policy and --memory-budget-mb.
-void add_memory_options(CLI::App* cmd, MemoryArgs* args);
+// `policy_help` / `budget_help` replace the per-model help texts (serve's flags apply to
+// every model that sets none).
+void add_memory_options(CLI::App* cmd, MemoryArgs* args, const char* policy_help = nullptr,
+                        const char* budget_help = nullptr);
 // The policy and the budget in bytes they give.
 Result<MemoryPolicy> memory_policy_of(const MemoryArgs& args);
 int64_t memory_budget_of(const MemoryArgs& args);

@@ -5,7 +5,8 @@
 
 namespace quiver::serve {
 
-std::vector<PlannedMemory> plan_eager_memory(int64_t room, const std::vector<PlanItem>& items) {
+std::vector<PlannedMemory> plan_eager_memory(int64_t room, const std::vector<PlanItem>& items,
+                                             bool share_with_on_demand) {
   const size_t n = items.size();
   std::vector<PlannedMemory> plan(n);
   std::vector<int64_t> none(n), fp32(n), lazy_min(n);
@@ -20,6 +21,7 @@ std::vector<PlannedMemory> plan_eager_memory(int64_t room, const std::vector<Pla
     plan[i] = PlannedMemory{MemoryPolicy::kNoTables, 0, none[i]};
     room -= none[i];
   }
+  if (share_with_on_demand && room > 0) room -= room / 2;
   // fp32 tables, cheapest first.
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);

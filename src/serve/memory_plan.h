@@ -38,7 +38,10 @@ struct PlannedMemory {
 // Plans `items` (in any order; ties break by name, so the plan does not depend on it) into
 // `room` bytes. The result is in `items`' order. Each item costs at least its no-table
 // bytes, whatever `room` is: the caller reports a budget that cannot hold even those.
-std::vector<PlannedMemory> plan_eager_memory(int64_t room, const std::vector<PlanItem>& items);
+// `share_with_on_demand`: on-demand models use the same budget, so tables take at most half
+// of what the items' no-table bytes leave.
+std::vector<PlannedMemory> plan_eager_memory(int64_t room, const std::vector<PlanItem>& items,
+                                             bool share_with_on_demand = false);
 
 }  // namespace quiver::serve
 

@@ -37,7 +37,7 @@ void Registry::replan_eager_memory() {
     for (auto& [name, e] : entries_) e->rebuilding = false;  // load_all's "awaiting the plan"
     std::vector<PlanItem> items;
     std::vector<const ModelConfig*> planned;
-    int64_t room = budget, least = 0;
+    int64_t room = budget;
     bool on_demand = false;
     for (const ModelConfig& m : config_.models) {
       if (m.load == LoadMode::kOnDemand) {
@@ -52,14 +52,11 @@ void Registry::replan_eager_memory() {
         continue;
       }
       items.push_back(PlanItem{m.name, s.classifier->info().model, s.tokenizer_bytes});
-      least += estimate_memory(items.back().info, MemoryPolicy::kNoTables).total() +
-               s.tokenizer_bytes;
       planned.push_back(&m);
     }
     // On-demand models share the budget (LRU): the eager tables take at most half of what
     // the eager models leave.
-    if (on_demand && room > least) room -= (room - least) / 2;
-    const std::vector<PlannedMemory> plan = plan_eager_memory(room, items);
+    const std::vector<PlannedMemory> plan = plan_eager_memory(room, items, on_demand);
     for (size_t i = 0; i < planned.size(); ++i) {
       Entry& e = *entries_.at(planned[i]->name);
       e.plan = plan[i];
