@@ -13,7 +13,21 @@ SHARED_DIR=${QUIVER_SHARED_DIR:-$ROOT/../shared}
 JOBS=$(nproc)
 
 scripts/install-deps.sh test
-scripts/build.sh
+# Disk: a full run writes about NEED_GB GB here (build/ about 2.5, the two sanitizer trees 1,
+# the package tests' cpack trees 1.3 at their peak, third_party/ 0.8) and up to 5 GB of
+# ccache. A full disk shows up as failures that do not name it (a compiler dying without a
+# word, a test that cannot make its temporary folder), so it is said first, and again in the
+# summary.
+disk_free_gb() { df -Pk "$ROOT" | awk 'NR == 2 { print int($4 / 1048576) }'; }
+NEED_GB=8
+if [ "$(disk_free_gb)" -lt "$NEED_GB" ]; then
+  echo "test.sh: WARNING: $(disk_free_gb) GB free on $ROOT's disk; a full run needs about" \
+    "$NEED_GB GB: expect failures from a full disk" >&2
+fi
+# build/ keeps line tables (-g1: file, line and function in every backtrace) but not full
+# debug info, which made each test binary 60 MB instead of about 10.
+scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 
 rm -f build/ctest-junit.xml build-tsan/ctest-junit.xml
 failed=()
@@ -91,6 +105,7 @@ echo "== test.sh: summary" >&2
 step "skips" /usr/bin/python3 scripts/ctest-skips.py "$SHARED_DIR" "${junits[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'test.sh: FAILED: %s\n' "${failed[@]}" >&2
+  echo "test.sh: $(disk_free_gb) GB free on $ROOT's disk at the end" >&2
   exit 1
 fi
 echo "test.sh: all steps passed" >&2

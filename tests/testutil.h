@@ -8,12 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "quiver/status.h"
@@ -92,7 +95,12 @@ class TempDir {
  public:
   TempDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "quiver_test_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
+    // A full disk makes mkdtemp fail: say so (gtest reports the exception as the test's
+    // failure) rather than build a string from a null pointer.
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      throw std::runtime_error("TempDir: cannot create " + tmpl + ": " + std::strerror(errno));
+    }
+    path_ = tmpl;
   }
   ~TempDir() { std::error_code ec; std::filesystem::remove_all(path_, ec); }
   const std::string& path() const { return path_; }

@@ -281,7 +281,10 @@ def main():
                         input=(a.sentence + "\n").encode()).splitlines()[0])
   if list(got["scores"].values()) != want["scores"] or got["label"] != want["label"]:
     fail("the image answered %s; this build's quiver predict says %s" % (got, want))
+  # The root and cpack's staging tree (~0.6 GB, most of it the static library) go on
+  # success; a failure keeps them for a look.
   shutil.rmtree(root, ignore_errors=True)
+  shutil.rmtree(debs, ignore_errors=True)
   print("PASS: the Containerfile's runtime stage serves (%.0f s)" % (time.time() - t0))
   return 0
 

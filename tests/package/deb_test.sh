@@ -81,3 +81,5 @@ if grep -q '^QUIVER_PYTHON:BOOL=ON' "$BUILD/CMakeCache.txt"; then
   echo "PASS: $(basename "$pydeb")"
 fi
 echo "PASS: $(basename "$deb")"
+# cpack's staging tree and the packages (~0.6 GB) go on success; a failure keeps them.
+rm -rf "$WORK"

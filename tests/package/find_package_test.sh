@@ -58,3 +58,5 @@ if ! cmp -s "$WORK/cli.out" "$WORK/consumer.out"; then
 fi
 [ "$(wc -l < "$WORK/consumer.out")" = 3 ] || { echo "FAIL: expected 3 rows"; exit 1; }
 echo "PASS: installed layout, find_package(quiver) consumer, version $version"
+# The installed tree and the consumer's build go on success; a failure keeps them.
+rm -rf "$WORK"
