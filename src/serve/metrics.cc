@@ -229,20 +229,24 @@ std::string Metrics::render(const std::vector<ModelFacts>& facts,
   append_help(out, "quiver_batch_size", "histogram", "Rows per predict call.");
   for (const auto& [name, m] : models_)
     m->batch_rows.render("quiver_batch_size", model_label(name), out);
-  // The series without `part` is the total (kept for existing dashboards); the serving
-  // version's parts carry version and part labels.
-  append_help(out, "quiver_model_memory_bytes", "gauge",
-              "Bytes held by the serving version: the total, and by part.");
+  // The total per model, and the serving version's bytes by part under a name of their own:
+  // one family holds one set of label names, so sum() over either never counts twice.
+  append_help(out, "quiver_model_memory_bytes", "gauge", "Bytes held by the serving version.");
   for (const auto& f : facts) {
     out += "quiver_model_memory_bytes{" + model_label(f.name) + "} " +
            std::to_string(f.memory_bytes) + "\n";
+  }
+  append_help(out, "quiver_model_memory_part_bytes", "gauge",
+              "Bytes held by the serving version, by part (they add up to "
+              "quiver_model_memory_bytes).");
+  for (const auto& f : facts) {
     if (f.version <= 0) continue;
     const std::pair<const char*, int64_t> parts[] = {
         {"weights", f.memory.weights},           {"tables", f.memory.tables},
         {"trajectories", f.memory.trajectories}, {"tokenizer", f.memory.tokenizer},
         {"other", f.memory.other}};
     for (const auto& [part, bytes] : parts) {
-      out += "quiver_model_memory_bytes{" + model_label(f.name) + ",version=\"" +
+      out += "quiver_model_memory_part_bytes{" + model_label(f.name) + ",version=\"" +
              std::to_string(f.version) + "\",part=\"" + part + "\"} " + std::to_string(bytes) +
              "\n";
     }

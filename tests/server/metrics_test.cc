@@ -1,4 +1,9 @@
 // Black-box tests of GET /metrics (Prometheus text format).
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
 #include "server_fixture.h"
 
 namespace quiver::testing {
@@ -48,7 +53,7 @@ TEST_F(MetricsTest, MemoryBytesByPartFollowTheMemoryPolicy) {
                         model_entry("fp32", kIdsModel, "    memory_policy: fp32\n"),
                     "  memory_policy: lazy\n"));
   auto part = [](const std::string& body, const std::string& model, const char* p) {
-    return metric_value(body, "quiver_model_memory_bytes{model=\"" + model +
+    return metric_value(body, "quiver_model_memory_part_bytes{model=\"" + model +
                                   "\",version=\"1\",part=\"" + p + "\"}");
   };
   const std::string before = client().get("/metrics").body;
@@ -76,6 +81,69 @@ TEST_F(MetricsTest, MemoryBytesByPartFollowTheMemoryPolicy) {
   for (int i = 1; i <= 40; ++i) ids += std::to_string(i * 97) + (i < 40 ? "," : "]");
   ASSERT_EQ(client().post("/v1/models/lazy:predict", "{\"instances\":[" + ids + "]}").status, 200);
   EXPECT_GT(part(client().get("/metrics").body, "lazy", "tables"), lazy_before);
+}
+
+// The text format's rules for a metric family (Prometheus exposition format 0.0.4 and the
+// client-library guidelines): one # TYPE line, before the family's samples, and the same label
+// names on every sample of it (a histogram's _bucket adds `le`). A total beside labelled parts
+// under one name would break the second rule, and sum() over the family would count twice.
+TEST_F(MetricsTest, EachFamilyHasOneTypeLineAndOneSetOfLabelNames) {
+  QUIVER_REQUIRE_MODELS(kTextModel, kIdsModel);
+  ASSERT_TRUE(start(model_entry("B", kTextModel) + model_entry("a", kIdsModel) +
+                        model_entry("later", kIdsModel, "    load: on_demand\n"),
+                    "  memory_budget_mb: 4096\n"));
+  ASSERT_EQ(
+      client().post("/v1/classify", R"({"category":"B","sentences":["vaksin aman"]})").status,
+      200);
+  const std::string body = client().get("/metrics").body;
+  std::map<std::string, std::string> types;                 // family -> type
+  std::map<std::string, std::set<std::string>> label_sets;  // family -> label names
+  std::istringstream in(body);
+  int samples = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      std::istringstream words(line.substr(7));
+      std::string name, type;
+      words >> name >> type;
+      EXPECT_TRUE(types.emplace(name, type).second) << "a second # TYPE line: " << line;
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    ++samples;
+    const size_t name_end = line.find_first_of("{ ");
+    ASSERT_NE(name_end, std::string::npos) << line;
+    std::string family = line.substr(0, name_end);
+    std::set<std::string> labels;
+    if (line[name_end] == '{') {
+      // name="value" pairs; values may hold escaped quotes.
+      for (size_t at = name_end + 1; at < line.size() && line[at] != '}';) {
+        const size_t eq = line.find('=', at);
+        ASSERT_NE(eq, std::string::npos) << line;
+        labels.insert(line.substr(at, eq - at));
+        size_t q = eq + 2;
+        while (q < line.size() && line[q] != '"') q += line[q] == '\\' ? 2 : 1;
+        at = q + 1;
+        if (at < line.size() && line[at] == ',') ++at;
+      }
+    }
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string sfx = suffix;
+      if (family.size() > sfx.size() &&
+          family.compare(family.size() - sfx.size(), sfx.size(), sfx) == 0 &&
+          types.count(family.substr(0, family.size() - sfx.size())) != 0 &&
+          types[family.substr(0, family.size() - sfx.size())] == "histogram") {
+        family.resize(family.size() - sfx.size());
+        labels.erase("le");
+      }
+    }
+    ASSERT_TRUE(types.count(family) != 0) << "no # TYPE line before " << line;
+    auto [it, fresh] = label_sets.emplace(family, labels);
+    EXPECT_EQ(it->second, labels) << "another set of label names in " << family << ": " << line;
+  }
+  EXPECT_GT(samples, 40);
+  EXPECT_EQ(label_sets["quiver_model_memory_bytes"], (std::set<std::string>{"model"}));
+  EXPECT_EQ(label_sets["quiver_model_memory_part_bytes"],
+            (std::set<std::string>{"model", "version", "part"}));
 }
 
 }  // namespace

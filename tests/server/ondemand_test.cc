@@ -280,7 +280,7 @@ TEST_F(OnDemandTest, EagerModelsWithoutAPolicyGetTablesWithinTheBudget) {
   ASSERT_TRUE(probe.start(dir_.file("probe.yaml"))) << probe.error();
   HttpClient pc(probe.port());
   auto part = [](HttpClient& c, const std::string& model, const std::string& name) {
-    return metric_value(c, "quiver_model_memory_bytes{model=\"" + model +
+    return metric_value(c, "quiver_model_memory_part_bytes{model=\"" + model +
                                "\",version=\"1\",part=\"" + name + "\"}");
   };
   const double fp32 = metric_value(pc, "quiver_model_memory_bytes{model=\"a\"}");
@@ -335,7 +335,7 @@ TEST_F(OnDemandTest, ServeMemoryFlagsApplyToModelsWithoutTheirOwn) {
                                           lstm("plain", "") +
                                           lstm("own", "    memory_policy: fp32\n"));
   auto tables = [](HttpClient& c, const std::string& model) {
-    return metric_value(c, "quiver_model_memory_bytes{model=\"" + model +
+    return metric_value(c, "quiver_model_memory_part_bytes{model=\"" + model +
                                "\",version=\"1\",part=\"tables\"}");
   };
   ServerProcess fp32, none, budget;
