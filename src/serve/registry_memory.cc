@@ -33,49 +33,67 @@ void Registry::replan_eager_memory() {
   {
     base::MutexLock lock(mu_);
     const int64_t budget = config_.server.memory_budget_bytes;
-    if (budget <= 0) return;
     for (auto& [name, e] : entries_) e->rebuilding = false;  // load_all's "awaiting the plan"
-    std::vector<PlanItem> items;
-    std::vector<const ModelConfig*> planned;
-    int64_t room = budget;
-    bool on_demand = false;
-    for (const ModelConfig& m : config_.models) {
-      if (m.load == LoadMode::kOnDemand) {
-        on_demand = true;
-        continue;
+    if (budget <= 0) {
+      // No budget (any more): a version built from an earlier plan is rebuilt with what its
+      // own entry asks.
+      for (const ModelConfig& m : config_.models) {
+        auto it = entries_.find(m.name);
+        if (it == entries_.end()) continue;
+        Entry& e = *it->second;
+        e.plan.reset();
+        if (m.load != LoadMode::kEager || !e.serving) continue;
+        const ModelConfig& built = e.serving->config;
+        if (built.memory_policy == m.memory_policy &&
+            built.memory_budget_bytes == m.memory_budget_bytes) {
+          continue;
+        }
+        rebuilds.push_back(Rebuild{m, e.serving, false});
+        e.rebuilding = true;
       }
-      auto it = entries_.find(m.name);
-      if (it == entries_.end() || !it->second->serving) continue;  // failed: nothing to plan
-      const Servable& s = *it->second->serving;
-      if (!planned_locked(m)) {
-        room -= s.memory_bytes;
-        continue;
+    } else {
+      std::vector<PlanItem> items;
+      std::vector<const ModelConfig*> planned;
+      int64_t room = budget;
+      bool on_demand = false;
+      for (const ModelConfig& m : config_.models) {
+        if (m.load == LoadMode::kOnDemand) {
+          on_demand = true;
+          continue;
+        }
+        auto it = entries_.find(m.name);
+        if (it == entries_.end() || !it->second->serving) continue;  // failed: nothing to plan
+        const Servable& s = *it->second->serving;
+        if (!planned_locked(m)) {
+          room -= s.memory_bytes;
+          continue;
+        }
+        items.push_back(PlanItem{m.name, s.classifier->info().model, s.tokenizer_bytes});
+        planned.push_back(&m);
       }
-      items.push_back(PlanItem{m.name, s.classifier->info().model, s.tokenizer_bytes});
-      planned.push_back(&m);
-    }
-    // On-demand models share the budget (LRU): the eager tables take at most half of what
-    // the eager models leave.
-    const std::vector<PlannedMemory> plan = plan_eager_memory(room, items, on_demand);
-    for (size_t i = 0; i < planned.size(); ++i) {
-      Entry& e = *entries_.at(planned[i]->name);
-      e.plan = plan[i];
-      const ModelConfig& built = e.serving->config;
-      if (built.memory_policy == plan[i].policy && built.memory_budget_bytes == plan[i].budget_bytes) {
-        continue;
+      // On-demand models share the budget (LRU): the eager tables take at most half of what
+      // the eager models leave.
+      const std::vector<PlannedMemory> plan = plan_eager_memory(room, items, on_demand);
+      for (size_t i = 0; i < planned.size(); ++i) {
+        Entry& e = *entries_.at(planned[i]->name);
+        e.plan = plan[i];
+        const ModelConfig& built = e.serving->config;
+        if (built.memory_policy == plan[i].policy && built.memory_budget_bytes == plan[i].budget_bytes) {
+          continue;
+        }
+        // Lazy tables whose share grew by at most a quarter keep their version: its smaller
+        // cap stays within the plan, and a reload of any model (which moves every lazy share
+        // a little) does not rebuild all of them. A share that shrinks is always rebuilt.
+        if (built.memory_policy == MemoryPolicy::kTablesLazy &&
+            plan[i].policy == MemoryPolicy::kTablesLazy &&
+            plan[i].budget_bytes >= built.memory_budget_bytes &&
+            plan[i].budget_bytes - built.memory_budget_bytes <= built.memory_budget_bytes / 4) {
+          continue;
+        }
+        rebuilds.push_back(Rebuild{effective_locked(*planned[i]), e.serving,
+                                   plan[i].bytes < e.serving->memory_bytes});
+        e.rebuilding = true;
       }
-      // Lazy tables whose share grew by at most a quarter keep their version: its smaller
-      // cap stays within the plan, and a reload of any model (which moves every lazy share
-      // a little) does not rebuild all of them. A share that shrinks is always rebuilt.
-      if (built.memory_policy == MemoryPolicy::kTablesLazy &&
-          plan[i].policy == MemoryPolicy::kTablesLazy &&
-          plan[i].budget_bytes >= built.memory_budget_bytes &&
-          plan[i].budget_bytes - built.memory_budget_bytes <= built.memory_budget_bytes / 4) {
-        continue;
-      }
-      rebuilds.push_back(Rebuild{effective_locked(*planned[i]), e.serving,
-                                 plan[i].bytes < e.serving->memory_bytes});
-      e.rebuilding = true;
     }
     if (rebuilds.empty()) first_plan_pending_ = false;
   }

@@ -318,6 +318,22 @@ TEST_F(OnDemandTest, EagerModelsWithoutAPolicyGetTablesWithinTheBudget) {
     EXPECT_EQ(predict(m).body, expected.body) << m;
     EXPECT_EQ(metric(std::string("quiver_model_loads_total{model=\"") + m + "\"}"), 1) << m;
   }
+  // Back under a small budget (the plan shrinks them again), then one that names no budget:
+  // no plan, so each model is what its own entry asks (auto: fp32 tables this small), not
+  // what the last plan gave it.
+  for (const std::string& server : {"  memory_budget_mb: " + std::to_string(budget / (1 << 20)) + "\n",
+                                    std::string()}) {
+    write_text(config_path_,
+               "server:\n  host: 127.0.0.1\n" + admin_ + server + "models:\n" + models);
+    reload = client().post("/admin/reload", "", auth_);
+    ASSERT_EQ(reload.status, 200) << reload.body;
+    int full = 0;
+    for (const char* m : {"a", "b", "c"}) {
+      full += part(client(), m, "tables") == fp32_tables;
+      EXPECT_EQ(predict(m).body, expected.body) << m;
+    }
+    EXPECT_EQ(full, server.empty() ? 3 : 1) << "budget: " << server;
+  }
 }
 
 // quiver serve --memory-policy / --memory-budget-mb: the flags reach every model whose
