@@ -15,6 +15,9 @@ WORK=${3:-/tmp/quiver_fuzz}
 shift $(( $# < 3 ? $# : 3 ))
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=($(ls fuzz/*_fuzz.cc | sed 's|fuzz/\(.*\)_fuzz.cc|\1|'))
+# libFuzzer adds what it finds to the working corpus; with a fixed seed every run starts
+# from the commit's corpus alone, so that the same commit fuzzes the same inputs anywhere.
+[ -z "${FUZZ_SEED:-}" ] || rm -rf "$WORK/corpus"
 fuzz/make_corpus.sh "$WORK/corpus" --shared >/dev/null
 failed=()
 libhdf5=()
@@ -24,8 +27,12 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$WORK/$t"
   echo "fuzz: $t for ${SECONDS_EACH}s" >&2
   # libhdf5 (not instrumented) mallocs what a damaged header claims and copes with NULL, and
-  # leaks on some of its own error paths: neither is a quiver bug, so both are allowed.
-  if ! ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 \
+  # leaks on some of its own error paths: neither is a quiver bug, so both are allowed. A
+  # malloc above 2 GB returns NULL (max_allocation_size_mb): a 21 GB one that libhdf5 made
+  # for a damaged object header was granted, and ASan poisoning its shadow on free took the
+  # process past the 2 GB RSS limit, an out-of-memory with no stack to blame; quiver's own
+  # limits (docs/limits.md) keep its allocations far below that.
+  if ! ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0:max_allocation_size_mb=2048 \
        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
        "$BUILD/fuzz/fuzz_$t" "$WORK/corpus/$t" -max_total_time="$SECONDS_EACH" \
        -max_len=1048576 -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 "${seed[@]}" \
