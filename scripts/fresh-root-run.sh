@@ -24,6 +24,16 @@ else
   debootstrap --variant=minbase bookworm "$ROOT" http://deb.debian.org/debian >/dev/null
 fi
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# A host that reaches the registries through a TLS-inspecting proxy trusts its CA from
+# /usr/local/share/ca-certificates; the root gets the same trust (npm reads it through
+# NODE_EXTRA_CA_CERTS), as a newcomer's machine behind that proxy would have it.
+extra_ca=()
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+  cat /usr/local/share/ca-certificates/*.crt > "$ROOT/root/extra-ca.crt"
+  extra_ca=(NODE_EXTRA_CA_CERTS=/root/extra-ca.crt)
+fi
 mount -t proc proc "$ROOT/proc"
 pid=""
 cleanup() {
@@ -41,7 +51,7 @@ echo "fresh root: $packages_before packages; running scripts/run.sh (port $PORT)
 
 log=$ROOT/root/run.log
 start=$(date +%s)
-in_root env QUIVER_PORT="$PORT" bash -c 'cd /root/quiver && exec scripts/run.sh' >"$log" 2>&1 &
+in_root env "${extra_ca[@]}" QUIVER_PORT="$PORT" bash -c 'cd /root/quiver && exec scripts/run.sh' >"$log" 2>&1 &
 pid=$!
 body='{"category": "yelp", "sentences": ["The food was great"]}'
 answered=""
