@@ -37,9 +37,11 @@ fi
 mount -t proc proc "$ROOT/proc"
 pid=""
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  local status=$?
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   umount "$ROOT/proc" 2>/dev/null || true
   [ "${KEEP_ROOT:-0}" = 1 ] || rm -rf "$ROOT"
+  exit "$status"
 }
 trap cleanup EXIT
 in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
