@@ -53,7 +53,10 @@ echo "fresh root: $packages_before packages; running scripts/run.sh (port $PORT)
 
 log=$ROOT/root/run.log
 start=$(date +%s)
-in_root env "${extra_ca[@]}" QUIVER_PORT="$PORT" bash -c 'cd /root/quiver && exec scripts/run.sh' >"$log" 2>&1 &
+# Not through in_root: a function run with & is a subshell, and killing it would leave the
+# server running; chroot, env and run.sh each exec the next, so $pid ends as the server's.
+chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "${extra_ca[@]}" \
+  QUIVER_PORT="$PORT" bash -c 'cd /root/quiver && exec scripts/run.sh' >"$log" 2>&1 &
 pid=$!
 body='{"category": "yelp", "sentences": ["The food was great"]}'
 answered=""
