@@ -33,27 +33,13 @@ void Registry::replan_eager_memory() {
   {
     base::MutexLock lock(mu_);
     const int64_t budget = config_.server.memory_budget_bytes;
-    for (auto& [name, e] : entries_) e->rebuilding = false;  // load_all's "awaiting the plan"
-    if (budget <= 0) {
-      // No budget (any more): a version built from an earlier plan is rebuilt with what its
-      // own entry asks.
-      for (const ModelConfig& m : config_.models) {
-        auto it = entries_.find(m.name);
-        if (it == entries_.end()) continue;
-        Entry& e = *it->second;
-        e.plan.reset();
-        if (m.load != LoadMode::kEager || !e.serving) continue;
-        const ModelConfig& built = e.serving->config;
-        if (built.memory_policy == m.memory_policy &&
-            built.memory_budget_bytes == m.memory_budget_bytes) {
-          continue;
-        }
-        rebuilds.push_back(Rebuild{m, e.serving, false});
-        e.rebuilding = true;
-      }
-    } else {
+    for (auto& [name, e] : entries_) {
+      e->rebuilding = false;  // load_all's "awaiting the plan"
+      e->plan.reset();        // set again below for the models the budget plans
+    }
+    if (budget > 0) {
       std::vector<PlanItem> items;
-      std::vector<const ModelConfig*> planned;
+      std::vector<Entry*> planned;
       int64_t room = budget;
       bool on_demand = false;
       for (const ModelConfig& m : config_.models) {
@@ -69,31 +55,38 @@ void Registry::replan_eager_memory() {
           continue;
         }
         items.push_back(PlanItem{m.name, s.classifier->info().model, s.tokenizer_bytes});
-        planned.push_back(&m);
+        planned.push_back(it->second.get());
       }
       // On-demand models share the budget (LRU): the eager tables take at most half of what
       // the eager models leave.
       const std::vector<PlannedMemory> plan = plan_eager_memory(room, items, on_demand);
-      for (size_t i = 0; i < planned.size(); ++i) {
-        Entry& e = *entries_.at(planned[i]->name);
-        e.plan = plan[i];
-        const ModelConfig& built = e.serving->config;
-        if (built.memory_policy == plan[i].policy && built.memory_budget_bytes == plan[i].budget_bytes) {
-          continue;
-        }
-        // Lazy tables whose share grew by at most a quarter keep their version: its smaller
-        // cap stays within the plan, and a reload of any model (which moves every lazy share
-        // a little) does not rebuild all of them. A share that shrinks is always rebuilt.
-        if (built.memory_policy == MemoryPolicy::kTablesLazy &&
-            plan[i].policy == MemoryPolicy::kTablesLazy &&
-            plan[i].budget_bytes >= built.memory_budget_bytes &&
-            plan[i].budget_bytes - built.memory_budget_bytes <= built.memory_budget_bytes / 4) {
-          continue;
-        }
-        rebuilds.push_back(Rebuild{effective_locked(*planned[i]), e.serving,
-                                   plan[i].bytes < e.serving->memory_bytes});
-        e.rebuilding = true;
+      for (size_t i = 0; i < planned.size(); ++i) planned[i]->plan = plan[i];
+    }
+    // Every eager serving version not built with the memory its entry and the plan now give
+    // it is rebuilt.
+    for (const ModelConfig& m : config_.models) {
+      auto it = entries_.find(m.name);
+      if (m.load != LoadMode::kEager || it == entries_.end() || !it->second->serving) continue;
+      Entry& e = *it->second;
+      ModelConfig target = effective_locked(m);
+      const ModelConfig& built = e.serving->config;
+      if (built.memory_policy == target.memory_policy &&
+          built.memory_budget_bytes == target.memory_budget_bytes) {
+        continue;
       }
+      // Lazy tables whose share grew by at most a quarter keep their version: its smaller
+      // cap stays within the plan, and a reload of any model (which moves every lazy share
+      // a little) does not rebuild all of them. A share that shrinks is always rebuilt.
+      if (built.memory_policy == MemoryPolicy::kTablesLazy &&
+          target.memory_policy == MemoryPolicy::kTablesLazy &&
+          target.memory_budget_bytes >= built.memory_budget_bytes &&
+          target.memory_budget_bytes - built.memory_budget_bytes <=
+              built.memory_budget_bytes / 4) {
+        continue;
+      }
+      const bool shrinks = e.plan && e.plan->bytes < e.serving->memory_bytes;
+      rebuilds.push_back(Rebuild{std::move(target), e.serving, shrinks});
+      e.rebuilding = true;
     }
     if (rebuilds.empty()) first_plan_pending_ = false;
   }
@@ -105,13 +98,11 @@ void Registry::replan_eager_memory() {
   auto rebuild = [&](const Rebuild& r) {
     // A file changed since its version was built: the polling reload loads it (sandbox
     // first) with this plan; nothing is built from it here.
-    Result<std::shared_ptr<const Servable>> built = std::shared_ptr<const Servable>();
-    const bool same_files = model_files_identity(r.config) == r.from->files;
-    if (same_files) built = make_servable(r.config, r.from->version, loader_, hooks, &segmenters_);
+    if (model_files_identity(r.config) != r.from->files) return;
+    auto built = make_servable(r.config, r.from->version, loader_, hooks, &segmenters_);
     std::shared_ptr<const Servable> retired;  // freed after the lock
     base::MutexLock lock(mu_);
     auto it = entries_.find(r.config.name);
-    if (!same_files) return;
     if (!built.ok()) {
       std::fprintf(stderr, "quiver serve: model '%s': rebuilding with memory policy %s failed: "
                    "%s; the version built with %s keeps serving\n", r.config.name.c_str(),
